@@ -1,0 +1,47 @@
+/**
+ * Diagnostics are data: collected, never thrown. Tests assert on `code` and position, not on wording.
+ */
+
+export type Severity = 'error' | 'warning';
+
+export type DiagnosticCode =
+  // reading the desired state
+  | 'FILE_READ' | 'NO_FILES' | 'YAML_SYNTAX' | 'SCHEMA' | 'VERSION'
+  // semantic rules
+  | 'DUPLICATE_SERVICE' | 'DUPLICATE_NAME' | 'DUPLICATE_SERVER' | 'ADDRESS_INVALID' | 'ADDRESS_NOT_UNICAST'
+  | 'DR_PORT_MISMATCH' | 'TUNNEL_WITHOUT_TUN' | 'TUNNEL_OPTIONS' | 'NETMASK_FAMILY' | 'NETMASK_WITHOUT_PERSISTENCE'
+  | 'SCHEDULER_FLAG_MISMATCH' | 'SCHEDULER_FLAG_UNUSED' | 'THRESHOLD_ORDER' | 'ONE_PACKET_PROTOCOL'
+  | 'ZERO_PORT_NOT_PERSISTENT' | 'MIXED_FAMILY' | 'ENGINE_WITHOUT_PERSISTENCE' | 'SCOPE_CONFLICT' | 'SCOPE_INVALID'
+  | 'SCHEDULER_UNAVAILABLE'
+  // the live table
+  | 'LIVE_PARSE'
+  // planning / applying
+  | 'MASS_DELETE' | 'STATE_FILE';
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly code: DiagnosticCode;
+  readonly message: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+  /** JSON pointer into the document, when known */
+  readonly path?: string;
+  /** another place involved (the first declaration of a duplicate) */
+  readonly related?: { readonly file: string; readonly line: number; readonly col: number };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** "file:line:col: error[CODE]: message" — the form editors and CI annotations understand. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line ? `:${d.line}:${d.col ?? 1}` : ''}: ` : '';
+  const related = d.related ? ` (see ${d.related.file}:${d.related.line}:${d.related.col})` : '';
+  return `${where}${d.severity}[${d.code}]: ${d.message}${related}`;
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
+}

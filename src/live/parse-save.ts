@@ -1,0 +1,185 @@
+import type { Diagnostic } from '../diagnostics.js';
+import { parseAddress } from '../model/address.js';
+import { serverKey, serviceKey } from '../model/keys.js';
+import { DEFAULT_PERSISTENCE_TIMEOUT, FLAG_3, flagBit } from '../model/schedulers.js';
+import type { Family, ForwardMethod, RealServer, ServiceTarget, Table, TunnelOptions, TunnelType, VirtualService } from '../model/types.js';
+import { SWITCH_CHECKSUM, SWITCH_METHOD, SWITCH_PROTOCOL, splitHostPort } from './grammar.js';
+
+/**
+ * Parse `ipvsadm -S -n` output (and lvsync's own canonical save text, which may add -x/-y) into the model.
+ * Every line must be understood: a line lvsync cannot parse is a LIVE_PARSE error naming it, never a
+ * silent skip, because a skipped service would look absent and be re-added or deleted.
+ */
+export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table: Table; diagnostics: Diagnostic[] } {
+  const services = new Map<string, { svc: MutableService; line: number }>();
+  const diagnostics: Diagnostic[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    const tokens = raw.trim().split(/[ \t]+/).filter((t) => t !== '' && t !== 'ipvsadm');
+    if (tokens.length === 0) return;
+    const fail = (message: string): void => {
+      diagnostics.push({ severity: 'error', code: 'LIVE_PARSE', message: `${message}: ${raw.trim()}`, file, line, col: 1 });
+    };
+    try {
+      if (tokens[0] === '-A' || tokens[0] === '--add-service') {
+        const svc = parseServiceLine(tokens.slice(1));
+        if (services.has(svc.key)) return fail('service listed twice');
+        services.set(svc.key, { svc, line });
+      } else if (tokens[0] === '-a' || tokens[0] === '--add-server') {
+        const { target, rest } = parseTarget(tokens.slice(1));
+        const entry = services.get(serviceKey(target));
+        if (!entry) return fail('real server line before its service line');
+        const server = parseServerLine(rest);
+        if (entry.svc.servers.has(server.key)) return fail('real server listed twice');
+        entry.svc.servers.set(server.key, server);
+      } else {
+        fail('expected an -A or -a line');
+      }
+    } catch (err) {
+      fail(err instanceof LineError ? err.message : String(err));
+    }
+  });
+  const table = new Map<string, VirtualService>();
+  for (const [key, { svc }] of services) table.set(key, svc);
+  return { table: { services: table }, diagnostics };
+}
+
+type MutableService = Omit<VirtualService, 'servers'> & { servers: Map<string, RealServer> };
+
+class LineError extends Error {}
+
+function parseTarget(tokens: string[]): { target: ServiceTarget; rest: string[] } {
+  const sw = tokens[0] ?? '';
+  const value = tokens[1];
+  if (value === undefined) throw new LineError(`missing value after ${sw || 'service switch'}`);
+  if (sw === '-f' || sw === '--fwmark-service') {
+    if (!/^-?\d+$/.test(value)) throw new LineError(`bad fwmark "${value}"`);
+    // ipvsadm 1.31 prints marks >= 2^31 as negative numbers (facts §2.7)
+    const mark = Number(value) < 0 ? Number(value) + 2 ** 32 : Number(value);
+    const ipv6 = tokens[2] === '-6' || tokens[2] === '--ipv6';
+    return { target: { kind: 'fwmark', family: ipv6 ? 'ipv6' : 'ipv4', mark }, rest: tokens.slice(ipv6 ? 3 : 2) };
+  }
+  const protocol = SWITCH_PROTOCOL[sw];
+  if (!protocol) throw new LineError(`unknown service switch "${sw}"`);
+  const hp = splitHostPort(value);
+  const parsed = hp ? parseAddress(hp.address) : null;
+  if (!hp || !parsed) throw new LineError(`bad virtual address "${value}"`);
+  return { target: { kind: 'address', protocol, family: parsed.family, address: parsed.canonical, port: hp.port }, rest: tokens.slice(2) };
+}
+
+/** Walks "switch [value]" pairs; `take` insists on a value. */
+class Cursor {
+  private i = 0;
+  constructor(private readonly tokens: string[]) {}
+  next(): string | undefined { return this.tokens[this.i++]; }
+  take(sw: string): string {
+    const v = this.tokens[this.i++];
+    if (v === undefined) throw new LineError(`missing value after ${sw}`);
+    return v;
+  }
+  peekIsValue(): boolean { const v = this.tokens[this.i]; return v !== undefined && !v.startsWith('-'); }
+}
+
+function int(text: string, what: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) > max) throw new LineError(`bad ${what} "${text}"`);
+  return Number(text);
+}
+
+function parseServiceLine(tokens: string[]): MutableService {
+  const { target, rest } = parseTarget(tokens);
+  let scheduler: string | null = null;
+  let flags = 0;
+  let timeout: number | null = null;
+  let netmask: string | null = null;
+  let engine: string | null = null;
+  let onePacket = false;
+  const c = new Cursor(rest);
+  for (let sw = c.next(); sw !== undefined; sw = c.next()) {
+    switch (sw) {
+      case '-s': case '--scheduler': scheduler = c.take(sw); break;
+      case '-p': case '--persistent': timeout = c.peekIsValue() ? int(c.take(sw), 'persistence timeout', 2678400) : DEFAULT_PERSISTENCE_TIMEOUT; break;
+      case '-M': case '--netmask': netmask = c.take(sw); break;
+      case '--pe': engine = c.take(sw); break;
+      case '-o': case '--ops': onePacket = true; break;
+      case '-b': case '--sched-flags': {
+        // 1.31 prints a dangling "-b" when only flag-3 is set under sh/mh (facts §2.2)
+        if (!c.peekIsValue()) { flags |= FLAG_3; break; }
+        for (const name of c.take(sw).split(',')) {
+          const bit = flagBit(name);
+          if (bit === undefined) throw new LineError(`unknown scheduler flag "${name}"`);
+          flags |= bit;
+        }
+        break;
+      }
+      default: throw new LineError(`unexpected "${sw}"`);
+    }
+  }
+  const family: Family = target.family;
+  return {
+    key: serviceKey(target),
+    target,
+    name: null,
+    scheduler: scheduler ?? 'none',
+    schedulerFlags: flags,
+    persistence: timeout === null ? null : { timeout, netmask: normaliseLiveNetmask(netmask, family) },
+    persistenceEngine: engine,
+    onePacket,
+    servers: new Map(),
+  };
+}
+
+function normaliseLiveNetmask(mask: string | null, family: Family): string {
+  if (family === 'ipv6') return mask ?? '128';
+  return mask ?? '255.255.255.255';
+}
+
+function parseServerLine(tokens: string[]): RealServer {
+  if (tokens[0] !== '-r' && tokens[0] !== '--real-server') throw new LineError('expected -r after the service');
+  const value = tokens[1] ?? '';
+  const hp = splitHostPort(value);
+  const parsed = hp ? parseAddress(hp.address) : null;
+  if (!hp || !parsed) throw new LineError(`bad real server address "${value}"`);
+  let method: ForwardMethod = 'dr';
+  let weight = 1;
+  let upper: number | null = null;
+  let lower: number | null = null;
+  let tunType: TunnelType | null = null;
+  let tunPort = 0;
+  let checksum: TunnelOptions['checksum'] = null;
+  const c = new Cursor(tokens.slice(2));
+  for (let sw = c.next(); sw !== undefined; sw = c.next()) {
+    const m = SWITCH_METHOD[sw];
+    const cs = SWITCH_CHECKSUM[sw];
+    if (m) method = m;
+    else if (cs) checksum = cs;
+    else if (sw === '-w' || sw === '--weight') weight = int(c.take(sw), 'weight', 2147483647);
+    else if (sw === '-x' || sw === '--u-threshold') upper = int(c.take(sw), 'upper threshold', 2147483647);
+    else if (sw === '-y' || sw === '--l-threshold') lower = int(c.take(sw), 'lower threshold', 2147483647);
+    else if (sw === '--tun-type') {
+      const t = c.take(sw);
+      if (t !== 'ipip' && t !== 'gue' && t !== 'gre') throw new LineError(`unknown tunnel type "${t}"`);
+      tunType = t;
+    } else if (sw === '--tun-port') tunPort = int(c.take(sw), 'tunnel port', 65535);
+    else throw new LineError(`unexpected "${sw}"`);
+  }
+  let tunnel: TunnelOptions | null = null;
+  if (method === 'tun') {
+    // pre-1.31 ipvsadm printed "-i" alone: that is ipip (facts §9)
+    const type = tunType ?? 'ipip';
+    tunnel = { type, port: type === 'gue' ? tunPort : 0, checksum: type === 'ipip' ? null : checksum ?? 'nocsum' };
+  } else if (tunType !== null) {
+    throw new LineError('tunnel options on a server that is not -i');
+  }
+  return {
+    key: serverKey(parsed.canonical, hp.port),
+    family: parsed.family,
+    address: parsed.canonical,
+    port: hp.port,
+    method,
+    weight,
+    upperThreshold: upper,
+    lowerThreshold: lower,
+    tunnel,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The one model both sides are parsed into: the desired YAML and the live `ipvsadm -S -n` table.
+ * Every value here is already normalised the way the kernel stores it (see ../shared facts §3),
+ * so comparing desired with live is plain equality of these fields.
+ */
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+export type Family = 'ipv4' | 'ipv6';
+/** ipvsadm -m | -g | -i */
+export type ForwardMethod = 'nat' | 'dr' | 'tun';
+export type TunnelType = 'ipip' | 'gue' | 'gre';
+export type TunnelChecksum = 'nocsum' | 'csum' | 'remcsum';
+
+/** What identifies a virtual service to the kernel; it cannot be edited in place. */
+export type ServiceTarget =
+  | { readonly kind: 'address'; readonly protocol: Protocol; readonly family: Family; readonly address: string; readonly port: number }
+  | { readonly kind: 'fwmark'; readonly family: Family; readonly mark: number };
+
+export interface Persistence {
+  /** seconds, 1..2678400 */
+  readonly timeout: number;
+  /** IPv4: dotted mask ("255.255.255.255" is the default); IPv6: prefix length as a decimal string ("128" is the default). */
+  readonly netmask: string;
+}
+
+export interface TunnelOptions {
+  readonly type: TunnelType;
+  /** gue only; 0 otherwise */
+  readonly port: number;
+  /** gue/gre only; ipip has none */
+  readonly checksum: TunnelChecksum | null;
+}
+
+export interface RealServer {
+  /** serverKey(address, port): the identity inside one service */
+  readonly key: string;
+  readonly family: Family;
+  readonly address: string;
+  /** the port the kernel stores (after ipvsadm's -g/-i rewrite) */
+  readonly port: number;
+  readonly method: ForwardMethod;
+  readonly weight: number;
+  /** -x / -y. `null` = not observed (the live table was read without `--thresholds`). */
+  readonly upperThreshold: number | null;
+  readonly lowerThreshold: number | null;
+  /** only for method 'tun' */
+  readonly tunnel: TunnelOptions | null;
+}
+
+export interface VirtualService {
+  /** serviceKey(target) */
+  readonly key: string;
+  readonly target: ServiceTarget;
+  /** optional human name from the desired state; live services have none */
+  readonly name: string | null;
+  readonly scheduler: string;
+  /** bitset: 1 = flag-1 (sh-/mh-fallback), 2 = flag-2 (sh-/mh-port), 4 = flag-3 */
+  readonly schedulerFlags: number;
+  readonly persistence: Persistence | null;
+  readonly persistenceEngine: string | null;
+  readonly onePacket: boolean;
+  /** keyed by RealServer.key */
+  readonly servers: ReadonlyMap<string, RealServer>;
+}
+
+export interface Table {
+  /** keyed by VirtualService.key */
+  readonly services: ReadonlyMap<string, VirtualService>;
+}
+
+/** Where something was written in the desired state, for diagnostics. */
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Service keys lvsync owns beyond the declared ones. */
+export interface ScopeSpec {
+  readonly prune: boolean;
+  /** CIDRs, canonical text */
+  readonly addresses: readonly string[];
+  /** inclusive ranges */
+  readonly fwmarks: readonly { readonly from: number; readonly to: number }[];
+  /** plans deleting more than this share of the owned live services are refused without --allow-mass-delete */
+  readonly maxDeleteShare: number;
+}
+
+export interface DesiredState {
+  readonly table: Table;
+  readonly scope: ScopeSpec;
+  /** where each service was declared, keyed by service key */
+  readonly origins: ReadonlyMap<string, SourceRef>;
+  /** the files that were read, in order */
+  readonly files: readonly string[];
+}

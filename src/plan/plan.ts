@@ -1,0 +1,65 @@
+import type { Diagnostic } from '../diagnostics.js';
+import { tableDigest } from '../live/format-save.js';
+import type { DesiredState, Table } from '../model/types.js';
+import { diffTables } from './diff.js';
+import { orderOperations } from './order.js';
+import type { Operation, Plan, PlanSummary } from './types.js';
+
+export interface PlanOptions {
+  /** service keys lvsync created earlier (the inventory) */
+  readonly inventory?: ReadonlySet<string>;
+  readonly allowMassDelete?: boolean;
+  /** extra warnings to carry in the plan (e.g. thresholds not observed) */
+  readonly warnings?: readonly Diagnostic[];
+}
+
+/** Pure: desired + live in, an ordered minimal plan out. Never sees a file or a process. */
+export function createPlan(desired: DesiredState, live: Table, options: PlanOptions = {}): Plan {
+  const diff = diffTables(desired, live, options.inventory ?? new Set());
+  const operations = orderOperations(diff.operations);
+  const summary = summarize(operations);
+  return {
+    formatVersion: 1,
+    operations,
+    summary,
+    ignoredServices: diff.ignoredServices,
+    keptServices: diff.keptServices,
+    desiredDigest: tableDigest(desired.table),
+    liveDigest: tableDigest(live),
+    refusal: options.allowMassDelete ? null : massDeleteRefusal(desired, operations, diff.ownedLiveServices),
+    warnings: [...(options.warnings ?? [])],
+  };
+}
+
+function summarize(ops: readonly Operation[]): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  for (const op of ops) {
+    if (op.kind.startsWith('add')) add++;
+    else if (op.kind.startsWith('edit')) change++;
+    else destroy++;
+  }
+  return { add, change, destroy };
+}
+
+/**
+ * A config that lost its services (an empty directory, a bad merge) must not wipe a director.
+ * Refuse deleting more than scope.maxDeleteShare of the owned live services, and any delete at all
+ * from a config that declares no service.
+ */
+function massDeleteRefusal(desired: DesiredState, ops: readonly Operation[], ownedLive: number): Diagnostic | null {
+  const deletes = ops.filter((op) => op.kind === 'delete-service').length;
+  if (deletes === 0) return null;
+  const share = desired.scope.maxDeleteShare;
+  const empty = desired.table.services.size === 0;
+  if (!empty && deletes <= share * ownedLive) return null;
+  const why = empty
+    ? `the desired state declares no services but the plan deletes ${deletes} owned service(s)`
+    : `the plan deletes ${deletes} of ${ownedLive} owned services, more than the allowed share of ${Math.round(share * 100)}% (scope.maxDeleteShare)`;
+  return {
+    severity: 'error',
+    code: 'MASS_DELETE',
+    message: `refusing a mass delete: ${why}. If this is intended, run again with --allow-mass-delete.`,
+  };
+}

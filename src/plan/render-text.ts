@@ -1,0 +1,104 @@
+import { createTwoFilesPatch } from 'diff';
+import { formatDiagnostic } from '../diagnostics.js';
+import { formatSave } from '../live/format-save.js';
+import { describeTarget, hostPort } from '../model/keys.js';
+import { flagNames } from '../model/schedulers.js';
+import type { RealServer, Table, VirtualService } from '../model/types.js';
+import { operationToArgv } from './to-argv.js';
+import type { Operation, Plan } from './types.js';
+
+export interface TextOptions {
+  readonly color?: boolean;
+  /** include the unified diff of canonical save text (live vs desired) */
+  readonly diff?: { readonly live: Table; readonly desired: Table } | null;
+}
+
+const COLORS = { add: '\x1b[32m', change: '\x1b[33m', destroy: '\x1b[31m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
+
+function serviceTitle(svc: VirtualService): string {
+  return svc.name ? `${svc.name} (${describeTarget(svc.target)})` : describeTarget(svc.target);
+}
+
+function serviceDetails(svc: VirtualService): string {
+  const parts = [`scheduler ${svc.scheduler}`];
+  const flags = flagNames(svc.scheduler, svc.schedulerFlags);
+  if (flags.length) parts.push(`flags ${flags.join(',')}`);
+  if (svc.persistence) {
+    const defaultMask = svc.target.family === 'ipv6' ? '128' : '255.255.255.255';
+    parts.push(`persistence ${svc.persistence.timeout}s${svc.persistence.netmask !== defaultMask ? ` netmask ${svc.persistence.netmask}` : ''}`);
+  }
+  if (svc.persistenceEngine) parts.push(`engine ${svc.persistenceEngine}`);
+  if (svc.onePacket) parts.push('one-packet');
+  return parts.join(', ');
+}
+
+function serverDetails(server: RealServer): string {
+  const parts = [server.method, `weight ${server.weight}`];
+  if (server.upperThreshold) parts.push(`upper ${server.upperThreshold}`);
+  if (server.lowerThreshold) parts.push(`lower ${server.lowerThreshold}`);
+  if (server.tunnel) parts.push(`tunnel ${server.tunnel.type}${server.tunnel.type === 'gue' ? ` port ${server.tunnel.port}` : ''}${server.tunnel.checksum ? ` ${server.tunnel.checksum}` : ''}`);
+  return parts.join(', ');
+}
+
+/**
+ * Terraform-style text: what changes, grouped by service, with before → after per field and a reason;
+ * then the exact commands; then the optional diff and the summary line. "No changes." when empty.
+ */
+export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
+  const c = options.color ? COLORS : { add: '', change: '', destroy: '', dim: '', bold: '', reset: '' };
+  const out: string[] = [];
+  for (const w of plan.warnings) out.push(`${c.change}${formatDiagnostic(w)}${c.reset}`);
+  if (plan.warnings.length) out.push('');
+
+  const groups = new Map<string, Operation[]>();
+  for (const op of plan.operations) {
+    const list = groups.get(op.service.key) ?? [];
+    list.push(op);
+    groups.set(op.service.key, list);
+  }
+  for (const ops of groups.values()) {
+    const first = ops[0]!;
+    const svcOp = ops.find((o) => o.kind === 'add-service' || o.kind === 'edit-service' || o.kind === 'delete-service');
+    if (svcOp?.kind === 'add-service') {
+      out.push(`${c.add}  + service ${serviceTitle(svcOp.service)}${c.reset}  ${c.dim}# ${svcOp.reason}${c.reset}`);
+      out.push(`      ${serviceDetails(svcOp.service)}`);
+    } else if (svcOp?.kind === 'delete-service') {
+      out.push(`${c.destroy}  - service ${serviceTitle(svcOp.service)}${c.reset}  ${c.dim}# ${svcOp.reason}${c.reset}`);
+      for (const s of svcOp.service.servers.values()) out.push(`${c.destroy}      - real server ${hostPort(s.address, s.port)}${c.reset} (removed with the service)`);
+    } else {
+      out.push(`${c.change}  ~ service ${serviceTitle(first.service)}${c.reset}`);
+      if (svcOp?.kind === 'edit-service') {
+        for (const ch of svcOp.changes) out.push(`      ${ch.field}: ${ch.before} → ${ch.after}`);
+      }
+    }
+    for (const op of ops) {
+      if (op.kind === 'add-server') out.push(`${c.add}      + real server ${hostPort(op.server.address, op.server.port)}${c.reset} ${serverDetails(op.server)}`);
+      else if (op.kind === 'delete-server') out.push(`${c.destroy}      - real server ${hostPort(op.server.address, op.server.port)}${c.reset}  ${c.dim}# ${op.reason}${c.reset}`);
+      else if (op.kind === 'edit-server') {
+        const fields = op.changes.map((ch) => `${ch.field} ${ch.before} → ${ch.after}`).join(', ');
+        out.push(`${c.change}      ~ real server ${hostPort(op.server.address, op.server.port)}${c.reset} ${fields}`);
+      }
+    }
+    out.push('');
+  }
+
+  if (plan.operations.length > 0) {
+    out.push(`${c.bold}Commands:${c.reset}`);
+    for (const op of plan.operations) out.push(`  ipvsadm ${operationToArgv(op).join(' ')}`);
+    out.push('');
+  }
+  if (options.diff && plan.operations.length > 0) {
+    const patch = createTwoFilesPatch('live', 'desired', formatSave(options.diff.live), formatSave(options.diff.desired), '', '', { context: 1 });
+    out.push(patch.split('\n').slice(1).join('\n').trimEnd(), '');
+  }
+  const notes: string[] = [];
+  if (plan.ignoredServices) notes.push(`${plan.ignoredServices} live service(s) not owned by lvsync left untouched`);
+  if (plan.keptServices) notes.push(`${plan.keptServices} owned service(s) not declared kept (scope.prune is false)`);
+  if (plan.operations.length === 0) {
+    out.push(`No changes. The live table matches the desired state.${notes.length ? ` (${notes.join('; ')})` : ''}`);
+  } else {
+    out.push(`Plan: ${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy.${notes.length ? ` (${notes.join('; ')})` : ''}`);
+  }
+  if (plan.refusal) out.push(`${c.destroy}${formatDiagnostic(plan.refusal)}${c.reset}`);
+  return `${out.join('\n')}\n`;
+}

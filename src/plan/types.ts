@@ -1,0 +1,57 @@
+import type { Diagnostic } from '../diagnostics.js';
+import type { RealServer, VirtualService } from '../model/types.js';
+
+/** One attribute that differs, rendered for people: `weight: 1 → 3`. */
+export interface FieldChange {
+  readonly field: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+/**
+ * A closed set of operations, named after the ipvsadm verbs they become (-A -E -D -a -e -d).
+ * Every operation carries the service it belongs to (for the command's service spec) and a reason.
+ */
+export type Operation =
+  | { readonly kind: 'add-service'; readonly service: VirtualService; readonly reason: string }
+  | { readonly kind: 'edit-service'; readonly service: VirtualService; readonly before: VirtualService; readonly changes: readonly FieldChange[]; readonly reason: string }
+  | { readonly kind: 'delete-service'; readonly service: VirtualService; readonly reason: string }
+  | { readonly kind: 'add-server'; readonly service: VirtualService; readonly server: RealServer; readonly reason: string }
+  | { readonly kind: 'edit-server'; readonly service: VirtualService; readonly server: RealServer; readonly before: RealServer; readonly changes: readonly FieldChange[]; readonly reason: string }
+  | { readonly kind: 'delete-server'; readonly service: VirtualService; readonly server: RealServer; readonly reason: string };
+
+export type OperationKind = Operation['kind'];
+
+export interface PlanSummary {
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+}
+
+/**
+ * What it takes to turn the live table into the desired one: ordered operations, counts, and the
+ * digests that let a later apply detect that either side moved on.
+ */
+export interface Plan {
+  readonly formatVersion: 1;
+  readonly operations: readonly Operation[];
+  readonly summary: PlanSummary;
+  /** live services lvsync does not own and therefore left alone */
+  readonly ignoredServices: number;
+  /** owned, undeclared live services kept because scope.prune is false */
+  readonly keptServices: number;
+  readonly desiredDigest: string;
+  readonly liveDigest: string;
+  /** set when the plan must not be applied without an override (mass delete) */
+  readonly refusal: Diagnostic | null;
+  readonly warnings: readonly Diagnostic[];
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.operations.length === 0;
+}
+
+/** Identity of an operation's target, to match operations across plans (what took effect). */
+export function operationTargetKey(op: Operation): string {
+  return 'server' in op ? `${op.service.key}#${op.server.key}` : op.service.key;
+}
