@@ -1,0 +1,83 @@
+import type { Ipvsadm } from '../ipvsadm/port.js';
+import type { DesiredState, Table } from '../model/types.js';
+import { createPlan, type PlanOptions } from '../plan/plan.js';
+import { operationTargetKey, type Operation, type Plan } from '../plan/types.js';
+import { runBatch, runPerCommand, type CommandFailure } from './execute.js';
+
+export interface ApplyDeps {
+  readonly ipvsadm: Ipvsadm;
+  /** re-reads the live table (with thresholds when they matter) */
+  readonly readLive: () => Promise<Table>;
+}
+
+export interface ApplyOptions {
+  readonly perCommand: boolean;
+  readonly planOptions: PlanOptions;
+}
+
+/** What an apply did, precisely enough that a person can tell what the director holds now. */
+export interface ApplyReport {
+  readonly mode: 'batch' | 'per-command';
+  readonly plan: Plan;
+  readonly tookEffect: readonly Operation[];
+  readonly failed: readonly CommandFailure[];
+  readonly notAttempted: readonly Operation[];
+  /** stderr of the -R batch, when one ran and said anything */
+  readonly batchStderr: string;
+  /** operations that did not take effect in the batch and were retried one by one to pinpoint failures */
+  readonly retried: number;
+  /** the plan from the table re-read after applying: empty means converged */
+  readonly remaining: Plan;
+  readonly converged: boolean;
+  readonly liveAfter: Table;
+}
+
+/**
+ * Apply a plan and verify it. Success is defined by the kernel, not by exit codes: after applying,
+ * the table is re-read and re-planned, and only an empty second plan is success. In batch mode,
+ * whatever did not take effect is retried one command per process, which both repairs transient
+ * failures and attributes each remaining failure to its exact command and stderr.
+ */
+export async function applyPlan(desired: DesiredState, plan: Plan, deps: ApplyDeps, options: ApplyOptions): Promise<ApplyReport> {
+  let failed: readonly CommandFailure[] = [];
+  let notAttempted: readonly Operation[] = [];
+  let batchStderr = '';
+  let retried = 0;
+
+  if (options.perCommand) {
+    const result = await runPerCommand(deps.ipvsadm, plan.operations);
+    failed = result.failed;
+    notAttempted = result.notAttempted;
+  } else {
+    const batch = await runBatch(deps.ipvsadm, plan.operations);
+    batchStderr = batch.stderr.trim();
+    const afterBatch = createPlan(desired, await deps.readLive(), options.planOptions);
+    if (afterBatch.operations.length > 0) {
+      retried = afterBatch.operations.length;
+      const result = await runPerCommand(deps.ipvsadm, afterBatch.operations);
+      failed = result.failed;
+      notAttempted = result.notAttempted;
+    }
+  }
+
+  const liveAfter = await deps.readLive();
+  const remaining = createPlan(desired, liveAfter, options.planOptions);
+  const pending = new Set(remaining.operations.map(operationTargetKey));
+  const failedKeys = new Set(failed.map((f) => operationTargetKey(f.operation)));
+  const tookEffect = plan.operations.filter((op) => !pending.has(operationTargetKey(op)));
+  // anything still pending that neither failed nor was skipped was never reached (e.g. -R aborted early)
+  const accounted = new Set([...failedKeys, ...notAttempted.map(operationTargetKey)]);
+  const unreached = plan.operations.filter((op) => pending.has(operationTargetKey(op)) && !accounted.has(operationTargetKey(op)));
+  return {
+    mode: options.perCommand ? 'per-command' : 'batch',
+    plan,
+    tookEffect,
+    failed,
+    notAttempted: [...notAttempted, ...unreached],
+    batchStderr,
+    retried,
+    remaining,
+    converged: remaining.operations.length === 0,
+    liveAfter,
+  };
+}

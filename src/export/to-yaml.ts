@@ -1,0 +1,58 @@
+import { stringify } from 'yaml';
+import { sortedServers, sortedServices } from '../model/order.js';
+import { flagNames } from '../model/schedulers.js';
+import type { RealServer, Table, VirtualService } from '../model/types.js';
+
+/**
+ * The live table as an lvsync desired-state document, so a hand-built director can be adopted.
+ * Only what differs from the defaults is written, except method and weight, which a reader of
+ * the file should never have to look up. Planning the result against the same table shows no changes.
+ */
+export function exportDesiredYaml(table: Table, header: string): string {
+  const services = sortedServices(table.services.values()).map(exportService);
+  const body = stringify({ version: 1, services }, { lineWidth: 0 });
+  return `${header.split('\n').map((l) => `# ${l}`).join('\n')}\n${body}`;
+}
+
+function exportService(svc: VirtualService): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const t = svc.target;
+  if (t.kind === 'fwmark') {
+    out.fwmark = t.mark;
+    if (t.family === 'ipv6') out.family = 'ipv6';
+  } else {
+    out.protocol = t.protocol;
+    out.address = t.address;
+    out.port = t.port;
+  }
+  out.scheduler = svc.scheduler;
+  const flags = flagNames(svc.scheduler, svc.schedulerFlags);
+  if (flags.length) out.schedulerFlags = flags;
+  if (svc.persistence) {
+    const defaultMask = t.family === 'ipv6' ? '128' : '255.255.255.255';
+    const p: Record<string, unknown> = { timeout: svc.persistence.timeout };
+    if (svc.persistence.netmask !== defaultMask) p.netmask = t.family === 'ipv6' ? Number(svc.persistence.netmask) : svc.persistence.netmask;
+    out.persistence = p;
+  }
+  if (svc.persistenceEngine) out.persistenceEngine = svc.persistenceEngine;
+  if (svc.onePacket) out.onePacket = true;
+  out.realServers = sortedServers(svc.servers.values()).map((s) => exportServer(svc, s));
+  return out;
+}
+
+function exportServer(svc: VirtualService, s: RealServer): Record<string, unknown> {
+  const out: Record<string, unknown> = { address: s.address };
+  const defaultPort = svc.target.kind === 'address' ? svc.target.port : 0;
+  if (s.port !== defaultPort) out.port = s.port;
+  out.method = s.method;
+  out.weight = s.weight;
+  if (s.upperThreshold) out.upperThreshold = s.upperThreshold;
+  if (s.lowerThreshold) out.lowerThreshold = s.lowerThreshold;
+  if (s.tunnel) {
+    const tun: Record<string, unknown> = { type: s.tunnel.type };
+    if (s.tunnel.type === 'gue') tun.port = s.tunnel.port;
+    if (s.tunnel.checksum && s.tunnel.checksum !== 'nocsum') tun.checksum = s.tunnel.checksum;
+    out.tunnel = tun;
+  }
+  return out;
+}
