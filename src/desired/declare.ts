@@ -1,0 +1,56 @@
+import type { Diagnostic } from '../diagnostics.js';
+import { schemaDiagnostics } from './schema-messages.js';
+import { validateWritten } from './schema.js';
+import { parseYaml } from './syntax.js';
+import type { ScopeDecl, ServiceDecl, WrittenFile } from './written.js';
+
+/**
+ * One source file through the YAML and schema stages, into declarations the rules can read.
+ * Parts that failed the schema are left out, so later stages only see shapes they understand,
+ * while the healthy parts of the same file are still checked in this run.
+ */
+
+export interface FileDecls {
+  readonly services: ServiceDecl[];
+  readonly scope: ScopeDecl | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+type Skip = { file: boolean; scope: boolean; services: Set<number> };
+
+function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
+  const skip: Skip = { file: false, scope: false, services: new Set() };
+  for (const d of diagnostics) {
+    const pointer = d.path ?? '';
+    const service = /^\/services\/(\d+)(\/|$)/.exec(pointer);
+    if (service) skip.services.add(Number(service[1]));
+    else if (pointer === '/scope' || pointer.startsWith('/scope/')) skip.scope = true;
+    else skip.file = true;
+  }
+  return skip;
+}
+
+// YAML → schema → declarations for one file; never throws
+export function declareFile(file: string, text: string): FileDecls {
+  const parsed = parseYaml(file, text);
+  const diagnostics = [...parsed.diagnostics];
+  const none: FileDecls = { services: [], scope: null, diagnostics };
+  if (parsed.data === undefined) return none;
+  if (parsed.data === null) {
+    diagnostics.push({ severity: 'error', code: 'VERSION', message: 'the file is empty; every desired-state file needs at least `version: 1`', file, line: 1, col: 1 });
+    return none;
+  }
+  const schemaFindings = schemaDiagnostics(validateWritten(parsed.data), parsed.locator);
+  diagnostics.push(...schemaFindings);
+  const skip = skipsFor(schemaFindings);
+  if (skip.file) return none;
+  const written = parsed.data as WrittenFile;
+  const locator = parsed.locator;
+  const services = (written.services ?? []).flatMap((raw, i): ServiceDecl[] => {
+    if (skip.services.has(i)) return [];
+    const path = ['services', i] as const;
+    return [{ raw, path, locator, at: locator.value(path) }];
+  });
+  const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
+  return { services, scope, diagnostics };
+}

@@ -1,0 +1,105 @@
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { compareDiagnostics } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { parseDesiredSources } from './parse.js';
+import type { DesiredResult, DesiredSource } from './parse.js';
+
+/**
+ * Reads the desired state from files and directories, then hands the text to the pure pipeline.
+ * Directories are read the way Kubernetes mounts ConfigMaps: hidden entries (including the
+ * `..data` / `..2024_…` machinery) are skipped, while the top-level symlinks into them are followed.
+ */
+
+const YAML_FILE = /\.ya?ml$/;
+
+type Found = { files: string[]; diagnostics: Diagnostic[] };
+
+function readError(file: string, err: unknown): Diagnostic {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  return { severity: 'error', code: 'FILE_READ', message: `cannot read ${file}: ${why}; check the path and its permissions`, file };
+}
+
+// keeps the user's spelling of the directory ("./conf/" stays "./conf/a.yaml")
+function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+async function walk(dir: string, seen: Set<string>, found: Found): Promise<void> {
+  let names: string[];
+  try {
+    const real = await realpath(dir);
+    if (seen.has(real)) return; // a symlink loop, or a directory reached twice
+    seen.add(real);
+    names = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+  } catch (err) {
+    found.diagnostics.push(readError(dir, err));
+    return;
+  }
+  for (const name of names) {
+    const path = joinPath(dir, name);
+    let info;
+    try {
+      info = await stat(path); // follows symlinks: ConfigMap entries are links into ..data
+    } catch (err) {
+      if (YAML_FILE.test(name)) found.diagnostics.push(readError(path, err));
+      continue;
+    }
+    if (info.isDirectory()) await walk(path, seen, found);
+    else if (info.isFile() && YAML_FILE.test(name)) found.files.push(path);
+  }
+}
+
+async function collect(paths: readonly string[]): Promise<Found> {
+  const found: Found = { files: [], diagnostics: [] };
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      found.diagnostics.push(readError(path, err));
+      continue;
+    }
+    if (!info.isDirectory()) { found.files.push(path); continue; }
+    const inner: Found = { files: [], diagnostics: found.diagnostics };
+    await walk(path, new Set(), inner);
+    if (inner.files.length === 0 && !found.diagnostics.some((d) => d.file === path)) {
+      found.diagnostics.push({ severity: 'error', code: 'NO_FILES', message: `${path} contains no *.yaml or *.yml files; point lvsync at the directory that holds the desired state`, file: path });
+    }
+    found.files.push(...inner.files.sort(byPath));
+  }
+  return found;
+}
+
+function byPath(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function readSources(files: readonly string[], diagnostics: Diagnostic[]): Promise<DesiredSource[]> {
+  const sources: DesiredSource[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    try {
+      const real = await realpath(file);
+      if (seen.has(real)) continue; // the same file named twice (a directory and a file in it)
+      seen.add(real);
+      sources.push({ file, text: await readFile(file, 'utf8') });
+    } catch (err) {
+      diagnostics.push(readError(file, err));
+    }
+  }
+  return sources;
+}
+
+// the desired state from the paths on the command line; I/O problems become FILE_READ / NO_FILES
+export async function loadDesired(paths: readonly string[]): Promise<DesiredResult> {
+  const found = await collect(paths);
+  if (paths.length === 0) {
+    found.diagnostics.push({ severity: 'error', code: 'NO_FILES', message: 'no desired-state files or directories were given; pass at least one path' });
+  }
+  const sources = await readSources(found.files, found.diagnostics);
+  const result = parseDesiredSources(sources);
+  const diagnostics = [...found.diagnostics, ...result.diagnostics].sort(compareDiagnostics);
+  const ioFailed = found.diagnostics.some((d) => d.severity === 'error');
+  return { state: ioFailed || sources.length === 0 ? null : result.state, diagnostics };
+}

@@ -1,0 +1,51 @@
+import { compareDiagnostics, hasErrors } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { DesiredState } from '../model/types.js';
+import { declareFile } from './declare.js';
+import { runRules } from './rules.js';
+import { mergeScopes } from './scope.js';
+import { toDesiredState } from './to-state.js';
+import type { ScopeDecl, ServiceDecl } from './written.js';
+
+/**
+ * The desired-state pipeline without I/O: YAML → schema → named rules → normalised DesiredState.
+ * Problems are collected as diagnostics (sorted by file and position), never thrown; any error
+ * means `state: null`, warnings alone do not.
+ */
+
+export interface DesiredSource {
+  /** the name diagnostics use: the path as the user gave it */
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface DesiredResult {
+  readonly state: DesiredState | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+const INTERNAL: Diagnostic = {
+  severity: 'error', code: 'SCHEMA',
+  message: 'internal error: a declaration passed every rule but could not be normalised; please report this as an lvsync bug',
+};
+
+// the whole desired state from in-memory sources; files are merged in the order given
+export function parseDesiredSources(sources: readonly DesiredSource[]): DesiredResult {
+  const diagnostics: Diagnostic[] = [];
+  const services: ServiceDecl[] = [];
+  const scopes: ScopeDecl[] = [];
+  for (const source of sources) {
+    const decls = declareFile(source.file, source.text);
+    diagnostics.push(...decls.diagnostics);
+    services.push(...decls.services);
+    if (decls.scope) scopes.push(decls.scope);
+  }
+  diagnostics.push(...runRules(services));
+  const scope = mergeScopes(scopes, diagnostics);
+  let state: DesiredState | null = null;
+  if (!hasErrors(diagnostics)) {
+    state = toDesiredState(services, scope, sources.map((s) => s.file));
+    if (!state) diagnostics.push(INTERNAL);
+  }
+  return { state, diagnostics: diagnostics.sort(compareDiagnostics) };
+}

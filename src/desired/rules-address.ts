@@ -1,0 +1,47 @@
+import { nonUnicastReason, parseAddress } from '../model/address.js';
+import type { Rule, RuleContext } from './rule-context.js';
+import { forEachServer } from './rule-context.js';
+import type { Spot } from './positions.js';
+import type { ServiceDecl } from './written.js';
+import { valueAt } from './written.js';
+
+/**
+ * Address rules for VIPs and RIPs: the text must be an IP address in a form we can compare with
+ * `ipvsadm -S -n` output, and the kernel must accept it (unicast only).
+ */
+
+// the common ways people write something that is almost an address, each with its own fix
+export function addressHint(text: string): string {
+  if (/^\d+(\.\d+){3}$/.test(text) && /(^|\.)0\d/.test(text)) {
+    const fixed = text.split('.').map((p) => String(Number(p))).join('.');
+    return `leading zeros are not allowed (ipvsadm would read 010 as octal 8); write ${fixed}`;
+  }
+  if (/^\d+(\.\d+){0,2}$/.test(text)) return 'shorthand forms are not accepted; write all four parts of a dotted quad, e.g. 10.0.0.1';
+  if (text.includes('[') || /^\d+(\.\d+){3}:\d+$/.test(text)) return 'write the bare address and put the port in `port:`';
+  if (/^[a-z][a-z0-9.-]*$/i.test(text) && !/^[0-9a-f:]+$/i.test(text)) return 'host names are not resolved; write the IP address';
+  return 'write an IPv4 dotted quad such as 192.0.2.10 or an IPv6 address such as 2001:db8::10';
+}
+
+function checkAddress(ctx: RuleContext, text: string, at: Spot, what: string): void {
+  if (!parseAddress(text)) {
+    ctx.report('ADDRESS_INVALID', at, `${what} ${JSON.stringify(text)} is not an IP address; ${addressHint(text)}`);
+    return;
+  }
+  const reason = nonUnicastReason(text);
+  if (reason) {
+    ctx.report('ADDRESS_NOT_UNICAST', at,
+      `${what} ${text} is ${reason}; the kernel accepts only unicast addresses ("Invalid operation ... address not unicast"); use a unicast address`);
+  }
+}
+
+function serviceAddress(ctx: RuleContext, decl: ServiceDecl): void {
+  if (decl.raw.address !== undefined) checkAddress(ctx, decl.raw.address, valueAt(decl, 'address'), 'service address');
+}
+
+// ADDRESS_INVALID, ADDRESS_NOT_UNICAST on service and real-server addresses
+export const addressRule: Rule = (ctx) => {
+  for (const decl of ctx.services) serviceAddress(ctx, decl);
+  forEachServer(ctx, (decl, server, i) => {
+    checkAddress(ctx, server.address, valueAt(decl, 'realServers', i, 'address'), 'real server address');
+  });
+};

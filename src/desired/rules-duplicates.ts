@@ -1,0 +1,61 @@
+import { parseAddress } from '../model/address.js';
+import { describeTarget, hostPort, serviceKey } from '../model/keys.js';
+import type { Rule } from './rule-context.js';
+import { where } from './rule-context.js';
+import { methodOf, storedServerPort, toServerKey, toTarget } from './normalize.js';
+import type { Spot } from './positions.js';
+import { valueAt } from './written.js';
+
+/**
+ * Identity rules: two declarations of the same kernel object (after normalisation, so
+ * differently written forms of one address or port collide) can never both be applied.
+ */
+
+// DUPLICATE_SERVICE: same family/protocol/VIP/port or fwmark, in one file or across files
+export const duplicateServiceRule: Rule = (ctx) => {
+  const first = new Map<string, Spot>();
+  for (const decl of ctx.services) {
+    const target = toTarget(decl.raw);
+    if (!target) continue;
+    const key = serviceKey(target);
+    const earlier = first.get(key);
+    if (!earlier) { first.set(key, decl.at); continue; }
+    ctx.report('DUPLICATE_SERVICE', decl.at,
+      `service ${describeTarget(target)} is declared at ${where(earlier)} and again at ${where(decl.at)}; keep one declaration (move the real servers into it)`,
+      { related: earlier });
+  }
+};
+
+// DUPLICATE_NAME: names identify services in plans and logs, so they must be unique everywhere
+export const duplicateNameRule: Rule = (ctx) => {
+  const first = new Map<string, Spot>();
+  for (const decl of ctx.services) {
+    if (decl.raw.name === undefined) continue;
+    const at = valueAt(decl, 'name');
+    const earlier = first.get(decl.raw.name);
+    if (!earlier) { first.set(decl.raw.name, at); continue; }
+    ctx.report('DUPLICATE_NAME', at,
+      `service name ${JSON.stringify(decl.raw.name)} is already used at ${where(earlier)}; names must be unique across all files, rename one`,
+      { related: earlier });
+  }
+};
+
+// DUPLICATE_SERVER: same address and *stored* port inside one service (dr/tun ports are rewritten)
+export const duplicateServerRule: Rule = (ctx) => {
+  for (const decl of ctx.services) {
+    const first = new Map<string, Spot>();
+    (decl.raw.realServers ?? []).forEach((server, i) => {
+      const key = toServerKey(decl.raw, server);
+      const address = parseAddress(server.address)?.canonical;
+      if (key === null || address === undefined) return;
+      const at = valueAt(decl, 'realServers', i);
+      const earlier = first.get(key);
+      if (!earlier) { first.set(key, at); return; }
+      const rewrite = methodOf(server) !== 'nat' && decl.raw.fwmark === undefined
+        ? ` (with method ${methodOf(server)} the port is always the service port ${decl.raw.port ?? 0})` : '';
+      ctx.report('DUPLICATE_SERVER', at,
+        `real server ${hostPort(address, storedServerPort(decl.raw, server))} is listed twice in this service, first at ${where(earlier)}${rewrite}; remove one, or use \`method: nat\` for a second port`,
+        { related: earlier });
+    });
+  }
+};

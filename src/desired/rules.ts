@@ -1,0 +1,39 @@
+import type { Diagnostic } from '../diagnostics.js';
+import { addressRule } from './rules-address.js';
+import { duplicateNameRule, duplicateServerRule, duplicateServiceRule } from './rules-duplicates.js';
+import { drPortRule, mixedFamilyRule, thresholdRule, tunnelRule } from './rules-server.js';
+import {
+  engineRule, netmaskRule, onePacketRule, schedulerAvailableRule, schedulerFlagRule, zeroPortRule,
+} from './rules-service.js';
+import { createRuleContext } from './rule-context.js';
+import type { Rule } from './rule-context.js';
+import type { ServiceDecl } from './written.js';
+
+/**
+ * Every semantic rule, by name, so a reader sees the whole list in one place. Order does not
+ * matter: diagnostics are sorted by position afterwards.
+ */
+export const RULES: Readonly<Record<string, Rule>> = {
+  addressRule,
+  duplicateServiceRule,
+  duplicateNameRule,
+  duplicateServerRule,
+  drPortRule,
+  tunnelRule,
+  thresholdRule,
+  mixedFamilyRule,
+  netmaskRule,
+  schedulerFlagRule,
+  schedulerAvailableRule,
+  onePacketRule,
+  zeroPortRule,
+  engineRule,
+};
+
+// runs every rule over all declarations (across files, so duplicates between files are found)
+export function runRules(services: readonly ServiceDecl[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const ctx = createRuleContext(services, out);
+  for (const rule of Object.values(RULES)) rule(ctx);
+  return out;
+}

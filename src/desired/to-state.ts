@@ -1,0 +1,22 @@
+import type { DesiredState, ScopeSpec, SourceRef, VirtualService } from '../model/types.js';
+import { toService } from './normalize.js';
+import { toSourceRef } from './positions.js';
+import type { ServiceDecl } from './written.js';
+
+/**
+ * The last stage: declarations that passed every rule become the DesiredState the planner
+ * compares with the live table. Runs only when there are no errors.
+ */
+
+// null only if a declaration cannot be normalised, which the rules should already have reported
+export function toDesiredState(decls: readonly ServiceDecl[], scope: ScopeSpec, files: readonly string[]): DesiredState | null {
+  const services = new Map<string, VirtualService>();
+  const origins = new Map<string, SourceRef>();
+  for (const decl of decls) {
+    const service = toService(decl.raw);
+    if (!service || services.has(service.key)) return null;
+    services.set(service.key, service);
+    origins.set(service.key, toSourceRef(decl.at));
+  }
+  return { table: { services }, scope, origins, files: [...files] };
+}

@@ -1,0 +1,83 @@
+import type { Family, ForwardMethod, Protocol, TunnelChecksum, TunnelType } from '../model/types.js';
+import type { Locator, Path, Spot } from './positions.js';
+
+/**
+ * The written shape of one desired-state file after the schema has accepted it: what the person
+ * typed, with defaults not yet applied. Rules read this (they need to know what was written, not
+ * only what it normalises to); normalize.ts turns it into the model.
+ */
+
+export interface WrittenTunnel {
+  readonly type?: TunnelType;
+  readonly port?: number;
+  readonly checksum?: TunnelChecksum;
+}
+
+export interface WrittenServer {
+  readonly address: string;
+  readonly port?: number;
+  readonly method?: ForwardMethod;
+  readonly weight?: number;
+  readonly upperThreshold?: number;
+  readonly lowerThreshold?: number;
+  readonly tunnel?: WrittenTunnel;
+}
+
+export type WrittenPersistence =
+  | boolean
+  | { readonly enabled?: boolean; readonly timeout?: number; readonly netmask?: string | number };
+
+export interface WrittenService {
+  readonly name?: string;
+  readonly protocol?: Protocol;
+  readonly address?: string;
+  readonly port?: number;
+  readonly fwmark?: number;
+  readonly family?: Family;
+  readonly scheduler?: string;
+  readonly schedulerFlags?: readonly string[];
+  readonly persistence?: WrittenPersistence;
+  readonly persistenceEngine?: string;
+  readonly onePacket?: boolean;
+  readonly realServers?: readonly WrittenServer[] | null;
+}
+
+export interface WrittenScope {
+  readonly prune?: boolean;
+  readonly addresses?: readonly string[];
+  readonly fwmarks?: readonly (string | number)[];
+  readonly maxDeleteShare?: number;
+}
+
+export interface WrittenFile {
+  readonly version: 1;
+  readonly scope?: WrittenScope;
+  readonly services?: readonly WrittenService[] | null;
+}
+
+/** One service as declared: what was written and how to find any of its nodes in the file. */
+export interface ServiceDecl {
+  readonly raw: WrittenService;
+  /** path of the list item, e.g. ['services', 2] */
+  readonly path: Path;
+  readonly locator: Locator;
+  /** the list item itself: where the service was declared */
+  readonly at: Spot;
+}
+
+/** The `scope` block of one file. */
+export interface ScopeDecl {
+  readonly raw: WrittenScope;
+  readonly path: Path;
+  readonly locator: Locator;
+}
+
+// position of a value inside a declaration: rules point at the node that is wrong
+export function valueAt(decl: { path: Path; locator: Locator }, ...sub: Path): Spot {
+  return decl.locator.value([...decl.path, ...sub]);
+}
+
+// position of a key inside a declaration: for "this key should not be here"
+export function keyAt(decl: { path: Path; locator: Locator }, ...sub: Path): Spot {
+  return decl.locator.key([...decl.path, ...sub]);
+}
