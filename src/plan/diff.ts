@@ -1,4 +1,4 @@
-import { describeTarget, hostPort } from '../model/keys.js';
+import { describeTarget } from '../model/keys.js';
 import { sortedServers, sortedServices } from '../model/order.js';
 import type { DesiredState, Table } from '../model/types.js';
 import { serverChanges, serviceChanges } from './compare.js';
@@ -52,7 +52,7 @@ export function diffTables(desired: DesiredState, live: Table, inventory: Readon
     }
     for (const server of sortedServers(have.servers.values())) {
       if (!want.servers.has(server.key)) {
-        ops.push({ kind: 'delete-server', service: want, server, reason: `${hostPort(server.address, server.port)} is not declared for this service` });
+        ops.push({ kind: 'delete-server', service: want, server, reason: 'not declared for this service' });
       }
     }
   }

@@ -2,6 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatSave } from '../live/format-save.js';
 import { describeTarget, hostPort } from '../model/keys.js';
+import { compareServices } from '../model/order.js';
 import { flagNames } from '../model/schedulers.js';
 import type { RealServer, Table, VirtualService } from '../model/types.js';
 import { operationToArgv } from './to-argv.js';
@@ -56,7 +57,8 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
     list.push(op);
     groups.set(op.service.key, list);
   }
-  for (const ops of groups.values()) {
+  const ordered = [...groups.values()].sort((a, b) => compareServices(a[0]!.service, b[0]!.service));
+  for (const ops of ordered) {
     const first = ops[0]!;
     const svcOp = ops.find((o) => o.kind === 'add-service' || o.kind === 'edit-service' || o.kind === 'delete-service');
     if (svcOp?.kind === 'add-service') {

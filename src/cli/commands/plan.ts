@@ -1,0 +1,50 @@
+import type { Diagnostic } from '../../diagnostics.js';
+import type { DesiredState, Table } from '../../model/types.js';
+import { createPlan } from '../../plan/plan.js';
+import { renderPlanJson } from '../../plan/render-json.js';
+import { renderPlanText } from '../../plan/render-text.js';
+import type { Plan } from '../../plan/types.js';
+import { readInventory } from '../../state/inventory.js';
+import type { GlobalArgs } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+import { UsageError, type CliIo } from '../io.js';
+import { loadDesiredOrExit, needsThresholds, readLiveOrExit } from '../shared.js';
+
+export interface PlanArgs {
+  readonly paths: string[];
+  readonly live?: string | undefined;
+  readonly json: boolean;
+  readonly diff: boolean;
+  readonly detailedExitcode: boolean;
+  readonly allowMassDelete: boolean;
+}
+
+/** Warn when thresholds are declared but the live snapshot cannot show them (a saved -S has none). */
+function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] {
+  for (const svc of desired.table.services.values()) {
+    const liveSvc = live.services.get(svc.key);
+    for (const s of svc.servers.values()) {
+      const l = liveSvc?.servers.get(s.key);
+      if ((s.upperThreshold || s.lowerThreshold) && l && l.upperThreshold === null) {
+        return [{ severity: 'warning', code: 'LIVE_PARSE', message: 'thresholds are declared but the live snapshot does not show them (ipvsadm -S never prints -x/-y), so they are not compared; plan against the kernel to include them' }];
+      }
+    }
+  }
+  return [];
+}
+
+export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Promise<number> {
+  if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
+  const desired = await loadDesiredOrExit(io, args.paths);
+  const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
+  const live = await readLiveOrExit(io, { liveFile: args.live, ipvsadm: io.createIpvsadm(g.ipvsadm), thresholds: needsThresholds(desired, inventory.thresholds) });
+  const plan: Plan = createPlan(desired, live, {
+    inventory: new Set(inventory.services),
+    allowMassDelete: args.allowMassDelete,
+    warnings: unobservedThresholds(desired, live),
+  });
+  io.stdout(args.json ? renderPlanJson(plan) : renderPlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }));
+  if (plan.refusal) return EXIT.failure;
+  if (args.detailedExitcode && plan.operations.length > 0) return EXIT.changes;
+  return EXIT.ok;
+}

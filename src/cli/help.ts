@@ -1,0 +1,37 @@
+export const USAGE = `lvsync — declare your IPVS (LVS) table in YAML, plan and apply it with ipvsadm
+
+Usage:
+  lvsync validate PATH...
+  lvsync plan PATH... [--live FILE|-] [--json] [--diff] [--detailed-exitcode] [--allow-mass-delete]
+  lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete]
+  lvsync export [--live FILE|-]
+
+PATH is a YAML file or a directory of *.yaml/*.yml files, merged together.
+
+Commands:
+  validate   check YAML syntax, the JSON schema and lvsync's rules; print file:line:col diagnostics
+  plan       show the minimal ipvsadm commands that turn the live table into the desired one
+  apply      plan, confirm (on a terminal), apply in one 'ipvsadm -R' batch, re-read and verify
+  export     print the live table as an lvsync YAML document (to adopt a hand-made director)
+
+Options:
+  --live FILE|-          read a saved 'ipvsadm -S -n' text instead of running ipvsadm (no root needed)
+  --json                 print the plan as a versioned JSON document
+  --diff                 also print a unified diff of the canonical save text, live vs desired
+  --detailed-exitcode    exit 2 when the plan has changes
+  --yes                  apply without asking (apply never prompts without a terminal)
+  --per-command          run one ipvsadm process per command instead of one -R batch
+  --allow-mass-delete    allow plans that delete more than scope.maxDeleteShare of owned services
+  --ipvsadm PATH         the ipvsadm binary (also LVSYNC_IPVSADM; default: ipvsadm on PATH)
+  --state-dir DIR        where the inventory and the apply lock live (also LVSYNC_STATE_DIR; default /var/lib/lvsync)
+  --no-color             plain output (also NO_COLOR)
+  -h, --help             this text
+  --version              the version
+
+Exit codes:
+  0   success, or no changes
+  1   any other failure (ipvsadm failed, partial apply, refused plan, lock held)
+  2   changes present (plan --detailed-exitcode only)
+  3   invalid desired state (YAML, schema or rules)
+  64  usage error
+`;

@@ -1,0 +1,24 @@
+import type { Ipvsadm } from '../ipvsadm/port.js';
+
+/** Everything a command may touch of the outside world, injected so commands run in tests without a process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** whole standard input (for --live -) */
+  readonly readStdin: () => Promise<string>;
+  /** a terminal is attached to stdin and stdout: confirmation prompts and colour are allowed */
+  readonly interactive: boolean;
+  readonly color: boolean;
+  /** asks a question on the terminal and returns the answer */
+  readonly prompt: (question: string) => Promise<string>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly createIpvsadm: (binary: string) => Ipvsadm;
+  readonly hostname: () => string;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { hostname } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import { createExecIpvsadm } from '../ipvsadm/exec.js';
+import { run } from './run.js';
+
+/** The only module that touches process: it builds the real dependencies and sets the exit code. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+const code = await run(process.argv.slice(2), {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  readStdin,
+  interactive,
+  color: Boolean(process.stdout.isTTY),
+  prompt: async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try { return await rl.question(question); } finally { rl.close(); }
+  },
+  env: process.env,
+  createIpvsadm: (binary) => createExecIpvsadm({ binary }),
+  hostname,
+});
+process.exitCode = code;

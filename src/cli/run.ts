@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import { IpvsadmError, IpvsadmUnavailableError } from '../ipvsadm/port.js';
+import { LockedError } from '../state/lock.js';
+import { globalArgs, parseCommandArgs } from './args.js';
+import { applyCommand } from './commands/apply.js';
+import { exportCommand } from './commands/export.js';
+import { planCommand } from './commands/plan.js';
+import { validateCommand } from './commands/validate.js';
+import { EXIT } from './exit-codes.js';
+import { USAGE } from './help.js';
+import { UsageError, type CliIo } from './io.js';
+import { CommandExit } from './shared.js';
+
+export function version(): string {
+  const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  return pkg.version;
+}
+
+/** Parse → call → render → exit code. The one catch site that turns errors into exit codes. */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout(USAGE);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === '--version') { io.stdout(`lvsync ${version()}\n`); return EXIT.ok; }
+    return await dispatch(command, rest, io);
+  } catch (err) {
+    if (err instanceof CommandExit) return err.code;
+    if (err instanceof UsageError) {
+      io.stderr(`lvsync: ${err.message}\nRun 'lvsync --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof IpvsadmError || err instanceof IpvsadmUnavailableError || err instanceof LockedError) {
+      io.stderr(`lvsync: ${err.message}\n`);
+      return EXIT.failure;
+    }
+    io.stderr(`lvsync: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (io.env.LVSYNC_DEBUG && err instanceof Error) io.stderr(`${err.stack}\n`);
+    return EXIT.failure;
+  }
+}
+
+async function dispatch(command: string, argv: string[], io: CliIo): Promise<number> {
+  switch (command) {
+    case 'validate': {
+      const { values, positionals } = parseCommandArgs(argv, {});
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      return validateCommand(io, positionals);
+    }
+    case 'plan': {
+      const { values, positionals } = parseCommandArgs(argv, {
+        live: { type: 'string' }, json: { type: 'boolean' }, diff: { type: 'boolean' },
+        'detailed-exitcode': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
+      });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      return planCommand(io, globalArgs(values, io.env, io.color), {
+        paths: positionals, live: values.live, json: values.json === true, diff: values.diff === true,
+        detailedExitcode: values['detailed-exitcode'] === true, allowMassDelete: values['allow-mass-delete'] === true,
+      });
+    }
+    case 'apply': {
+      const { values, positionals } = parseCommandArgs(argv, {
+        yes: { type: 'boolean', short: 'y' }, 'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
+      });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      return applyCommand(io, globalArgs(values, io.env, io.color), {
+        paths: positionals, yes: values.yes === true, perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
+      });
+    }
+    case 'export': {
+      const { values, positionals } = parseCommandArgs(argv, { live: { type: 'string' } });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      if (positionals.length) throw new UsageError(`export takes no PATH (got ${positionals.join(' ')})`);
+      return exportCommand(io, globalArgs(values, io.env, io.color), values.live);
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}

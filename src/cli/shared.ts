@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { loadDesired } from '../desired/load.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
+import type { Ipvsadm } from '../ipvsadm/port.js';
+import { parseIpvsadmSave } from '../live/parse-save.js';
+import { readLiveTable } from '../live/read.js';
+import type { DesiredState, Table } from '../model/types.js';
+import type { CliIo } from './io.js';
+
+/** Thrown to end a command with an exit code after its message has been printed. */
+export class CommandExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+}
+
+/** Load and validate; invalid input ends the command with exit 3 before anything touches the kernel. */
+export async function loadDesiredOrExit(io: CliIo, paths: readonly string[]): Promise<DesiredState> {
+  const { state, diagnostics } = await loadDesired(paths);
+  printDiagnostics(io, diagnostics);
+  if (!state || hasErrors(diagnostics)) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    io.stderr(`lvsync: the desired state is invalid (${errors} error${errors === 1 ? '' : 's'}); nothing was changed.\n`);
+    throw new CommandExit(3);
+  }
+  return state;
+}
+
+/** Thresholds are only in `-L --thresholds`, an extra process: read them when they matter (facts §2.5). */
+export function needsThresholds(desired: DesiredState | null, usedBefore: boolean): boolean {
+  if (usedBefore) return true;
+  if (!desired) return true;
+  for (const svc of desired.table.services.values()) {
+    for (const s of svc.servers.values()) if (s.upperThreshold || s.lowerThreshold) return true;
+  }
+  return false;
+}
+
+/** The live table from a saved `-S -n` file (or stdin) or from ipvsadm; unparseable lines end the command. */
+export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | undefined; ipvsadm: Ipvsadm; thresholds: boolean }): Promise<Table> {
+  if (source.liveFile !== undefined) {
+    const text = source.liveFile === '-' ? await io.readStdin() : await readFile(source.liveFile, 'utf8');
+    const parsed = parseIpvsadmSave(text, source.liveFile === '-' ? '<stdin>' : source.liveFile);
+    if (parsed.diagnostics.length) {
+      printDiagnostics(io, parsed.diagnostics);
+      io.stderr('lvsync: the live table could not be parsed; refusing to plan against a partial table.\n');
+      throw new CommandExit(1);
+    }
+    return parsed.table;
+  }
+  const parsed = await readLiveTable(source.ipvsadm, { thresholds: source.thresholds });
+  if (parsed.diagnostics.length) {
+    printDiagnostics(io, parsed.diagnostics);
+    io.stderr(`lvsync: ${source.ipvsadm.describe} -S -n printed lines lvsync cannot parse; refusing to plan against a partial table.\n`);
+    throw new CommandExit(1);
+  }
+  return parsed.table;
+}
