@@ -38,7 +38,7 @@ export const tunnelRule: Rule = (ctx) => {
       ctx.report('TUNNEL_OPTIONS', at('type'), 'a gue tunnel needs `port`, the UDP port the real server decapsulates on (e.g. 6080); add `port`');
     }
     if (type !== 'gue' && tunnel.port !== undefined) {
-      ctx.report('TUNNEL_OPTIONS', at('port'), `an ${type} tunnel has no port${typeNote}; remove \`port\` or use \`type: gue\``);
+      ctx.report('TUNNEL_OPTIONS', at('port'), `${type === 'ipip' ? 'an' : 'a'} ${type} tunnel has no port${typeNote}; remove \`port\` or use \`type: gue\``);
     }
     if (type === 'ipip' && tunnel.checksum !== undefined) {
       ctx.report('TUNNEL_OPTIONS', at('checksum'), `an ipip tunnel has no checksum option${typeNote}; remove \`checksum\` or use \`type: gue\` or \`gre\``);
@@ -69,7 +69,8 @@ export const mixedFamilyRule: Rule = (ctx) => {
     const serviceFam = serviceFamily(decl.raw);
     const serverFam = parseAddress(server.address)?.family;
     if (!serviceFam || !serverFam || serviceFam === serverFam || methodOf(server) === 'tun') return;
+    const [svcName, rsName] = [serviceFam, serverFam].map((f) => (f === 'ipv4' ? 'IPv4' : 'IPv6'));
     ctx.report('MIXED_FAMILY', valueAt(decl, 'realServers', i, 'address'),
-      `real server ${server.address} is ${serverFam} but the service is ${serviceFam}; mixing families works only with \`method: tun\` (ipvsadm: "Different address family is allowed only for tunneling servers"); use a ${serviceFam} address or \`method: tun\``);
+      `real server ${server.address} is ${rsName} but the service is ${svcName}; mixing families works only with \`method: tun\` (ipvsadm: "Different address family is allowed only for tunneling servers"); use an ${svcName} address or \`method: tun\``);
   });
 };

@@ -28,6 +28,16 @@ function describeFound(value: unknown): string {
   return `${typeof value === 'number' && !Number.isInteger(value) ? 'the fractional number' : 'the value'} ${String(value)}`;
 }
 
+function typeFix(wanted: readonly string[], found: unknown): string {
+  if (found === null) return 'write a value or remove the key';
+  if (wanted.includes('string') && (typeof found === 'number' || typeof found === 'boolean')) return 'write it as text in quotes';
+  if (wanted.includes('boolean') && (typeof found === 'string' || typeof found === 'number')) {
+    return /^(yes|no|on|off|y|n)$/i.test(String(found)) ? 'write true or false (YAML 1.2 reads yes/no/on/off as text)' : 'write true or false';
+  }
+  if (wanted.some((t) => t === 'integer' || t === 'number') && typeof found === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(found)) return 'remove the quotes';
+  return 'change the value';
+}
+
 function describeContext(path: Path): string {
   const last = path[path.length - 1];
   const parent = path[path.length - 2];
@@ -72,8 +82,9 @@ function message(e: ErrorObject, path: Path): string {
     case 'false schema': return forbiddenKey(path);
     case 'const': return `${label} must be ${JSON.stringify(p['allowedValue'])}, found ${describeFound(e.data)}; this lvsync reads format version 1 only`;
     case 'type': {
-      const types = ([] as unknown[]).concat(p['type']).map((t) => TYPE_WORDS[String(t)] ?? String(t));
-      return `${label} must be ${types.join(' or ')}, found ${describeFound(e.data)}; change the value`;
+      const wanted = ([] as unknown[]).concat(p['type']).map(String);
+      const types = wanted.map((t) => TYPE_WORDS[t] ?? t);
+      return `${label} must be ${types.join(' or ')}, found ${describeFound(e.data)}; ${typeFix(wanted, e.data)}`;
     }
     case 'enum': {
       const allowed = (p['allowedValues'] as unknown[] | undefined) ?? [];
@@ -102,9 +113,15 @@ function relevant(errors: readonly ErrorObject[]): ErrorObject[] {
   const at = (keyword: string) => new Set(errors.filter((e) => e.keyword === keyword).map((e) => e.instancePath));
   const forbidden = at('false schema');
   const typed = at('type');
+  // `adress: …` already says "did you mean `address`?"; a second "missing `address`" adds nothing
+  const misspelt = new Set(errors.filter((e) => e.keyword === 'additionalProperties').map((e) => {
+    const known = Object.keys((e.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
+    return `${e.instancePath}|${closest(String(e.params['additionalProperty']), known) ?? ''}`;
+  }));
   const seen = new Set<string>();
   return errors.filter((e) => {
     if (e.keyword === 'if') return false;
+    if (e.keyword === 'required' && misspelt.has(`${e.instancePath}|${String(e.params['missingProperty'])}`)) return false;
     if (e.keyword !== 'false schema' && forbidden.has(e.instancePath)) return false;
     if (e.keyword !== 'type' && e.keyword !== 'false schema' && typed.has(e.instancePath)) return false;
     const id = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
