@@ -91,7 +91,8 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   }
   if (options.diff && plan.operations.length > 0) {
     const patch = createTwoFilesPatch('live', 'desired', formatSave(options.diff.live), formatSave(options.diff.desired), '', '', { context: 1 });
-    out.push(patch.split('\n').slice(1).join('\n').trimEnd(), '');
+    // drop the "=====" banner and the empty header tabs: a plain `--- live` / `+++ desired` diff
+    out.push(patch.split('\n').slice(1).map((l) => l.replace(/^(---|\+\+\+) (\S+)\t$/, '$1 $2')).join('\n').trimEnd(), '');
   }
   const notes: string[] = [];
   if (plan.ignoredServices) notes.push(`${plan.ignoredServices} live service(s) not owned by lvsync left untouched`);
