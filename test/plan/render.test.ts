@@ -89,3 +89,14 @@ test('mass delete: deleting more than maxDeleteShare of owned services is refuse
   const oneOfTwo = parseIpvsadmSave('-A -t 10.0.0.1:80 -s wlc\n-A -t 10.0.0.2:80 -s wlc\n').table;
   assert.equal(createPlan(d.state, oneOfTwo).refusal, null);
 });
+
+test('the JSON plan validates against schema/plan.v1.schema.json', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const schema = JSON.parse(readFileSync(new URL('../../../schema/plan.v1.schema.json', import.meta.url), 'utf8'));
+  const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+  const { plan: p } = plan('-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 10.1.0.9:8080 -m -w 1\n-A -t 10.0.0.9:80 -s rr\n');
+  const doc = JSON.parse(renderPlanJson(p));
+  assert.equal(validate(doc), true, JSON.stringify(validate.errors));
+  assert.ok(doc.operations.some((o: { server: unknown }) => o.server !== null));
+});
