@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, test } from 'node:test';
+import { loadDesired } from '../../src/desired/load.js';
+
+/**
+ * The loader against real directory trees built per test: recursion and order, hidden entries,
+ * the Kubernetes ConfigMap symlink layout, and the I/O diagnostics.
+ */
+
+const root = mkdtempSync(join(tmpdir(), 'lvsync-load-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const svc = (port: number) => `version: 1\nservices:\n  - address: 192.168.10.100\n    port: ${port}\n`;
+
+function tree(name: string, files: Record<string, string>): string {
+  const dir = join(root, name);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+test('a directory: every *.yaml/*.yml inside, recursively, sorted by path; hidden and other files skipped', async () => {
+  const dir = tree('plain', {
+    'b.yaml': svc(2), 'a.yml': svc(1), 'sub/c.yaml': svc(3), 'sub/deeper/d.yaml': svc(4),
+    '.hidden.yaml': svc(1), '.git/x.yaml': svc(1), 'notes.txt': 'not yaml', 'README.md': '# no',
+  });
+  const result = await loadDesired([dir]);
+  assert.deepEqual(result.diagnostics, []);
+  assert.deepEqual(result.state?.files, ['a.yml', 'b.yaml', 'sub/c.yaml', 'sub/deeper/d.yaml'].map((f) => `${dir}/${f}`));
+  assert.equal(result.state?.table.services.size, 4);
+});
+
+test('a ConfigMap mount: ..data and ..<timestamp> are skipped, the top-level symlinks into them are read', async () => {
+  const dir = tree('configmap', { '..2024_01_01_00_00_00.123/svc.yaml': svc(80), '..2024_01_01_00_00_00.123/scope.yaml': 'version: 1\nscope:\n  prune: false\n' });
+  symlinkSync('..2024_01_01_00_00_00.123', join(dir, '..data'));
+  symlinkSync('..data/svc.yaml', join(dir, 'svc.yaml'));
+  symlinkSync('..data/scope.yaml', join(dir, 'scope.yaml'));
+  const result = await loadDesired([dir]);
+  assert.deepEqual(result.diagnostics, []);
+  assert.deepEqual(result.state?.files, [`${dir}/scope.yaml`, `${dir}/svc.yaml`]);
+  assert.equal(result.state?.scope.prune, false);
+  // positions name the file the user sees, not the timestamped target
+  assert.deepEqual(result.state?.origins.get('tcp|192.168.10.100|80'), { file: `${dir}/svc.yaml`, line: 3, col: 5 });
+});
+
+test('symlinked directories are followed; a symlink loop is read once and does not hang', async () => {
+  const target = tree('linked-target', { 'x.yaml': svc(1) });
+  const dir = tree('linked', { 'a.yaml': svc(2) });
+  symlinkSync(target, join(dir, 'other'));
+  symlinkSync('.', join(dir, 'loop'));
+  const result = await loadDesired([dir]);
+  assert.deepEqual(result.diagnostics, []);
+  assert.deepEqual(result.state?.files, [`${dir}/a.yaml`, `${dir}/other/x.yaml`]);
+});
+
+test('a nonexistent path is FILE_READ naming the path; the state is null', async () => {
+  const missing = join(root, 'nope');
+  const result = await loadDesired([missing]);
+  assert.equal(result.state, null);
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.severity, d.file]), [['FILE_READ', 'error', missing]]);
+  assert.match(result.diagnostics[0]?.message ?? '', /no such file or directory/);
+});
+
+test('other files are still checked when one path is missing', async () => {
+  const dir = tree('partial', { 'bad.yaml': 'version: 1\nservices:\n  - adress: 1.2.3.4\n' });
+  const result = await loadDesired([join(root, 'nope'), dir]);
+  assert.equal(result.state, null);
+  assert.deepEqual(result.diagnostics.map((d) => d.code), ['FILE_READ', 'SCHEMA', 'SCHEMA']); // unknown `adress`, missing `port`
+});
+
+test('a broken *.yaml symlink inside a directory is FILE_READ', async () => {
+  const dir = tree('broken', { 'a.yaml': svc(1) });
+  symlinkSync('..data/gone.yaml', join(dir, 'gone.yaml'));
+  symlinkSync('..data/gone.txt', join(dir, 'gone.txt'));
+  const result = await loadDesired([dir]);
+  assert.equal(result.state, null);
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.file]), [['FILE_READ', `${dir}/gone.yaml`]]);
+});
+
+test('an empty directory, or no paths at all, is NO_FILES', async () => {
+  const dir = tree('empty', { 'only.txt': 'x' });
+  const empty = await loadDesired([dir]);
+  assert.equal(empty.state, null);
+  assert.deepEqual(empty.diagnostics.map((d) => [d.code, d.file]), [['NO_FILES', dir]]);
+  const none = await loadDesired([]);
+  assert.equal(none.state, null);
+  assert.deepEqual(none.diagnostics.map((d) => d.code), ['NO_FILES']);
+});
+
+test('paths stay as the user wrote them: relative stays relative, a trailing slash is kept', async () => {
+  const dir = tree('relative', { 'svc.yaml': 'version: 1\nservices:\n  - address: 192.168.10.100\n    port: 0\n' });
+  const rel = relative(process.cwd(), dir);
+  const result = await loadDesired([`${rel}/`]);
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.file, d.line, d.col]), [['ZERO_PORT_NOT_PERSISTENT', `${rel}/svc.yaml`, 4, 11]]);
+});
+
+test('a file is read even with another extension or a hidden name, and only once when named twice', async () => {
+  const dir = tree('explicit', { '.desired.conf': svc(80), 'svc.yaml': svc(81) });
+  const result = await loadDesired([`${dir}/.desired.conf`, dir, `${dir}/svc.yaml`]);
+  assert.deepEqual(result.diagnostics, []);
+  assert.deepEqual(result.state?.files, [`${dir}/.desired.conf`, `${dir}/svc.yaml`]);
+});
