@@ -10,6 +10,7 @@ import type { ScopeDecl, ServiceDecl, WrittenFile } from './written.js';
  * while the healthy parts of the same file are still checked in this run.
  */
 
+/** What one file contributes: declarations that passed the schema, and everything found on the way. */
 export interface FileDecls {
   readonly services: ServiceDecl[];
   readonly scope: ScopeDecl | null;

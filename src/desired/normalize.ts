@@ -44,11 +44,13 @@ export function toServerKey(svc: WrittenService, server: WrittenServer): string 
   return parsed ? serverKey(parsed.canonical, storedServerPort(svc, server)) : null;
 }
 
+// `true`, or an object without `enabled: false`: the three written forms of "persistent"
 export function persistenceEnabled(p: WrittenPersistence | undefined): boolean {
   if (p === undefined || typeof p === 'boolean') return p === true;
   return p.enabled ?? true;
 }
 
+// the netmask as written, wherever the persistence form allows one
 export function writtenNetmask(p: WrittenPersistence | undefined): string | number | undefined {
   return p === undefined || typeof p === 'boolean' ? undefined : p.netmask;
 }

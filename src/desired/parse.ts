@@ -13,12 +13,14 @@ import type { ScopeDecl, ServiceDecl } from './written.js';
  * means `state: null`, warnings alone do not.
  */
 
+/** One file's text, named as the user named it. */
 export interface DesiredSource {
   /** the name diagnostics use: the path as the user gave it */
   readonly file: string;
   readonly text: string;
 }
 
+/** The pipeline's answer: a state only when there were no errors; diagnostics sorted by file and position. */
 export interface DesiredResult {
   readonly state: DesiredState | null;
   readonly diagnostics: Diagnostic[];

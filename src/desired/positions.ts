@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node as YamlNode, Pair } from 'yaml';
 import type { SourceRef } from '../model/types.js';
 
@@ -48,7 +48,7 @@ function walk(doc: Document, path: Path): Found {
     let nextPair: Pair | null = null;
     if (node && isMap(node)) {
       nextPair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg)) ?? null;
-      next = nextPair && isPair(nextPair) ? ((nextPair.value as YamlNode | null) ?? null) : null;
+      next = nextPair ? ((nextPair.value as YamlNode | null) ?? null) : null;
       if (nextPair && !next) return { node: (nextPair.key as YamlNode | null) ?? node, pair: nextPair, complete: false };
     } else if (node && isSeq(node) && typeof seg === 'number') {
       next = (node.items[seg] as YamlNode | undefined) ?? null;

@@ -8,12 +8,14 @@ import type { ServiceDecl, WrittenServer } from './written.js';
  * pushes diagnostics positioned on the offending node (changesets' `type Rule = (ctx) => void`).
  */
 
+/** What a rule sees: all declarations, and one way to report. */
 export interface RuleContext {
   /** every declared service of every file, in declaration order */
   readonly services: readonly ServiceDecl[];
   report(code: DiagnosticCode, at: Spot, message: string, options?: { severity?: Severity; related?: Spot }): void;
 }
 
+/** A named semantic check; it reports through the context and returns nothing. */
 export type Rule = (ctx: RuleContext) => void;
 
 // collects into `out`; rules never throw and never see each other's findings

@@ -51,10 +51,11 @@ export const duplicateServerRule: Rule = (ctx) => {
       const at = valueAt(decl, 'realServers', i);
       const earlier = first.get(key);
       if (!earlier) { first.set(key, at); return; }
-      const rewrite = methodOf(server) !== 'nat' && decl.raw.fwmark === undefined
-        ? ` (with method ${methodOf(server)} the port is always the service port ${decl.raw.port ?? 0})` : '';
+      const rewritten = methodOf(server) !== 'nat' && decl.raw.fwmark === undefined;
+      const why = rewritten ? ` (with method ${methodOf(server)} the port is always the service port ${decl.raw.port ?? 0})` : '';
+      const fix = rewritten ? 'remove one, or use `method: nat` to reach a different port' : 'remove one of them';
       ctx.report('DUPLICATE_SERVER', at,
-        `real server ${hostPort(address, storedServerPort(decl.raw, server))} is listed twice in this service, first at ${where(earlier)}${rewrite}; remove one, or use \`method: nat\` for a second port`,
+        `real server ${hostPort(address, storedServerPort(decl.raw, server))} is listed twice in this service, first at ${where(earlier)}${why}; ${fix}`,
         { related: earlier });
     });
   }

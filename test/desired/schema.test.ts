@@ -63,3 +63,13 @@ test('closest: typos and case slips get a suggestion, unrelated words do not', (
   assert.equal(closest('RR', ['rr', 'wrr']), 'rr');
   assert.equal(closest('backend', keys), null);
 });
+
+test('schema enums and limits match the model constants, so the two cannot drift apart', async () => {
+  const { SCHEDULERS, SCHEDULER_FLAG_NAMES, PERSISTENCE_ENGINES, MAX_PERSISTENCE_TIMEOUT } = await import('../../src/model/schedulers.js');
+  const defs = desiredStateSchema()['$defs'] as Record<string, Json>;
+  const props = (def: string) => (defs[def]?.['properties'] ?? {}) as Record<string, Json>;
+  assert.deepEqual([...(props('service')['scheduler']?.['enum'] as string[])].sort(), [...SCHEDULERS].sort());
+  assert.deepEqual([...((props('service')['schedulerFlags']?.['items'] as Json)['enum'] as string[])].sort(), [...SCHEDULER_FLAG_NAMES].sort());
+  assert.deepEqual(props('service')['persistenceEngine']?.['enum'], [...PERSISTENCE_ENGINES]);
+  assert.equal(props('persistence')['timeout']?.['maximum'], MAX_PERSISTENCE_TIMEOUT);
+});
