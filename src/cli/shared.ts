@@ -41,7 +41,7 @@ export function needsThresholds(desired: DesiredState | null, usedBefore: boolea
 }
 
 /** The live table from a saved `-S -n` file (or stdin) or from ipvsadm; unparseable lines end the command. */
-export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | undefined; ipvsadm: Ipvsadm; thresholds: boolean }): Promise<Table> {
+export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | undefined; ipvsadm: () => Ipvsadm; thresholds: boolean }): Promise<Table> {
   if (source.liveFile !== undefined) {
     const text = source.liveFile === '-' ? await io.readStdin() : await readFile(source.liveFile, 'utf8');
     const parsed = parseIpvsadmSave(text, source.liveFile === '-' ? '<stdin>' : source.liveFile);
@@ -52,10 +52,11 @@ export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | un
     }
     return parsed.table;
   }
-  const parsed = await readLiveTable(source.ipvsadm, { thresholds: source.thresholds });
+  const ipvsadm = source.ipvsadm();
+  const parsed = await readLiveTable(ipvsadm, { thresholds: source.thresholds });
   if (parsed.diagnostics.length) {
     printDiagnostics(io, parsed.diagnostics);
-    io.stderr(`lvsync: ${source.ipvsadm.describe} -S -n printed lines lvsync cannot parse; refusing to plan against a partial table.\n`);
+    io.stderr(`lvsync: ${ipvsadm.describe} -S -n printed lines lvsync cannot parse; refusing to plan against a partial table.\n`);
     throw new CommandExit(1);
   }
   return parsed.table;

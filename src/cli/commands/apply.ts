@@ -28,7 +28,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
     const ipvsadm = io.createIpvsadm(g.ipvsadm);
     const inventory = await readInventory(g.stateDir);
     const thresholds = needsThresholds(desired, inventory.thresholds);
-    const readLive = () => readLiveOrExit(io, { ipvsadm, thresholds });
+    const readLive = () => readLiveOrExit(io, { ipvsadm: () => ipvsadm, thresholds });
     const planOptions = { inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete };
     const live = await readLive();
     const plan = createPlan(desired, live, planOptions);

@@ -37,7 +37,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
   const desired = await loadDesiredOrExit(io, args.paths);
   const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
-  const live = await readLiveOrExit(io, { liveFile: args.live, ipvsadm: io.createIpvsadm(g.ipvsadm), thresholds: needsThresholds(desired, inventory.thresholds) });
+  const live = await readLiveOrExit(io, { liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: needsThresholds(desired, inventory.thresholds) });
   const plan: Plan = createPlan(desired, live, {
     inventory: new Set(inventory.services),
     allowMassDelete: args.allowMassDelete,

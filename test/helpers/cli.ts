@@ -1,0 +1,55 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliIo } from '../../src/cli/io.js';
+import { run } from '../../src/cli/run.js';
+import type { Ipvsadm } from '../../src/ipvsadm/port.js';
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly prompts: string[];
+}
+
+export interface CliOptions {
+  readonly ipvsadm?: Ipvsadm;
+  readonly stdin?: string;
+  readonly interactive?: boolean;
+  readonly answer?: string;
+  readonly env?: Record<string, string>;
+}
+
+/** run() in-process with captured output and an injected ipvsadm: the CLI end to end, minus the process. */
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const prompts: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => { stdout += t; },
+    stderr: (t) => { stderr += t; },
+    readStdin: async () => options.stdin ?? '',
+    interactive: options.interactive ?? false,
+    color: false,
+    prompt: async (q) => { prompts.push(q); return options.answer ?? ''; },
+    env: options.env ?? {},
+    createIpvsadm: () => {
+      if (!options.ipvsadm) throw new Error('this test did not expect ipvsadm to be run');
+      return options.ipvsadm;
+    },
+    hostname: () => 'director-test',
+  };
+  const code = await run(argv, io);
+  return { code, stdout, stderr, prompts };
+}
+
+/** A temporary directory with the given files (relative path → text). */
+export function tempTree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsync-test-'));
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+  }
+  return dir;
+}
