@@ -41,6 +41,14 @@ function serverDetails(server: RealServer): string {
   return parts.join(', ');
 }
 
+/** The live table as it will be after the plan: declared services replaced, deleted ones gone, unowned ones as they are. */
+function tableAfter(plan: Plan, live: Table, desired: Table): Table {
+  const services = new Map(live.services);
+  for (const op of plan.operations) if (op.kind === 'delete-service') services.delete(op.service.key);
+  for (const [key, svc] of desired.services) services.set(key, svc);
+  return { services };
+}
+
 /**
  * Terraform-style text: what changes, grouped by service, with before → after per field and a reason;
  * then the exact commands; then the optional diff and the summary line. "No changes." when empty.
@@ -90,7 +98,8 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
     out.push('');
   }
   if (options.diff && plan.operations.length > 0) {
-    const patch = createTwoFilesPatch('live', 'desired', formatSave(options.diff.live), formatSave(options.diff.desired), '', '', { context: 1 });
+    const after = tableAfter(plan, options.diff.live, options.diff.desired);
+    const patch = createTwoFilesPatch('live', 'desired', formatSave(options.diff.live), formatSave(after), '', '', { context: 1 });
     // drop the "=====" banner and the empty header tabs: a plain `--- live` / `+++ desired` diff
     out.push(patch.split('\n').slice(1).map((l) => l.replace(/^(---|\+\+\+) (\S+)\t$/, '$1 $2')).join('\n').trimEnd(), '');
   }

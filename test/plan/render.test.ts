@@ -60,6 +60,12 @@ test('text rendering: the optional diff is a unified diff of canonical save text
   assert.match(text, /^\+-a -t 10\.0\.0\.1:80 -r 10\.1\.0\.2:8080 -m -w 1$/m);
 });
 
+test('text rendering: the diff never shows services lvsync does not own as removed', () => {
+  const r = plan('-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.1.0.1:8080 -m -w 3\n-A -t 172.16.0.1:80 -s rr\n');
+  const text = renderPlanText(r.plan, { diff: { live: r.live, desired: r.desired.table } });
+  assert.doesNotMatch(text, /^-.*172\.16\.0\.1/m);
+});
+
 test('JSON rendering is versioned and carries argv, changes and counts', () => {
   const { plan: p } = plan('-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 10.1.0.1:8080 -m -w 3\n-a -t 10.0.0.1:80 -r 10.1.0.2:8080 -m -w 1\n');
   const doc = JSON.parse(renderPlanJson(p));
