@@ -138,6 +138,7 @@ const GLIBC_STRERROR: Record<number, string> = {
   17: 'File exists',
   19: 'No such device',
   34: 'Numerical result out of range',
+  101: 'Network is unreachable',
 };
 
 /** libipvs ipvs_strerror(): per-function texts first, then generic ones, then strerror(). */

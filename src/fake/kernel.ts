@@ -21,6 +21,7 @@ export const EEXIST = 17;
 export const ENODEV = 19;
 export const EINVAL = 22;
 export const ERANGE = 34;
+export const ENETUNREACH = 101;
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 export type FwdMethod = 'masq' | 'local' | 'tunnel' | 'route';
@@ -92,9 +93,15 @@ export interface DaemonState {
   mcastTtl: number;
 }
 
+/** A network device the sync daemon can bind to (`--mcast-interface`). */
 export interface InterfaceState {
   name: string;
   mtu: number;
+  /**
+   * Whether the device has an IPv6 multicast route (ff00::/8). Without one a master daemon with an
+   * IPv6 group fails to connect its socket: "Network is unreachable" [obs on lo]. Default true.
+   */
+  ipv6MulticastRoute?: boolean;
 }
 
 /** A /proc/net/ip_vs_conn entry, for `-L -c` (tests may add these; the fake never creates any). */
@@ -143,8 +150,8 @@ export function defaultKernelState(): FakeKernelState {
     schedulers: [...DEFAULT_SCHEDULERS],
     persistenceEngines: ['sip'],
     interfaces: [
-      { name: 'lo', mtu: 65536 },
-      { name: 'eth0', mtu: 1500 },
+      { name: 'lo', mtu: 65536, ipv6MulticastRoute: false },
+      { name: 'eth0', mtu: 1500, ipv6MulticastRoute: true },
     ],
     hosts: [{ addr: '127.0.0.1', names: ['localhost'] }],
     connections: [],
@@ -407,6 +414,8 @@ export class FakeKernel {
     const minMtu = backup ? 1024 : 1;
     const maxlen = r.syncMaxlen ? Math.min(Math.max(r.syncMaxlen, minMtu), 65535 - hlen) : mtu - hlen;
     if (this.state.daemons[r.state]) return -EEXIST;
+    // make_send_sock() connects to the group through the device
+    if (r.state === 'master' && af === 'inet6' && dev.ipv6MulticastRoute === false) return -ENETUNREACH;
     this.state.daemons[r.state] = {
       mcastIfn: r.mcastIfn,
       syncid: r.syncid,
