@@ -4,7 +4,7 @@
  * negative errno, exactly where the kernel would. ipvsadm-side validation lives in ./ipvsadm.ts.
  * The whole state is plain JSON (see FakeKernelState) so the executable fake can keep it in a file.
  */
-import { addrEqual, addrWords, isMulticast, isUnicastDest, ntop, parseStored } from './addr.js';
+import { addrWords, isMulticast, isUnicastDest, ntop, parseStored } from './addr.js';
 import type { Af, RawAddr } from './addr.js';
 
 export const IP_VS_SVC_F_PERSISTENT = 0x0001;
@@ -225,16 +225,33 @@ export class FakeKernel {
 
   // --- lookup -------------------------------------------------------------------------------
 
-  findService(id: ServiceId): ServiceState | undefined {
-    return this.state.services.find((s) =>
-      id.fwmark
-        ? s.fwmark === id.fwmark && s.af === id.af
-        : s.fwmark === 0 && s.af === id.af && s.protocol === id.protocol && s.port === id.port && addrEqual(parseStored(s.addr), id.addr),
-    );
+  /** lookup cache over state.services; rebuilt whenever the array is replaced or changes length */
+  private index: { of: ServiceState[]; length: number; map: Map<string, ServiceState> } | undefined;
+
+  private static key(s: { af: Af; fwmark: number; protocol: Protocol; addr: string; port: number }): string {
+    return s.fwmark ? `${s.af}|fwm|${s.fwmark}` : `${s.af}|${s.protocol}|${s.addr}|${s.port}`;
   }
 
+  /**
+   * __ip_vs_service_find / __ip_vs_svc_fwm_find. Stored addresses are canonical text, so text
+   * equality is address equality. Served from an index over state.services that is rebuilt when
+   * the array is replaced or changes length (tests must not edit a service's identity in place).
+   */
+  findService(id: ServiceId): ServiceState | undefined {
+    const services = this.state.services;
+    if (!this.index || this.index.of !== services || this.index.length !== services.length) {
+      const map = new Map<string, ServiceState>();
+      for (const s of services) map.set(FakeKernel.key(s), s);
+      this.index = { of: services, length: services.length, map };
+    }
+    const key = FakeKernel.key({ ...id, addr: id.fwmark ? '' : ntop(id.addr) });
+    return this.index.map.get(key);
+  }
+
+  /** ip_vs_lookup_dest: family + address + port */
   private findDest(svc: ServiceState, af: Af, addr: RawAddr, port: number): DestState | undefined {
-    return svc.dests.find((d) => d.af === af && d.port === port && addrEqual(parseStored(d.addr), addr));
+    const text = ntop(addr);
+    return svc.dests.find((d) => d.af === af && d.port === port && d.addr === text);
   }
 
   private schedulerKnown(name: string): boolean {
@@ -250,7 +267,7 @@ export class FakeKernel {
     if (u.pe && !this.state.persistenceEngines.includes(u.pe)) return -ENOENT;
     if (u.af === 'inet6' && (u.netmask < 1 || u.netmask > 128)) return -EINVAL;
     const fw = u.fwmark !== 0;
-    this.state.services.push({
+    const svc: ServiceState = {
       af: u.af,
       protocol: fw ? 'tcp' : u.protocol,
       addr: fw ? (u.af === 'inet' ? '0.0.0.0' : '::') : ntop(u.addr),
@@ -264,7 +281,12 @@ export class FakeKernel {
       dests: [],
       stats: zeroStats(),
       seq: this.state.nextSeq++,
-    });
+    };
+    this.state.services.push(svc);
+    if (this.index?.of === this.state.services) {
+      this.index.map.set(FakeKernel.key(svc), svc);
+      this.index.length = this.state.services.length;
+    }
     return 0;
   }
 
