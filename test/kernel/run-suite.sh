@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The real-kernel suite, run from the host as the last step of `npm test`:
+#   1. the conformance recordings (what the fake ipvsadm is checked against) are re-checked
+#      against the real kernel, so a recording can never silently stop being true;
+#   2. every test/kernel/*.ktest.ts (compiled to dist/) runs under node:test inside one VM boot.
+# Without QEMU and a Debian kernel the suite is skipped with one line, unless
+# LVSYNC_REQUIRE_KERNEL=1 (CI), which turns the skip into a failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! missing=$(test/kernel/vm.sh --check 2>&1); then
+  if [ "${LVSYNC_REQUIRE_KERNEL:-0}" = "1" ]; then
+    echo "kernel suite: FAILED to start, prerequisites missing (LVSYNC_REQUIRE_KERNEL=1):" >&2
+    echo "$missing" >&2
+    exit 1
+  fi
+  echo "kernel suite: SKIPPED — no QEMU/Debian kernel here (install: apt-get install -y qemu-system-x86 linux-image-amd64 ipvsadm busybox-static kmod cpio iproute2)"
+  exit 0
+fi
+
+files=$(find dist/test/kernel -name '*.ktest.js' | sort | tr '\n' ' ')
+if [ -z "$files" ]; then
+  echo "kernel suite: no compiled *.ktest.js under dist/test/kernel (run npm run build first)" >&2
+  exit 1
+fi
+mkdir -p test-output
+echo "kernel suite: booting the VM (conformance check, then: $files)"
+exec test/kernel/vm.sh --timeout "${LVSYNC_KERNEL_TIMEOUT:-1800}" -- sh -c "
+  node test/conformance/record.mjs --check || exit \$?
+  exec node --test --test-concurrency=1 --test-reporter=spec $files
+"
