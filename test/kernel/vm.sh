@@ -301,14 +301,16 @@ extract_vmlinux() {
 }
 
 ensure_initramfs() {
-  # sets INITRAMFS; rebuilds when the kernel, its modules, busybox or this script changed
-  local kver=$1 vmlinuz=$2 force=${3:-0} key
+  # Sets INITRAMFS and BOOT_KERNEL. The initramfs is rebuilt when the kernel, its modules, busybox,
+  # the module list or the init script change; the uncompressed vmlinux when the kernel changes.
+  local kver=$1 vmlinuz=$2 force=${3:-0} key kkey pvh=0 vmlinux
   mkdir -p "$CACHE"
   key=$( { echo "$INITRAMFS_FORMAT $kver"; stat -c '%s %Y' "$vmlinuz" /lib/modules/"$kver"/modules.dep "$(find_busybox)";
            printf '%s\n' "${BOOT_MODULES[@]}"; printf '%s' "$INIT_SCRIPT"; } | sha256sum | cut -c1-16)
+  kkey=$( { echo "$kver"; stat -c '%s %Y' "$vmlinuz"; } | sha256sum | cut -c1-16)
   INITRAMFS="$CACHE/initramfs-$kver-$key.cpio.gz"
+  vmlinux="$CACHE/vmlinux-$kver-$kkey"
   BOOT_KERNEL=$vmlinuz
-  local pvh=0 vmlinux="$CACHE/vmlinux-$kver-$key"
   [[ ${LVSYNC_VM_PVH:-1} != 0 ]] && grep -qx 'CONFIG_PVH=y' "/boot/config-$kver" 2>/dev/null && pvh=1
   if ((force)) || [[ ! -s $INITRAMFS ]] || { ((pvh)) && [[ ! -e $vmlinux && ! -e $vmlinux.none ]]; }; then
     exec 9>"$CACHE/.build.lock"
@@ -316,23 +318,28 @@ ensure_initramfs() {
     if ((force)) || [[ ! -s $INITRAMFS ]]; then
       local t0=$SECONDS
       echo "vm.sh: building initramfs for $kver ..." >&2
-      rm -f "$CACHE"/initramfs-"$kver"-*.cpio.gz* "$CACHE"/vmlinux-"$kver"-*   # drop stale builds
       build_initramfs "$kver" "$INITRAMFS"
       echo "vm.sh: initramfs ready in $((SECONDS - t0))s: $INITRAMFS ($(du -k "$INITRAMFS" | cut -f1) KiB)" >&2
       if [[ -s $INITRAMFS.missing ]]; then
         echo "vm.sh: modules not present in $kver (skipped): $(tr '\n' ' ' <"$INITRAMFS.missing")" >&2
       fi
     fi
-    if ((pvh)) && [[ ! -e $vmlinux && ! -e $vmlinux.none ]]; then
+    if ((pvh)) && { ((force)) || [[ ! -e $vmlinux && ! -e $vmlinux.none ]]; }; then
+      rm -f "$vmlinux.none"
       extract_vmlinux "$vmlinuz" "$vmlinux" || {
         echo "vm.sh: could not extract an uncompressed vmlinux from $vmlinuz; booting the bzImage (slower)" >&2
         : >"$vmlinux.none"
       }
     fi
+    # drop builds nobody used for an hour (other keys: older kernels or older versions of vm.sh;
+    # a concurrent run of an older vm.sh may still be using its own build, hence the grace period)
+    find "$CACHE" -maxdepth 1 \( -name 'initramfs-*' -o -name 'vmlinux-*' \) -mmin +60 \
+      ! -name "${INITRAMFS##*/}*" ! -name "${vmlinux##*/}*" -delete 2>/dev/null || true
     flock -u 9
     exec 9>&-
   fi
-  if ((pvh)) && [[ -s $vmlinux ]]; then BOOT_KERNEL=$vmlinux; fi
+  touch "$INITRAMFS"   # last-use time, for the cleanup above
+  if ((pvh)) && [[ -s $vmlinux ]]; then BOOT_KERNEL=$vmlinux; touch "$vmlinux"; fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -366,10 +373,9 @@ ensure_initramfs "$KVER" "$VMLINUZ" "$force"
 # per-run directory: cmd.sh + outdir go to the guest through a read-only 9p share
 mkdir -p "$CACHE/runs"
 RUN=$(mktemp -d "$CACHE/runs/run.XXXXXX")
-QEMU_PID='' CAT_PIDS=()
+CAT_PIDS=()
 cleanup() {
   local rc=$?
-  [[ -n $QEMU_PID ]] && kill "$QEMU_PID" 2>/dev/null || true
   if [[ ${LVSYNC_VM_KEEP:-0} == 1 ]]; then echo "vm.sh: kept $RUN" >&2; else rm -rf "$RUN"; fi
   return $rc
 }
@@ -398,10 +404,13 @@ printf '%s\n' "$REPO" >"$RUN/repo"
   printf 'exec'; printf ' %q' "${cmd[@]}"; printf '\n'
 } >"$RUN/cmd.sh"
 
+# Relays: the outer cat is the only reader of each fifo and always drains it. If our own stdout
+# goes away (vm.sh ... | head), the inner cat dies of SIGPIPE and the rest is discarded, so the
+# guest never blocks on a full port (qemu would spin on EPIPE and the VM would hang until timeout).
 mkfifo "$RUN/stdout" "$RUN/stderr"
-cat "$RUN/stdout" &
+cat "$RUN/stdout" | { cat || cat >/dev/null; } &
 CAT_PIDS+=($!)
-cat "$RUN/stderr" >&2 &
+cat "$RUN/stderr" | { cat >&2 || cat >/dev/null; } &
 CAT_PIDS+=($!)
 
 smp=${LVSYNC_VM_SMP:-$(nproc)}
@@ -441,11 +450,16 @@ status=$(sed -n "s/^$MARKER=\([0-9]\{1,3\}\)\r\{0,1\}\$/\1/p" "$RUN/console.log"
 if [[ -n $status ]]; then
   exit "$status"
 fi
-if ((qrc == 124)); then
+if ((qrc == 124 || qrc == 137)); then
   echo "vm.sh: TIMEOUT: the VM did not finish within ${TIMEOUT}s (raise with --timeout SECS)" >&2
 else
   echo "vm.sh: the VM exited (qemu status $qrc) without reporting the command's exit status" >&2
 fi
-echo "vm.sh: last lines of the VM console ($RUN/console.log):" >&2
-tail -n 30 "$RUN/console.log" 2>/dev/null | sed 's/^/  | /' >&2 || true
+if [[ -s $RUN/console.log ]]; then
+  echo "vm.sh: last lines of the VM console (LVSYNC_VM_KEEP=1 keeps $RUN):" >&2
+  tail -n 30 "$RUN/console.log" | sed 's/^/  | /' >&2 || true
+fi
+if [[ ${LVSYNC_VM_DEBUG:-0} != 1 ]]; then
+  echo "vm.sh: rerun with LVSYNC_VM_DEBUG=1 for the full boot log and init timings" >&2
+fi
 exit 125
