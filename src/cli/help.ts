@@ -2,8 +2,10 @@ export const USAGE = `lvsync — declare your IPVS (LVS) table in YAML, plan and
 
 Usage:
   lvsync validate PATH...
-  lvsync plan PATH... [--live FILE|-] [--json] [--diff] [--detailed-exitcode] [--allow-mass-delete]
+  lvsync plan PATH... [--live FILE|-] [--format text|json|markdown] [--json] [--diff] [--out PLAN.json]
+                      [--detailed-exitcode] [--allow-mass-delete]
   lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete]
+  lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
 
 PATH is a YAML file or a directory of *.yaml/*.yml files, merged together.
@@ -16,7 +18,10 @@ Commands:
 
 Options:
   --live FILE|-          read a saved 'ipvsadm -S -n' text instead of running ipvsadm (no root needed)
-  --json                 print the plan as a versioned JSON document
+  --format FORMAT        text (default), json (a versioned document) or markdown (for a pull-request comment)
+  --json                 same as --format json
+  --out PLAN.json        also save the plan with digests of the desired and live tables; 'apply PLAN.json'
+                         applies exactly that plan and refuses it if the config or the live table changed
   --diff                 also print a unified diff of the canonical save text, live vs desired
   --detailed-exitcode    exit 2 when the plan has changes
   --yes                  apply without asking (apply never prompts without a terminal)

@@ -53,11 +53,15 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       const { values, positionals } = parseCommandArgs(argv, {
         live: { type: 'string' }, json: { type: 'boolean' }, diff: { type: 'boolean' },
         'detailed-exitcode': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
+        out: { type: 'string' }, format: { type: 'string' },
       });
+      const format = values.format ?? 'text';
+      if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format must be text, json or markdown (got ${format})`);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return planCommand(io, globalArgs(values, io.env, io.color), {
         paths: positionals, live: values.live, json: values.json === true, diff: values.diff === true,
         detailedExitcode: values['detailed-exitcode'] === true, allowMassDelete: values['allow-mass-delete'] === true,
+        out: values.out, format,
       });
     }
     case 'apply': {

@@ -31,6 +31,8 @@ export interface ReconcileOptions {
   readonly onPlan?: (plan: Plan) => void;
   /** asked before applying a non-empty, allowed plan; false cancels */
   readonly confirm?: (plan: Plan) => Promise<boolean>;
+  /** a saved plan being applied: returns why the fresh plan is not that plan (stale), or null */
+  readonly stale?: (plan: Plan) => string | null;
 }
 
 /** What a pass found and did. `live` is the table the plan was made from. */
@@ -41,6 +43,8 @@ export type ReconcileOutcome =
   /** detect-only: the plan has changes that were not applied */
   | { readonly status: 'detected'; readonly plan: Plan; readonly live: Table }
   | { readonly status: 'cancelled'; readonly plan: Plan; readonly live: Table }
+  /** a saved plan no longer matches the config or the live table; nothing was changed */
+  | { readonly status: 'stale'; readonly plan: Plan; readonly live: Table; readonly reason: string }
   /** applied and verified; `report.converged` tells whether the kernel now matches */
   | { readonly status: 'applied'; readonly plan: Plan; readonly live: Table; readonly report: ApplyReport };
 
@@ -64,6 +68,8 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const planOptions = { inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete };
     const live = await readLive();
     const plan = createPlan(desired, live, planOptions);
+    const stale = options.stale?.(plan) ?? null;
+    if (stale !== null) return { status: 'stale', plan, live, reason: stale };
     options.onPlan?.(plan);
     if (plan.refusal) return { status: 'refused', plan, live };
     const record = (after: Table) => writeInventory(deps.stateDir, nextInventory(inventory, desired.table.services.keys(), new Set(after.services.keys()), declared));

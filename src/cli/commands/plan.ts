@@ -1,4 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Diagnostic } from '../../diagnostics.js';
+import { renderPlanMarkdown } from '../../plan/render-markdown.js';
+import { renderSavedPlan } from '../../plan/saved.js';
 import type { DesiredState, Table } from '../../model/types.js';
 import { createPlan } from '../../plan/plan.js';
 import { renderPlanJson } from '../../plan/render-json.js';
@@ -17,6 +21,8 @@ export interface PlanArgs {
   readonly diff: boolean;
   readonly detailedExitcode: boolean;
   readonly allowMassDelete: boolean;
+  readonly out?: string | undefined;
+  readonly format: 'text' | 'json' | 'markdown';
 }
 
 /** Warn when thresholds are declared but the live snapshot cannot show them (a saved -S has none). */
@@ -43,7 +49,11 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
     allowMassDelete: args.allowMassDelete,
     warnings: unobservedThresholds(desired, live),
   });
-  io.stdout(args.json ? renderPlanJson(plan) : renderPlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }));
+  if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
+  const format = args.json ? 'json' : args.format;
+  io.stdout(format === 'json' ? renderPlanJson(plan)
+    : format === 'markdown' ? renderPlanMarkdown([{ director: io.hostname(), plan }])
+      : renderPlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }));
   if (plan.refusal) return EXIT.failure;
   if (args.detailedExitcode && plan.operations.length > 0) return EXIT.changes;
   return EXIT.ok;

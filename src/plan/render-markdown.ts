@@ -1,0 +1,55 @@
+import { describeTarget, hostPort } from '../model/keys.js';
+import { operationToArgv } from './to-argv.js';
+import type { Operation, Plan } from './types.js';
+
+/**
+ * A plan as Markdown for a pull-request comment: counts per director, the changes as a table,
+ * and the exact commands folded away in a <details> block.
+ */
+export interface DirectorPlan {
+  readonly director: string;
+  readonly plan: Plan;
+}
+
+const ACTION: Record<Operation['kind'], string> = {
+  'add-service': '➕ add service',
+  'edit-service': '✏️ change service',
+  'delete-service': '🗑️ delete service',
+  'add-server': '➕ add real server',
+  'edit-server': '✏️ change real server',
+  'delete-server': '🗑️ delete real server',
+};
+
+/** Pipes and newlines would break a table cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function change(op: Operation): string {
+  if ('changes' in op) return op.changes.map((c) => `\`${c.field}\`: ${c.before} → ${c.after}`).join('<br>');
+  if (op.kind === 'add-server') return `${op.server.method}, weight ${op.server.weight}`;
+  return '';
+}
+
+export function renderPlanMarkdown(plans: readonly DirectorPlan[]): string {
+  const out: string[] = ['### lvsync plan', ''];
+  out.push('| Director | Add | Change | Destroy | Not owned (untouched) | Status |', '|---|---:|---:|---:|---:|---|');
+  for (const { director, plan } of plans) {
+    const status = plan.refusal ? `⛔ refused: ${cell(plan.refusal.message)}` : plan.operations.length === 0 ? '✅ no changes' : '📝 changes';
+    out.push(`| ${cell(director)} | ${plan.summary.add} | ${plan.summary.change} | ${plan.summary.destroy} | ${plan.ignoredServices} | ${status} |`);
+  }
+  for (const { director, plan } of plans) {
+    if (plan.operations.length === 0) continue;
+    out.push('', plans.length > 1 ? `#### ${cell(director)}` : '#### Changes', '');
+    out.push('| Action | Service | Real server | Change | Reason |', '|---|---|---|---|---|');
+    for (const op of plan.operations) {
+      const svc = op.service.name ? `${op.service.name} (\`${describeTarget(op.service.target)}\`)` : `\`${describeTarget(op.service.target)}\``;
+      const server = 'server' in op ? `\`${hostPort(op.server.address, op.server.port)}\`` : '';
+      out.push(`| ${ACTION[op.kind]} | ${cell(svc)} | ${server} | ${cell(change(op))} | ${cell(op.reason)} |`);
+    }
+    out.push('', `<details><summary>${plan.operations.length} ipvsadm command(s)</summary>`, '', '```sh');
+    for (const op of plan.operations) out.push(`ipvsadm ${operationToArgv(op).join(' ')}`);
+    out.push('```', '', '</details>');
+  }
+  return `${out.join('\n')}\n`;
+}
