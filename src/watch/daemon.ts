@@ -1,0 +1,169 @@
+import type { Logger } from 'pino';
+import { loadDesired } from '../desired/load.js';
+import type { DesiredResult } from '../desired/parse.js';
+import type { Ipvsadm } from '../ipvsadm/port.js';
+import { readLiveTable } from '../live/read.js';
+import type { Table } from '../model/types.js';
+import type { Clock } from './clock.js';
+import { createDebouncer } from './debounce.js';
+import { formatDuration } from './duration.js';
+import { createLiveStatsReader } from './live-stats.js';
+import { createReconcileLoop, type Backoff, type ReconcileLoop } from './loop.js';
+import { createMetrics, type DaemonMetrics } from './metrics.js';
+import { createPass } from './pass.js';
+import { startStatusServer, type StatusServer } from './server.js';
+import { createStatus, type DaemonStatus } from './status.js';
+import { watchDesired, type DesiredWatcher } from './triggers.js';
+
+/**
+ * `lvsync watch` assembled: file watcher → debouncer → loop → pass, plus the HTTP endpoints. All
+ * effects come in through DaemonDeps, so tests run a whole daemon against the in-memory fake with a
+ * manual clock (and no watcher), and the CLI runs it with the real ones.
+ */
+
+export interface DaemonConfig {
+  readonly paths: readonly string[];
+  readonly intervalMs: number;
+  readonly detectOnly: boolean;
+  /** null: no HTTP endpoints */
+  readonly listen: { readonly host: string; readonly port: number } | null;
+  readonly stateDir: string;
+  readonly perCommand: boolean;
+  readonly allowMassDelete: boolean;
+  readonly debounceMs?: number;
+  readonly backoff?: Backoff;
+  /** how long SIGTERM waits for the current pass */
+  readonly shutdownTimeoutMs?: number;
+  readonly hostname: string;
+  readonly version: string;
+}
+
+export interface DaemonDeps {
+  readonly ipvsadm: Ipvsadm;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly load?: (paths: readonly string[]) => Promise<DesiredResult>;
+  readonly lock?: (stateDir: string) => Promise<() => Promise<void>>;
+  /** the file watcher; tests pass a fake or `false` for none */
+  readonly watch?: ((paths: readonly string[], onChange: (path: string) => void, onError: (err: unknown) => void) => DesiredWatcher) | false;
+  readonly metrics?: DaemonMetrics;
+}
+
+export interface Daemon {
+  readonly status: DaemonStatus;
+  readonly metrics: DaemonMetrics;
+  readonly loop: ReconcileLoop;
+  /** http://127.0.0.1:PORT, or null without --listen */
+  readonly url: string | null;
+  /** SIGHUP: re-resolve the watched paths, then a pass now */
+  reload(): void;
+  /** SIGTERM/SIGINT: finish the current pass (up to shutdownTimeoutMs), close everything; never touches the kernel */
+  stop(signal?: string): Promise<{ timedOut: boolean }>;
+}
+
+export class LiveTableUnreadableError extends Error {
+  constructor(readonly details: string) {
+    super(`the live table has lines lvsync cannot parse; refusing to plan against a partial table: ${details}`);
+    this.name = 'LiveTableUnreadableError';
+  }
+}
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
+
+export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promise<Daemon> {
+  const { clock, log } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const mode = config.detectOnly ? 'detect-only' : 'apply';
+  const status = createStatus({ startedAt: clock.now(), mode, intervalMs: config.intervalMs, paths: config.paths, hostname: config.hostname });
+
+  const readLive = async (thresholds: boolean): Promise<Table> => {
+    const parsed = await readLiveTable(deps.ipvsadm, { thresholds });
+    if (parsed.diagnostics.length) throw new LiveTableUnreadableError(parsed.diagnostics.map((d) => d.message).join('; '));
+    return parsed.table;
+  };
+
+  let watcher: DesiredWatcher | null = null;
+  const pass = createPass({
+    paths: config.paths,
+    mode,
+    perCommand: config.perCommand,
+    allowMassDelete: config.allowMassDelete,
+    reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}) },
+    load: deps.load ?? loadDesired,
+    clock,
+    log,
+    metrics,
+    status,
+    beforePass: async () => {
+      if (watcher && await watcher.refresh()) log.info('a watched path now resolves elsewhere (symlink swap): watching the new target');
+    },
+  });
+
+  const loop = createReconcileLoop({
+    clock,
+    intervalMs: config.intervalMs,
+    ...(config.backoff ? { backoff: config.backoff } : {}),
+    pass,
+    onSchedule: (reason, delayMs, failures) => {
+      if (reason === 'retry') log.warn({ delayMs, failures }, `retrying in ${formatDuration(delayMs)} (${failures} failed pass${failures === 1 ? '' : 'es'} in a row; the delay doubles up to a cap)`);
+    },
+    onPassError: (err) => log.error({ err: String(err) }, 'pass crashed (a bug); retrying with backoff'),
+  });
+
+  const debouncer = createDebouncer(clock, config.debounceMs ?? 300, () => {
+    log.debug('config files changed');
+    loop.request('config-changed');
+  });
+  if (deps.watch !== false) {
+    const make = deps.watch ?? ((paths, onChange, onError) => watchDesired(paths, { onChange, onError }));
+    watcher = make(config.paths, (path) => { log.debug({ path }, 'file event'); debouncer.trigger(); }, (err) => log.warn({ err: String(err) }, 'file watcher error'));
+    await watcher.ready;
+  }
+
+  let server: StatusServer | null = null;
+  if (config.listen) {
+    server = await startStatusServer(config.listen, {
+      status,
+      metrics,
+      liveStats: createLiveStatsReader(deps.ipvsadm, clock),
+      now: () => clock.now(),
+      nextPassAt: () => loop.state.nextPassAt,
+      version: config.version,
+    });
+  }
+
+  log.info({ paths: config.paths, intervalMs: config.intervalMs, mode, listen: server?.url ?? null, stateDir: config.stateDir, ipvsadm: deps.ipvsadm.describe },
+    `lvsync watch started: ${mode}, every ${formatDuration(config.intervalMs)}${server ? `, endpoints on ${server.url}` : ''}`);
+  loop.start();
+
+  let stopping: Promise<{ timedOut: boolean }> | null = null;
+  return {
+    status,
+    metrics,
+    loop,
+    url: server?.url ?? null,
+    reload() {
+      log.info('SIGHUP: reloading the config and running a pass now');
+      void (watcher?.refresh().catch(() => false));
+      loop.request('sighup');
+    },
+    stop(signal) {
+      stopping ??= (async () => {
+        const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+        log.info({ signal }, `${signal ?? 'stop'}: finishing the current pass (at most ${formatDuration(timeoutMs)}), then exiting; the kernel table is left as it is`);
+        debouncer.cancel();
+        let cancelTimer = () => {};
+        const timedOut = await Promise.race([
+          loop.stop().then(() => false),
+          new Promise<boolean>((resolve) => { cancelTimer = clock.setTimeout(() => resolve(true), timeoutMs); }),
+        ]);
+        cancelTimer();
+        if (timedOut) log.warn(`the current pass did not finish within ${formatDuration(timeoutMs)}; exiting anyway`);
+        await Promise.all([watcher?.close(), server?.close()]);
+        log.info({ passes: loop.state.passes }, 'lvsync watch stopped');
+        return { timedOut };
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { OperationKind } from '../plan/types.js';
+import type { DriftItem } from './drift.js';
+import { PASS_OUTCOMES, type PassOutcome } from './status.js';
+
+/**
+ * The daemon's Prometheus metrics, in a registry of its own (never prom-client's global one), so
+ * several daemons can live in one test process. Names and meanings are documented in the README.
+ */
+export interface DaemonMetrics {
+  readonly registry: Registry;
+  readonly passes: Counter<'outcome'>;
+  readonly passDuration: Histogram<'outcome'>;
+  readonly operations: Counter<'kind'>;
+  readonly operationFailures: Counter<'kind'>;
+  readonly driftEvents: Counter<'object'>;
+  readonly driftCurrent: Gauge;
+  readonly configValid: Gauge;
+  readonly lastSuccess: Gauge;
+  readonly services: Gauge;
+  readonly realServers: Gauge;
+  readonly consecutiveFailures: Gauge;
+}
+
+const OPERATION_KINDS: readonly OperationKind[] = ['add-service', 'edit-service', 'delete-service', 'add-server', 'edit-server', 'delete-server'];
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): DaemonMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const m: DaemonMetrics = {
+    registry,
+    passes: new Counter({ name: 'lvsync_passes_total', help: 'Reconcile passes by outcome (in-sync, applied, drift-detected, refused, invalid-config, failed).', labelNames: ['outcome'], registers }),
+    passDuration: new Histogram({
+      name: 'lvsync_pass_duration_seconds', help: 'Duration of reconcile passes: load, read, plan, apply and verify.', labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers,
+    }),
+    operations: new Counter({ name: 'lvsync_operations_applied_total', help: 'ipvsadm operations that took effect (verified by re-reading the table), by kind.', labelNames: ['kind'], registers }),
+    operationFailures: new Counter({ name: 'lvsync_operations_failed_total', help: 'ipvsadm operations the kernel or ipvsadm refused, by kind.', labelNames: ['kind'], registers }),
+    driftEvents: new Counter({ name: 'lvsync_drift_events_total', help: 'Differences made outside lvsync (per field, or a missing/extra object) found while the desired state was unchanged, by object (service, real-server). A difference that persists is counted once.', labelNames: ['object'], registers }),
+    driftCurrent: new Gauge({ name: 'lvsync_drift_current', help: 'Differences between the live table and the desired state still present after the last pass (non-zero with --detect-only or after a failed pass).', registers }),
+    configValid: new Gauge({ name: 'lvsync_config_valid', help: '1 when the config files loaded at the last pass were valid, 0 when not (the last good config is kept).', registers }),
+    lastSuccess: new Gauge({ name: 'lvsync_last_success_timestamp_seconds', help: 'Unix time of the end of the last successful pass (in-sync, applied or drift-detected).', registers }),
+    services: new Gauge({ name: 'lvsync_managed_services', help: 'Virtual services declared in the desired state in force.', registers }),
+    realServers: new Gauge({ name: 'lvsync_managed_real_servers', help: 'Real servers declared in the desired state in force.', registers }),
+    consecutiveFailures: new Gauge({ name: 'lvsync_consecutive_failed_passes', help: 'Failed passes in a row; the retry delay doubles with each (capped).', registers }),
+  };
+  // every label value exists from the start, so rate() and absent() work before the first event
+  for (const outcome of PASS_OUTCOMES) { m.passes.labels(outcome).inc(0); }
+  for (const kind of OPERATION_KINDS) { m.operations.labels(kind).inc(0); m.operationFailures.labels(kind).inc(0); }
+  for (const object of ['service', 'real-server'] satisfies DriftItem['object'][]) m.driftEvents.labels(object).inc(0);
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  return m;
+}
+
+export function observePass(m: DaemonMetrics, outcome: PassOutcome, durationMs: number): void {
+  m.passes.labels(outcome).inc();
+  m.passDuration.labels(outcome).observe(durationMs / 1000);
+}

@@ -1,0 +1,211 @@
+import type { Logger } from 'pino';
+import type { DesiredResult } from '../desired/parse.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
+import type { DesiredState } from '../model/types.js';
+import { operationToArgv } from '../plan/to-argv.js';
+import type { Plan } from '../plan/types.js';
+import { reconcileOnce, type ReconcileDeps, type ReconcileOutcome } from '../reconcile/reconcile.js';
+import type { Clock } from './clock.js';
+import { driftItems, driftKey, type DriftItem } from './drift.js';
+import type { PassVerdict, TriggerReason } from './loop.js';
+import { observePass, type DaemonMetrics } from './metrics.js';
+import { MAX_PASSES, isSuccess, type DaemonStatus, type PassOutcome, type PassRecord } from './status.js';
+
+/**
+ * One pass of the daemon: reload the config (keeping the last good one when it is invalid), then
+ * reconcileOnce against the live table, then turn what happened into a log line, metrics and the
+ * status the HTTP endpoints serve. Every error is classified here; nothing escapes to the loop.
+ */
+
+export interface PassDeps {
+  readonly paths: readonly string[];
+  readonly mode: 'apply' | 'detect-only';
+  readonly perCommand: boolean;
+  readonly allowMassDelete: boolean;
+  readonly reconcile: ReconcileDeps;
+  readonly load: (paths: readonly string[]) => Promise<DesiredResult>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: DaemonMetrics;
+  readonly status: DaemonStatus;
+  /** runs first (the file watcher re-resolves symlinks) */
+  readonly beforePass?: () => Promise<void>;
+}
+
+interface Result {
+  readonly outcome: PassOutcome;
+  readonly summary: string;
+  readonly applied?: number;
+  readonly drift?: number;
+  readonly retry: boolean;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function counts(desired: DesiredState): { services: number; servers: number } {
+  let servers = 0;
+  for (const svc of desired.table.services.values()) servers += svc.servers.size;
+  return { services: desired.table.services.size, servers };
+}
+
+function diagnosticFields(d: Diagnostic) {
+  return { code: d.code, severity: d.severity, file: d.file, line: d.line, col: d.col };
+}
+
+export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) => Promise<PassVerdict> {
+  const { status, metrics, log, clock } = deps;
+  let seq = 0;
+  let lastDiagnostics = '';
+  /** desired digest of the last pass that ended in sync: a difference against the same desired state is drift */
+  let convergedDigest: string | null = null;
+  let driftSeen = new Set<string>();
+
+  function noteConfig(loaded: DesiredResult, valid: boolean, now: number): void {
+    const text = loaded.diagnostics.map(formatDiagnostic).join('\n');
+    const wasValid = status.config.valid;
+    status.config = { ...status.config, valid, diagnostics: loaded.diagnostics, checkedAt: now };
+    metrics.configValid.set(valid ? 1 : 0);
+    if (text !== lastDiagnostics || wasValid !== valid) {
+      for (const d of loaded.diagnostics) log[d.severity === 'error' ? 'error' : 'warn']({ diagnostic: diagnosticFields(d) }, formatDiagnostic(d));
+      if (!valid) {
+        const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
+        log.error({ errors }, status.desired
+          ? `config invalid (${plural(errors, 'error')}): keeping the last good config; nothing from these files reaches the kernel`
+          : `config invalid (${plural(errors, 'error')}) and no valid config loaded yet: the kernel is left untouched`);
+      } else if (wasValid === false) {
+        log.info('config valid again');
+      }
+    }
+    lastDiagnostics = text;
+    if (valid && loaded.state) {
+      status.desired = loaded.state;
+      status.config.lastGoodAt = now;
+      const c = counts(loaded.state);
+      metrics.services.set(c.services);
+      metrics.realServers.set(c.servers);
+    }
+  }
+
+  function reportDrift(items: readonly DriftItem[], isDrift: boolean, plan: Plan, now: number): number {
+    if (items.length === 0) return 0;
+    if (!isDrift) {
+      log.info({ commands: plan.operations.map((op) => `ipvsadm ${operationToArgv(op).join(' ')}`) },
+        `config changed: ${deps.mode === 'apply' ? 'applying' : 'would apply'} ${plural(plan.operations.length, 'operation')}`);
+      return 0;
+    }
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = driftKey(item);
+      seen.add(key);
+      if (!driftSeen.has(key)) metrics.driftEvents.labels(item.object).inc();
+      log.warn({ drift: { object: item.object, service: item.service, server: item.server, field: item.field, desired: item.desired, live: item.live } },
+        `${item.text}, changed outside lvsync${deps.mode === 'detect-only' ? ' (not corrected: --detect-only)' : ''}`);
+    }
+    driftSeen = seen;
+    status.lastDrift = { at: now, items, corrected: false };
+    return items.length;
+  }
+
+  function classify(outcome: ReconcileOutcome, now: number): Result {
+    const plan = outcome.plan;
+    const items = driftItems(plan);
+    const isDrift = deps.mode === 'detect-only' || convergedDigest === plan.desiredDigest;
+    const drift = reportDrift(items, isDrift, plan, now);
+    if (!isDrift || items.length === 0) driftSeen = new Set();
+    status.live = outcome.status === 'applied' ? outcome.report.liveAfter : outcome.live;
+    switch (outcome.status) {
+      case 'in-sync':
+        convergedDigest = plan.desiredDigest;
+        status.currentDrift = [];
+        return { outcome: 'in-sync', summary: `in sync (${plural(status.desired!.table.services.size, 'declared service')})`, retry: false };
+      case 'detected':
+        status.currentDrift = items;
+        return { outcome: 'drift-detected', summary: `${plural(items.length, 'difference')} found, not corrected (--detect-only)`, drift, retry: false };
+      case 'refused':
+        status.currentDrift = items;
+        log.error({ diagnostic: plan.refusal ? diagnosticFields(plan.refusal) : undefined }, plan.refusal ? formatDiagnostic(plan.refusal) : 'plan refused');
+        return { outcome: 'refused', summary: plan.refusal?.message ?? 'plan refused', drift, retry: false };
+      case 'cancelled':
+      case 'stale': // neither happens in the daemon: it never confirms and never applies saved plans
+        return { outcome: 'failed', summary: outcome.status, retry: true };
+      case 'applied': {
+        const { report } = outcome;
+        for (const op of report.tookEffect) metrics.operations.labels(op.kind).inc();
+        for (const f of report.failed) {
+          metrics.operationFailures.labels(f.operation.kind).inc();
+          log.error({ command: ['ipvsadm', ...f.args].join(' '), exitCode: f.exitCode, stderr: f.stderr }, `ipvsadm ${f.args.join(' ')} failed (exit ${f.exitCode}): ${f.stderr || 'no message'}`);
+        }
+        const corrected = isDrift && drift > 0 ? `, corrected ${plural(drift, 'drift item')}` : '';
+        if (report.converged) {
+          convergedDigest = plan.desiredDigest;
+          status.currentDrift = [];
+          if (status.lastDrift && drift > 0) status.lastDrift = { ...status.lastDrift, corrected: true };
+          driftSeen = new Set();
+          return { outcome: 'applied', summary: `applied ${plural(report.tookEffect.length, 'operation')}${corrected}`, applied: report.tookEffect.length, drift, retry: false };
+        }
+        status.currentDrift = driftItems(report.remaining);
+        const first = report.failed[0];
+        const why = first ? `; first failure: ipvsadm ${first.args.join(' ')}: ${first.stderr || `exit ${first.exitCode}`}` : '';
+        return {
+          outcome: 'failed',
+          summary: `not converged: ${report.tookEffect.length} of ${plural(plan.operations.length, 'operation')} took effect, ${report.failed.length} failed, ${report.notAttempted.length} not attempted${why}`,
+          applied: report.tookEffect.length, drift, retry: true,
+        };
+      }
+    }
+    return { outcome: 'failed', summary: 'unknown reconcile outcome', retry: true };
+  }
+
+  async function run(reasons: readonly TriggerReason[], startedAt: number): Promise<Result> {
+    if (deps.beforePass) await deps.beforePass().catch((err: unknown) => log.warn({ err: String(err) }, 'could not refresh the file watcher'));
+    const loaded = await deps.load(deps.paths);
+    const valid = loaded.state !== null && !hasErrors(loaded.diagnostics);
+    noteConfig(loaded, valid, startedAt);
+    const desired = status.desired;
+    if (!desired) return { outcome: 'invalid-config', summary: 'no valid config loaded yet; the kernel was not touched', retry: false };
+    try {
+      const outcome = await reconcileOnce(desired, deps.reconcile, { mode: deps.mode, perCommand: deps.perCommand, allowMassDelete: deps.allowMassDelete });
+      return classify(outcome, clock.now());
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      status.lastError = message;
+      log.error({ err: { type: err instanceof Error ? err.name : typeof err, message } }, `pass failed: ${message}`);
+      return { outcome: 'failed', summary: message, retry: true };
+    }
+  }
+
+  return async (reasons) => {
+    const startedAt = clock.now();
+    const n = ++seq;
+    let result: Result;
+    try {
+      result = await run(reasons, startedAt);
+    } catch (err) {
+      // loading or the watcher threw: not expected, but the daemon must survive it
+      const message = err instanceof Error ? err.message : String(err);
+      status.lastError = message;
+      result = { outcome: 'failed', summary: message, retry: true };
+    }
+    const end = clock.now();
+    const durationMs = end - startedAt;
+    const record: PassRecord = {
+      seq: n, startedAt, durationMs, reasons, outcome: result.outcome, configValid: status.config.valid === true,
+      applied: result.applied ?? 0, drift: result.drift ?? 0, summary: result.summary,
+    };
+    status.passes = [record, ...status.passes].slice(0, MAX_PASSES);
+    observePass(metrics, result.outcome, durationMs);
+    if (isSuccess(result.outcome)) {
+      status.lastSuccessAt = end;
+      status.lastError = null;
+      metrics.lastSuccess.set(end / 1000);
+    }
+    status.consecutiveFailures = result.retry ? status.consecutiveFailures + 1 : 0;
+    metrics.consecutiveFailures.set(status.consecutiveFailures);
+    metrics.driftCurrent.set(status.currentDrift.length);
+    const level = isSuccess(result.outcome) ? 'info' : result.outcome === 'failed' ? 'error' : 'warn';
+    const config = status.config.valid === false && status.desired ? ' [config invalid: the last good config is in force]' : '';
+    log[level]({ pass: n, outcome: result.outcome, durationMs, reasons, configValid: status.config.valid === true, applied: record.applied, drift: record.drift },
+      `pass ${n} ${result.outcome} in ${durationMs} ms: ${result.summary}${config}`);
+    return { retry: result.retry };
+  };
+}

@@ -1,0 +1,108 @@
+import type { Diagnostic } from '../diagnostics.js';
+import type { DesiredState, Table } from '../model/types.js';
+import type { DriftItem } from './drift.js';
+import type { TriggerReason } from './loop.js';
+
+/**
+ * What the daemon knows about itself, kept in one place that the pass writes and the HTTP
+ * endpoints read: the config, the last passes, the drift, readiness.
+ */
+
+/** How a pass ended, as logs, /metrics (label `outcome`) and the status page name it. */
+export type PassOutcome =
+  /** live matched desired; nothing to do */
+  | 'in-sync'
+  /** changes were applied and verified */
+  | 'applied'
+  /** --detect-only: live differs from desired; reported, not changed */
+  | 'drift-detected'
+  /** the plan would delete too much (scope.maxDeleteShare); nothing changed */
+  | 'refused'
+  /** no valid config has ever been loaded; the kernel was not touched */
+  | 'invalid-config'
+  /** ipvsadm failed, the kernel refused commands, the live table was unreadable or the lock was held: retried with backoff */
+  | 'failed';
+
+export const PASS_OUTCOMES: readonly PassOutcome[] = ['in-sync', 'applied', 'drift-detected', 'refused', 'invalid-config', 'failed'];
+
+export interface PassRecord {
+  readonly seq: number;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly reasons: readonly TriggerReason[];
+  readonly outcome: PassOutcome;
+  /** the config files were valid at this pass (otherwise the last good config was used, if any) */
+  readonly configValid: boolean;
+  /** operations that took effect */
+  readonly applied: number;
+  /** drift items found in this pass */
+  readonly drift: number;
+  /** one human sentence */
+  readonly summary: string;
+}
+
+export interface DaemonStatus {
+  readonly startedAt: number;
+  readonly mode: 'apply' | 'detect-only';
+  readonly intervalMs: number;
+  readonly paths: readonly string[];
+  readonly hostname: string;
+  config: {
+    valid: boolean | null;
+    /** diagnostics of the latest load (errors and warnings) */
+    diagnostics: readonly Diagnostic[];
+    checkedAt: number | null;
+    /** when the config in force (lastGood) was loaded */
+    lastGoodAt: number | null;
+  };
+  /** the last good desired state: what the daemon enforces */
+  desired: DesiredState | null;
+  /** the live table the last pass planned from */
+  live: Table | null;
+  /** newest first, at most MAX_PASSES */
+  passes: PassRecord[];
+  /** differences found by the last pass that are still there (detect-only, refused or failed passes) */
+  currentDrift: readonly DriftItem[];
+  /** the latest drift found, corrected or not */
+  lastDrift: { readonly at: number; readonly items: readonly DriftItem[]; readonly corrected: boolean } | null;
+  lastSuccessAt: number | null;
+  /** error of the last failed pass */
+  lastError: string | null;
+  consecutiveFailures: number;
+}
+
+export const MAX_PASSES = 20;
+
+export function createStatus(init: { startedAt: number; mode: 'apply' | 'detect-only'; intervalMs: number; paths: readonly string[]; hostname: string }): DaemonStatus {
+  return {
+    ...init,
+    config: { valid: null, diagnostics: [], checkedAt: null, lastGoodAt: null },
+    desired: null,
+    live: null,
+    passes: [],
+    currentDrift: [],
+    lastDrift: null,
+    lastSuccessAt: null,
+    lastError: null,
+    consecutiveFailures: 0,
+  };
+}
+
+const SUCCESS: ReadonlySet<PassOutcome> = new Set(['in-sync', 'applied', 'drift-detected']);
+
+export function isSuccess(outcome: PassOutcome): boolean {
+  return SUCCESS.has(outcome);
+}
+
+/** /readyz: the last pass succeeded and the config files are valid. Reasons say why not. */
+export function readiness(status: DaemonStatus): { ready: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  const last = status.passes[0];
+  if (!last) reasons.push('no pass has finished yet');
+  else if (!isSuccess(last.outcome)) reasons.push(`last pass ${last.outcome}: ${last.summary}`);
+  if (status.config.valid === false) {
+    const errors = status.config.diagnostics.filter((d) => d.severity === 'error').length;
+    reasons.push(`config invalid (${errors} error${errors === 1 ? '' : 's'})${status.desired ? '; enforcing the last good config' : '; no valid config loaded yet, the kernel is untouched'}`);
+  }
+  return { ready: reasons.length === 0, reasons };
+}

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { IpvsadmUnavailableError, type Ipvsadm } from '../../src/ipvsadm/port.js';
+import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { startDaemon, type Daemon, type DaemonConfig } from '../../src/watch/daemon.js';
+import { tempTree } from '../helpers/cli.js';
+import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
+import { captureLog, createManualClock, fakeWatcher, type CapturedLog, type ManualClock } from './helpers.js';
+
+export const WEB = `version: 1
+scope: { addresses: ["192.168.10.0/24"] }
+services:
+  - name: web
+    protocol: tcp
+    address: 192.168.10.100
+    port: 80
+    scheduler: wrr
+    realServers:
+      - { address: 10.0.0.11, port: 8080, method: nat, weight: 3 }
+      - { address: 10.0.0.12, port: 8080, method: nat, weight: 5 }
+`;
+
+/** The fake with a switch that makes every ipvsadm run fail like a missing binary. */
+export interface SwitchableIpvsadm extends Ipvsadm {
+  readonly fake: InMemoryIpvsadm;
+  broken: boolean;
+  /** runs attempted while broken */
+  brokenRuns: number;
+}
+
+export function switchable(fake: InMemoryIpvsadm): SwitchableIpvsadm {
+  const s: SwitchableIpvsadm = {
+    fake,
+    broken: false,
+    brokenRuns: 0,
+    describe: fake.describe,
+    async run(args, input) {
+      if (s.broken) { s.brokenRuns++; throw new IpvsadmUnavailableError('ipvsadm', new Error('spawn ipvsadm ENOENT')); }
+      return fake.run(args, input);
+    },
+  };
+  return s;
+}
+
+export interface TestDaemon {
+  readonly daemon: Daemon;
+  readonly dir: string;
+  readonly file: string;
+  readonly fake: InMemoryIpvsadm;
+  readonly ipvsadm: SwitchableIpvsadm;
+  readonly clock: ManualClock;
+  readonly logs: CapturedLog;
+  readonly watcher: ReturnType<typeof fakeWatcher>;
+  /** ipvsadm runs that change the kernel */
+  mutating(): string[][];
+  /** the fake kernel's `-S -n` */
+  save(): string;
+  /** passes logged so far */
+  passes(): Record<string, unknown>[];
+  /** let every queued pass finish */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<TestDaemon>();
+
+/** afterEach: a failed assertion must not leave a daemon (and its HTTP server) running. */
+export async function stopAllTestDaemons(): Promise<void> {
+  await Promise.all([...running].map((t) => t.stop()));
+}
+
+export async function startTestDaemon(options: { yaml?: string; save?: string; detectOnly?: boolean; listen?: boolean; config?: Partial<DaemonConfig> } = {}): Promise<TestDaemon> {
+  const dir = tempTree({ 'conf/web.yaml': options.yaml ?? WEB });
+  const file = join(dir, 'conf/web.yaml');
+  const fake = fakeWithTable(options.save ?? '');
+  const ipvsadm = switchable(fake);
+  const clock = createManualClock();
+  const logs = captureLog();
+  const watcher = fakeWatcher();
+  const daemon = await startDaemon({
+    paths: [join(dir, 'conf')],
+    intervalMs: 10_000,
+    detectOnly: options.detectOnly ?? false,
+    listen: options.listen ? { host: '127.0.0.1', port: 0 } : null,
+    stateDir: join(dir, 'state'),
+    perCommand: false,
+    allowMassDelete: false,
+    hostname: 'director-test',
+    version: '0.0.0-test',
+    ...options.config,
+  }, { ipvsadm, clock, log: logs.log, watch: watcher.watch });
+  const t: TestDaemon = {
+    daemon, dir, file, fake, ipvsadm, clock, logs, watcher,
+    mutating: () => fake.calls.filter((c) => !['-S', '-L'].includes(c.args[0] ?? '')).map((c) => [...c.args]),
+    save: () => runIpvsadm(fake.kernel, ['-S', '-n']).stdout,
+    passes: () => logs.lines().filter((l) => typeof l.pass === 'number'),
+    settle: () => daemon.loop.idle(),
+    stop: async () => { running.delete(t); await daemon.stop('SIGTERM'); },
+  };
+  running.add(t);
+  await t.settle();
+  return t;
+}
