@@ -7,6 +7,7 @@ Usage:
   lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete]
   lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
+  lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]
 
 PATH is a YAML file or a directory of *.yaml/*.yml files, merged together.
 
@@ -15,6 +16,8 @@ Commands:
   plan       show the minimal ipvsadm commands that turn the live table into the desired one
   apply      plan, confirm (on a terminal), apply in one 'ipvsadm -R' batch, re-read and verify
   export     print the live table as an lvsync YAML document (to adopt a hand-made director)
+  watch      the director daemon: apply on config changes, detect and undo drift every --interval,
+             serve /metrics, /healthz, /readyz and a status page; SIGHUP reloads, SIGTERM exits 0
 
 Options:
   --live FILE|-          read a saved 'ipvsadm -S -n' text instead of running ipvsadm (no root needed)
@@ -27,6 +30,10 @@ Options:
   --yes                  apply without asking (apply never prompts without a terminal)
   --per-command          run one ipvsadm process per command instead of one -R batch
   --allow-mass-delete    allow plans that delete more than scope.maxDeleteShare of owned services
+  --interval DURATION    watch: how often to re-read the live table and correct drift (default 10s)
+  --detect-only          watch: report drift and config changes, never change the kernel
+  --listen HOST:PORT     watch: where to serve the endpoints (default 127.0.0.1:9110; 'off' for none)
+  --log-format FORMAT    watch: auto (pretty on a terminal, else JSON lines), json or pretty
   --ipvsadm PATH         the ipvsadm binary (also LVSYNC_IPVSADM; default: ipvsadm on PATH)
   --state-dir DIR        where the inventory and the apply lock live (also LVSYNC_STATE_DIR; default /var/lib/lvsync)
   --no-color             plain output (also NO_COLOR)

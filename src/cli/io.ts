@@ -14,7 +14,11 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly createIpvsadm: (binary: string) => Ipvsadm;
   readonly hostname: () => string;
+  /** long-running commands (watch): subscribe to a signal; returns the unsubscribe function */
+  readonly onSignal?: (signal: DaemonSignal, handler: () => void) => () => void;
 }
+
+export type DaemonSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT';
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -25,5 +25,9 @@ const code = await run(process.argv.slice(2), {
   env: process.env,
   createIpvsadm: (binary) => createExecIpvsadm({ binary }),
   hostname,
+  onSignal: (signal, handler) => {
+    process.on(signal, handler);
+    return () => { process.off(signal, handler); };
+  },
 });
 process.exitCode = code;

@@ -6,6 +6,7 @@ import { applyCommand } from './commands/apply.js';
 import { exportCommand } from './commands/export.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
+import { watchCommand } from './commands/watch.js';
 import { EXIT } from './exit-codes.js';
 import { USAGE } from './help.js';
 import { UsageError, type CliIo } from './io.js';
@@ -78,6 +79,18 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       if (positionals.length) throw new UsageError(`export takes no PATH (got ${positionals.join(' ')})`);
       return exportCommand(io, globalArgs(values, io.env, io.color), values.live);
+    }
+    case 'watch': {
+      const { values, positionals } = parseCommandArgs(argv, {
+        interval: { type: 'string' }, 'detect-only': { type: 'boolean' }, listen: { type: 'string' },
+        'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' }, 'log-format': { type: 'string' },
+      });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      return watchCommand(io, globalArgs(values, io.env, io.color), {
+        paths: positionals, interval: values.interval, detectOnly: values['detect-only'] === true, listen: values.listen,
+        perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
+        logFormat: values['log-format'], version: version(),
+      });
     }
     default:
       throw new UsageError(`unknown command '${command}'`);

@@ -1,0 +1,67 @@
+import { parseDuration } from '../../watch/duration.js';
+import { systemClock } from '../../watch/clock.js';
+import { startDaemon } from '../../watch/daemon.js';
+import { createLogger, type LogFormat } from '../../watch/logger.js';
+import { parseListen } from '../../watch/server.js';
+import type { GlobalArgs } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+import { UsageError, type CliIo, type DaemonSignal } from '../io.js';
+
+export interface WatchArgs {
+  readonly paths: string[];
+  readonly interval: string | undefined;
+  readonly detectOnly: boolean;
+  readonly listen: string | undefined;
+  readonly perCommand: boolean;
+  readonly allowMassDelete: boolean;
+  readonly logFormat: string | undefined;
+  readonly version: string;
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:9110';
+const MIN_INTERVAL_MS = 1000;
+
+/**
+ * Run the director daemon until SIGTERM/SIGINT (exit 0). SIGHUP reloads and runs a pass.
+ * Everything else (passes, backoff, endpoints) lives in src/watch.
+ */
+export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): Promise<number> {
+  if (args.paths.length === 0) throw new UsageError('watch needs at least one PATH');
+  const intervalMs = parseDuration(args.interval ?? '10s');
+  if (intervalMs === null) throw new UsageError(`--interval: cannot read '${args.interval}' as a duration (examples: 10s, 1m, 500ms)`);
+  if (intervalMs < MIN_INTERVAL_MS) throw new UsageError(`--interval must be at least 1s (got ${args.interval})`);
+  const listenText = args.listen ?? DEFAULT_LISTEN;
+  const listen = listenText === 'off' ? null : parseListen(listenText);
+  if (listen === undefined || (listen === null && listenText !== 'off')) throw new UsageError(`--listen: expected HOST:PORT, [IPV6]:PORT or 'off' (got '${listenText}')`);
+  const format = args.logFormat ?? 'auto';
+  if (!['auto', 'json', 'pretty'].includes(format)) throw new UsageError(`--log-format: expected auto, json or pretty (got '${format}')`);
+  const onSignal = io.onSignal;
+  if (!onSignal) throw new UsageError('watch runs only from the lvsync program (it needs signals)');
+
+  const logFormat: LogFormat = format === 'auto' ? (io.color ? 'pretty' : 'json') : (format as LogFormat);
+  const log = createLogger({ format: logFormat, write: io.stdout, color: io.color });
+  if (listen && !['127.0.0.1', '::1', 'localhost'].includes(listen.host)) {
+    log.warn({ listen: listenText }, `--listen ${listenText} is not loopback: the status page and metrics are readable from the network`);
+  }
+  const daemon = await startDaemon({
+    paths: args.paths,
+    intervalMs,
+    detectOnly: args.detectOnly,
+    listen,
+    stateDir: g.stateDir,
+    perCommand: args.perCommand,
+    allowMassDelete: args.allowMassDelete,
+    hostname: io.hostname(),
+    version: args.version,
+  }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: systemClock, log });
+
+  const stopped = new Promise<string>((resolve) => {
+    const offs: (() => void)[] = [];
+    const stop = (signal: DaemonSignal) => () => { for (const off of offs) off(); resolve(signal); };
+    offs.push(onSignal('SIGTERM', stop('SIGTERM')), onSignal('SIGINT', stop('SIGINT')));
+    offs.push(onSignal('SIGHUP', () => daemon.reload()));
+  });
+  const signal = await stopped;
+  await daemon.stop(signal);
+  return EXIT.ok;
+}
