@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { CliIo, DaemonSignal } from '../../src/cli/io.js';
+import { run } from '../../src/cli/run.js';
+import { createStateFile } from '../../src/fake/state-file.js';
+import { parseDuration } from '../../src/watch/duration.js';
+import { parseListen } from '../../src/watch/server.js';
+import { runCli, tempTree } from '../helpers/cli.js';
+import { fakeWithTable } from '../helpers/in-memory-ipvsadm.js';
+import { WEB } from './daemon-helpers.js';
+import { eventually } from './helpers.js';
+
+const REPO = new URL('../../../', import.meta.url).pathname;
+const FAKE_BIN = join(REPO, 'test/fixtures/bin/ipvsadm');
+const MAIN = join(REPO, 'dist/src/cli/main.js');
+
+test('usage errors exit 64: no PATH, unreadable --interval, too short, bad --listen, bad --log-format', async () => {
+  const dir = tempTree({ 'web.yaml': WEB });
+  const cases: [string[], RegExp][] = [
+    [['watch'], /watch needs at least one PATH/],
+    [['watch', dir, '--interval', 'soon'], /--interval: cannot read 'soon'/],
+    [['watch', dir, '--interval', '200ms'], /--interval must be at least 1s/],
+    [['watch', dir, '--listen', 'localhost'], /--listen: expected HOST:PORT/],
+    [['watch', dir, '--log-format', 'xml'], /--log-format: expected auto, json or pretty/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 64, argv.join(' '));
+    assert.match(r.stderr, message);
+  }
+});
+
+test('durations and listen addresses', () => {
+  assert.deepEqual(['10s', '500ms', '2m', '1m30s', '1h', '15', '0.5', 'x', '10 s', ''].map(parseDuration), [10_000, 500, 120_000, 90_000, 3_600_000, 15_000, 500, null, null, null]);
+  assert.deepEqual(parseListen('127.0.0.1:9110'), { host: '127.0.0.1', port: 9110 });
+  assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
+  assert.deepEqual(parseListen(':9110'), { host: '0.0.0.0', port: 9110 });
+  assert.equal(parseListen('127.0.0.1'), null);
+  assert.equal(parseListen('127.0.0.1:70000'), null);
+});
+
+test('lvsync watch in-process: JSON log lines, SIGHUP runs a pass, SIGTERM finishes and returns 0', async () => {
+  const dir = tempTree({ 'conf/web.yaml': WEB });
+  const fake = fakeWithTable('');
+  let out = '';
+  const handlers = new Map<DaemonSignal, () => void>();
+  const io: CliIo = {
+    stdout: (t) => { out += t; },
+    stderr: (t) => { out += t; },
+    readStdin: async () => '',
+    interactive: false,
+    color: false,
+    prompt: async () => '',
+    env: {},
+    createIpvsadm: () => fake,
+    hostname: () => 'director-test',
+    onSignal: (signal, handler) => { handlers.set(signal, handler); return () => handlers.delete(signal); },
+  };
+  const done = run(['watch', join(dir, 'conf'), '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state')], io);
+  const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  await eventually(() => lines().some((l) => l.pass === 1), 'the first pass');
+  const url = String(lines().find((l) => typeof l.listen === 'string')?.listen);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  handlers.get('SIGHUP')!();
+  await eventually(() => lines().some((l) => l.pass === 2), 'the SIGHUP pass');
+  assert.deepEqual(lines().find((l) => l.pass === 2)?.reasons, ['sighup']);
+  handlers.get('SIGTERM')!();
+  assert.equal(await done, 0);
+  assert.equal(handlers.size, 0, 'signal handlers removed');
+  assert.ok(lines().some((l) => l.msg === 'lvsync watch stopped'));
+  await assert.rejects(fetch(`${url}/healthz`), 'the HTTP server is closed');
+});
+
+const fakeBinReady = existsSync(FAKE_BIN) && existsSync(join(REPO, 'dist/src/fake/cli.js'));
+
+test('the real binary with the executable fake ipvsadm: SIGHUP → pass, SIGTERM → exit 0, table kept', { skip: fakeBinReady ? false : 'test/fixtures/bin/ipvsadm (the executable fake) is not built' }, async () => {
+  const dir = tempTree({ 'conf/web.yaml': WEB });
+  const stateFile = createStateFile(join(dir, 'ipvs.json'));
+  const child = spawn(process.execPath, [MAIN, 'watch', join(dir, 'conf'), '--interval', '1m', '--listen', '127.0.0.1:0',
+    '--state-dir', join(dir, 'state'), '--ipvsadm', FAKE_BIN], { env: { ...process.env, LVSYNC_FAKE_IPVSADM_STATE: stateFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await eventually(() => lines().some((l) => l.pass === 1), `the first pass (stderr: ${err})`, 60_000);
+    assert.equal(lines().find((l) => l.pass === 1)?.outcome, 'applied');
+    child.kill('SIGHUP');
+    await eventually(() => lines().some((l) => l.pass === 2), 'the SIGHUP pass', 60_000);
+    assert.deepEqual(lines().find((l) => l.pass === 2)?.reasons, ['sighup']);
+    assert.equal(lines().find((l) => l.pass === 2)?.outcome, 'in-sync');
+    const before = readFileSync(stateFile, 'utf8');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, err);
+    assert.equal(readFileSync(stateFile, 'utf8'), before, 'shutdown never touches the kernel');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
