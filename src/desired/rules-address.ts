@@ -22,26 +22,27 @@ export function addressHint(text: string): string {
   return 'write an IPv4 dotted quad such as 192.0.2.10 or an IPv6 address such as 2001:db8::10';
 }
 
-function checkAddress(ctx: RuleContext, text: string, at: Spot, what: string): void {
+// `at` is only worked out when there is something to report: positions cost a walk of the YAML tree
+function checkAddress(ctx: RuleContext, text: string, at: () => Spot, what: string): void {
   if (!parseAddress(text)) {
-    ctx.report('ADDRESS_INVALID', at, `${what} ${JSON.stringify(text)} is not an IP address; ${addressHint(text)}`);
+    ctx.report('ADDRESS_INVALID', at(), `${what} ${JSON.stringify(text)} is not an IP address; ${addressHint(text)}`);
     return;
   }
   const reason = nonUnicastReason(text);
   if (reason) {
-    ctx.report('ADDRESS_NOT_UNICAST', at,
+    ctx.report('ADDRESS_NOT_UNICAST', at(),
       `${what} ${text} is ${reason}; the kernel accepts only unicast addresses ("Invalid operation ... address not unicast"); use a unicast address`);
   }
 }
 
 function serviceAddress(ctx: RuleContext, decl: ServiceDecl): void {
-  if (decl.raw.address !== undefined) checkAddress(ctx, decl.raw.address, valueAt(decl, 'address'), 'service address');
+  if (decl.raw.address !== undefined) checkAddress(ctx, decl.raw.address, () => valueAt(decl, 'address'), 'service address');
 }
 
 // ADDRESS_INVALID, ADDRESS_NOT_UNICAST on service and real-server addresses
 export const addressRule: Rule = (ctx) => {
   for (const decl of ctx.services) serviceAddress(ctx, decl);
   forEachServer(ctx, (decl, server, i) => {
-    checkAddress(ctx, server.address, valueAt(decl, 'realServers', i, 'address'), 'real server address');
+    checkAddress(ctx, server.address, () => valueAt(decl, 'realServers', i, 'address'), 'real server address');
   });
 };

@@ -4,6 +4,7 @@ import type { Rule } from './rule-context.js';
 import { where } from './rule-context.js';
 import { methodOf, storedServerPort, toServerKey, toTarget } from './normalize.js';
 import type { Spot } from './positions.js';
+import type { ServiceDecl } from './written.js';
 import { valueAt } from './written.js';
 
 /**
@@ -28,12 +29,14 @@ export const duplicateServiceRule: Rule = (ctx) => {
 
 // DUPLICATE_NAME: names identify services in plans and logs, so they must be unique everywhere
 export const duplicateNameRule: Rule = (ctx) => {
-  const first = new Map<string, Spot>();
+  // declarations, not positions: a position is only worked out for a duplicate (it walks the YAML tree)
+  const first = new Map<string, ServiceDecl>();
   for (const decl of ctx.services) {
     if (decl.raw.name === undefined) continue;
+    const earlierDecl = first.get(decl.raw.name);
+    if (!earlierDecl) { first.set(decl.raw.name, decl); continue; }
     const at = valueAt(decl, 'name');
-    const earlier = first.get(decl.raw.name);
-    if (!earlier) { first.set(decl.raw.name, at); continue; }
+    const earlier = valueAt(earlierDecl, 'name');
     ctx.report('DUPLICATE_NAME', at,
       `service name ${JSON.stringify(decl.raw.name)} is already used at ${where(earlier)}; names must be unique across all files, rename one`,
       { related: earlier });
@@ -43,14 +46,17 @@ export const duplicateNameRule: Rule = (ctx) => {
 // DUPLICATE_SERVER: same address and *stored* port inside one service (dr/tun ports are rewritten)
 export const duplicateServerRule: Rule = (ctx) => {
   for (const decl of ctx.services) {
-    const first = new Map<string, Spot>();
+    // indexes, not positions: a position is only worked out for a duplicate (it walks the YAML tree)
+    const first = new Map<string, number>();
     (decl.raw.realServers ?? []).forEach((server, i) => {
       const key = toServerKey(decl.raw, server);
+      if (key === null) return;
+      const earlierIndex = first.get(key);
+      if (earlierIndex === undefined) { first.set(key, i); return; }
       const address = parseAddress(server.address)?.canonical;
-      if (key === null || address === undefined) return;
+      if (address === undefined) return;
       const at = valueAt(decl, 'realServers', i);
-      const earlier = first.get(key);
-      if (!earlier) { first.set(key, at); return; }
+      const earlier = valueAt(decl, 'realServers', earlierIndex);
       const rewritten = methodOf(server) !== 'nat' && decl.raw.fwmark === undefined;
       const why = rewritten ? ` (with method ${methodOf(server)} the port is always the service port ${decl.raw.port ?? 0})` : '';
       const fix = rewritten ? 'remove one, or use `method: nat` to reach a different port' : 'remove one of them';

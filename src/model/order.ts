@@ -20,28 +20,44 @@ function cmpBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What services are ordered by, computed once per service (parsing an address per comparison dominated sorts). */
+interface ServiceRank {
+  readonly fwmark: boolean;
+  readonly address: bigint;
+  readonly n1: number;
+  readonly n2: number;
+}
+
+function serviceRank(svc: VirtualService): ServiceRank {
+  const t = svc.target;
+  if (t.kind === 'fwmark') return { fwmark: true, address: 0n, n1: t.mark, n2: t.family === 'ipv4' ? 0 : 1 };
+  return { fwmark: false, address: addressRank(t.address), n1: t.port, n2: PROTOCOL_RANK[t.protocol] ?? 0 };
+}
+
+function compareServiceRanks(a: ServiceRank, b: ServiceRank): number {
+  if (a.fwmark !== b.fwmark) return a.fwmark ? 1 : -1;
+  return cmpBig(a.address, b.address) || a.n1 - b.n1 || a.n2 - b.n2;
+}
+
 export function compareServices(a: VirtualService, b: VirtualService): number {
-  const ta = a.target;
-  const tb = b.target;
-  if (ta.kind !== tb.kind) return ta.kind === 'address' ? -1 : 1;
-  if (ta.kind === 'fwmark' && tb.kind === 'fwmark') {
-    return ta.mark - tb.mark || (ta.family === tb.family ? 0 : ta.family === 'ipv4' ? -1 : 1);
-  }
-  if (ta.kind === 'address' && tb.kind === 'address') {
-    return cmpBig(addressRank(ta.address), addressRank(tb.address)) || ta.port - tb.port
-      || (PROTOCOL_RANK[ta.protocol] ?? 0) - (PROTOCOL_RANK[tb.protocol] ?? 0);
-  }
-  return 0;
+  return compareServiceRanks(serviceRank(a), serviceRank(b));
 }
 
 export function compareServers(a: RealServer, b: RealServer): number {
   return cmpBig(addressRank(a.address), addressRank(b.address)) || a.port - b.port;
 }
 
+// decorate, sort, undecorate: n address parses instead of 2 per comparison (n log n)
 export function sortedServices(services: Iterable<VirtualService>): VirtualService[] {
-  return [...services].sort(compareServices);
+  return [...services]
+    .map((svc) => ({ svc, rank: serviceRank(svc) }))
+    .sort((a, b) => compareServiceRanks(a.rank, b.rank))
+    .map((x) => x.svc);
 }
 
 export function sortedServers(servers: Iterable<RealServer>): RealServer[] {
-  return [...servers].sort(compareServers);
+  return [...servers]
+    .map((server) => ({ server, rank: addressRank(server.address) }))
+    .sort((a, b) => cmpBig(a.rank, b.rank) || a.server.port - b.server.port)
+    .map((x) => x.server);
 }
