@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { loadDesired } from '../../src/desired/load.js';
 import { parseDesiredSources } from '../../src/desired/parse.js';
 
 /**
@@ -59,17 +56,4 @@ test('no sources: an empty, valid state (the loader reports NO_FILES)', () => {
   const result = parseDesiredSources([]);
   assert.deepEqual(result.diagnostics, []);
   assert.equal(result.state?.table.services.size, 0);
-});
-
-test('every file in examples/ is a valid desired state', async () => {
-  const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
-  const entries = readdirSync(examples, { withFileTypes: true })
-    .filter((e) => (e.isFile() && /\.ya?ml$/.test(e.name)) || (e.isDirectory() && e.name !== 'live'));
-  assert.ok(entries.length > 0);
-  for (const entry of entries) {
-    const result = await loadDesired([examples + entry.name]);
-    assert.deepEqual(result.diagnostics, [], entry.name);
-    assert.ok(result.state && result.state.table.services.size > 0, entry.name);
-  }
-  assert.ok(readFileSync(examples + 'nat-web.yaml', 'utf8').includes('version: 1'));
 });
