@@ -1,0 +1,27 @@
+import { loadDesired } from '../../desired/load.js';
+import { renderStatusJson, renderStatusText } from '../../status/render-status.js';
+import { readLiveStats } from '../../watch/live-stats.js';
+import type { GlobalArgs } from '../args.js';
+import type { CliIo } from '../io.js';
+import { printDiagnostics } from '../shared.js';
+
+export interface StatusArgs {
+  readonly paths: string[];
+  readonly json: boolean;
+  readonly stats: boolean;
+  readonly rates: boolean;
+}
+
+/** Read-only: the live table with connections (and counters/rates), annotated from the config when PATHs are given. */
+export async function statusCommand(io: CliIo, g: GlobalArgs, args: StatusArgs): Promise<number> {
+  let desired = null;
+  if (args.paths.length > 0) {
+    const loaded = await loadDesired(args.paths);
+    printDiagnostics(io, loaded.diagnostics);
+    desired = loaded.state;
+  }
+  const snapshot = await readLiveStats(io.createIpvsadm(g.ipvsadm), Date.now());
+  const options = { stats: args.stats, rates: args.rates, desired };
+  io.stdout(args.json ? renderStatusJson(snapshot, options) : renderStatusText(snapshot, options));
+  return 0;
+}
