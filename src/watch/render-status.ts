@@ -69,9 +69,9 @@ function counterCells(c: Counters): string {
   ].join('');
 }
 
-function serverRow(server: RealServer, live: RealServer | undefined, counters: Counters, drift: readonly DriftItem[]): string {
+function serverRow(server: RealServer, live: RealServer | undefined, counters: Counters, drift: readonly DriftItem[], managed: boolean): string {
   const missing = !live;
-  const state = missing
+  const state = !managed ? '<span class="pill muted">–</span>' : missing
     ? '<span class="pill bad">missing</span>'
     : drift.length
       ? drift.map((d) => `<span class="pill warn">${esc(d.field === 'presence' ? `not declared` : `${d.field} ${d.desired} → ${d.live}`)}</span>`).join(' ')
@@ -101,7 +101,7 @@ function serviceCard(key: string, declared: VirtualService | undefined, live: Vi
       rates: ok?.rates.services.get(key)?.servers.get(s.key),
     };
     const sDrift = drift.filter((d) => d.server === hostPort(s.address, s.port));
-    rows.push(serverRow(declared?.servers.get(s.key) ?? s, live?.servers.get(s.key), counters, sDrift));
+    rows.push(serverRow(declared?.servers.get(s.key) ?? s, live?.servers.get(s.key), counters, sDrift, declared !== undefined));
   }
   const svcCounters = { conns: undefined, stats: ok?.stats.services.get(key), rates: ok?.rates.services.get(key) } as const;
   const svcStats = svcCounters.stats || svcCounters.rates
@@ -122,7 +122,9 @@ export function renderStatusPage(input: StatusPageInput): string {
   const live: Table | null = input.live?.ok ? input.live.stats.table : status.live;
   const declared = status.desired?.table.services ?? new Map<string, VirtualService>();
   const keys = new Set<string>([...declared.keys(), ...(live?.services.keys() ?? [])]);
-  const ordered = sortedServices([...keys].map((k) => live?.services.get(k) ?? declared.get(k)!));
+  // declared services first, then the ones lvsync does not manage
+  const all = sortedServices([...keys].map((k) => live?.services.get(k) ?? declared.get(k)!));
+  const ordered = [...all.filter((s) => declared.has(s.key)), ...all.filter((s) => !declared.has(s.key))];
   const owned = new Set(status.currentDrift.filter((d) => d.object === 'service' && d.field === 'presence' && d.live === 'present').map((d) => d.service));
   const cards = ordered.map((svc) => serviceCard(svc.key, declared.get(svc.key), live?.services.get(svc.key), input, owned.has(describeTarget(svc.target))));
   const last = status.passes[0];

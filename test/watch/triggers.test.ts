@@ -18,13 +18,17 @@ async function watching(paths: string[]): Promise<{ w: DesiredWatcher; events: s
   return { w, events };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 150));
+const settle = () => new Promise((r) => setTimeout(r, 200));
 
 test('a file edited in place, and an editor-style atomic save (write a temporary file, rename it over)', async () => {
   const dir = tempTree({ 'lb.yaml': 'version: 1\n' });
   const { w, events } = await watching([join(dir, 'lb.yaml')]);
   writeFileSync(join(dir, 'lb.yaml'), 'version: 1\nservices: []\n');
   await eventually(() => events.length > 0, 'an event for the in-place write');
+  // chokidar drops a change whose mtime equals the last one it saw (two writes in the same instant):
+  // harmless for a level-based loop (the pass after the first event reads the final content), so
+  // the test gives the two edits room
+  await settle();
   events.length = 0;
   writeFileSync(join(dir, '.lb.yaml.swp'), 'version: 1\n# saved\n');
   renameSync(join(dir, '.lb.yaml.swp'), join(dir, 'lb.yaml'));
