@@ -122,14 +122,21 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
 
   let server: StatusServer | null = null;
   if (config.listen) {
-    server = await startStatusServer(config.listen, {
-      status,
-      metrics,
-      liveStats: createLiveStatsReader(deps.ipvsadm, clock),
-      now: () => clock.now(),
-      nextPassAt: () => loop.state.nextPassAt,
-      version: config.version,
-    });
+    try {
+      server = await startStatusServer(config.listen, {
+        status,
+        metrics,
+        liveStats: createLiveStatsReader(deps.ipvsadm, clock),
+        now: () => clock.now(),
+        nextPassAt: () => loop.state.nextPassAt,
+        version: config.version,
+      });
+    } catch (err) {
+      // e.g. the port is taken: nothing may keep the process alive after the command failed
+      debouncer.cancel();
+      await watcher?.close();
+      throw err;
+    }
   }
 
   log.info({ paths: config.paths, intervalMs: config.intervalMs, mode, listen: server?.url ?? null, stateDir: config.stateDir, ipvsadm: deps.ipvsadm.describe },

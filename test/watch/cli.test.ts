@@ -103,3 +103,22 @@ test('the real binary with the executable fake ipvsadm: SIGHUP → pass, SIGTERM
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
+
+test('a --listen port already in use fails the command (exit 1) and leaves nothing running', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+  const port = (blocker.address() as { port: number }).port;
+  const dir = tempTree({ 'conf/web.yaml': WEB });
+  const fake = fakeWithTable('');
+  let err = '';
+  const io: CliIo = {
+    stdout: () => undefined, stderr: (t) => { err += t; }, readStdin: async () => '', interactive: false, color: false,
+    prompt: async () => '', env: {}, createIpvsadm: () => fake, hostname: () => 'director-test', onSignal: () => () => undefined,
+  };
+  const code = await run(['watch', join(dir, 'conf'), '--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'state')], io);
+  blocker.close();
+  assert.equal(code, 1);
+  assert.match(err, /EADDRINUSE/);
+  assert.equal(fake.calls.length, 0, 'no pass ran');
+});

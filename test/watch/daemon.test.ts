@@ -218,3 +218,29 @@ test('a mass delete is refused, reported and not retried in a loop', async () =>
   assert.deepEqual(t.clock.pending(), [10_000], 'a refusal waits for the next interval or config change, not a backoff');
   await t.stop();
 });
+
+test('the status page and /status.json show the current drift (detect-only) and a failed pass', async () => {
+  const t = await startTestDaemon({ detectOnly: true, listen: true, save: '-A -t 192.168.10.100:80 -s wrr\n-a -t 192.168.10.100:80 -r 10.0.0.11:8080 -m -w 3\n-a -t 192.168.10.100:80 -r 10.0.0.12:8080 -m -w 5\n' });
+  runIpvsadm(t.fake.kernel, ['-e', '-t', '192.168.10.100:80', '-r', '10.0.0.12:8080', '-m', '-w', '1']);
+  t.clock.advance(10_000);
+  await t.settle();
+  let html = await (await fetch(`${t.daemon.url}/`)).text();
+  assert.match(html, /<h2>Current drift<\/h2><p>The live table differs from the desired state \(--detect-only: reported, not corrected\):<\/p><ul><li>real server 10\.0\.0\.12:8080 weight 5 → 1<\/li><\/ul>/);
+  assert.match(html, /<span class="pill warn">weight 5 → 1<\/span>/);
+  assert.match(html, /<span class="pill warn">drift<\/span>/);
+  const json = await (await fetch(`${t.daemon.url}/status.json`)).json() as { ready: boolean; currentDrift: unknown[]; passes: { outcome: string }[] };
+  assert.equal(json.ready, true);
+  assert.equal(json.currentDrift.length, 1);
+  assert.equal(json.passes[0]?.outcome, 'drift-detected');
+
+  t.ipvsadm.broken = true;
+  t.clock.advance(10_000);
+  await t.settle();
+  html = await (await fetch(`${t.daemon.url}/`)).text();
+  assert.match(html, /<h2>Last pass failed<\/h2><pre>cannot run ipvsadm: spawn ipvsadm ENOENT/);
+  assert.match(html, /<h2>Live counters unavailable<\/h2>/);
+  assert.match(html, /<span class="pill bad big">not ready<\/span>/);
+  assert.equal((await fetch(`${t.daemon.url}/nope`)).status, 404);
+  assert.equal((await fetch(`${t.daemon.url}/`, { method: 'POST' })).status, 405);
+  await t.stop();
+});
