@@ -244,3 +244,28 @@ test('the status page and /status.json show the current drift (detect-only) and 
   assert.equal((await fetch(`${t.daemon.url}/`, { method: 'POST' })).status, 405);
   await t.stop();
 });
+
+test('shutdown is bounded: a pass stuck in ipvsadm does not hold SIGTERM longer than the shutdown timeout', async () => {
+  const t = await startTestDaemon({ config: { shutdownTimeoutMs: 5000 } });
+  const stuck = t.ipvsadm.run.bind(t.ipvsadm);
+  t.ipvsadm.run = () => new Promise(() => undefined); // a wedged netlink socket
+  t.clock.advance(10_000);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(t.daemon.loop.state.running, true);
+  const stopping = t.daemon.stop('SIGTERM');
+  await new Promise((r) => setImmediate(r));
+  t.clock.advance(5000);
+  assert.deepEqual(await stopping, { timedOut: true });
+  assert.ok(t.logs.messages().includes('the current pass did not finish within 5s; exiting anyway'));
+  t.ipvsadm.run = stuck;
+});
+
+test('pretty logs for a terminal: one readable line per pass, no JSON', async () => {
+  const { createLogger } = await import('../../src/watch/logger.js');
+  const out: string[] = [];
+  const log = createLogger({ format: 'pretty', write: (l) => out.push(l), color: false });
+  log.info({ pass: 1, outcome: 'in-sync' }, 'pass 1 in-sync in 12 ms: in sync (1 declared service)');
+  assert.equal(out.length, 1);
+  assert.match(out[0]!, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: pass 1 in-sync in 12 ms: in sync \(1 declared service\)\n/);
+  assert.doesNotMatch(out[0]!, /^\{/);
+});
