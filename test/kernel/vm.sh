@@ -23,6 +23,9 @@
 #   LVSYNC_VM_MEM         guest memory in MiB (default 2048)
 #   LVSYNC_VM_SMP         guest CPUs (default: host CPUs, at most 4)
 #   LVSYNC_VM_MODULES     extra kernel modules to modprobe (host kmod, in the chroot) before the command
+#   LVSYNC_VM_APPEND      extra kernel command-line parameters
+#   LVSYNC_VM_TSC_RELIABLE=0  keep the kernel's own clocksource choice (hpet under TCG)
+#   LVSYNC_VM_PVH=0       boot the compressed bzImage instead of the cached uncompressed vmlinux
 #   LVSYNC_VM_DEBUG=1     verbose kernel console, copied to stderr at the end
 #   LVSYNC_VM_KEEP=1      keep the per-run dir (console.log, cmd.sh) for post-mortem
 set -euo pipefail
@@ -417,7 +420,12 @@ smp=${LVSYNC_VM_SMP:-$(nproc)}
 ((smp > 4)) && smp=4
 accel=(-accel "tcg,thread=multi")
 [[ -w /dev/kvm ]] && accel=(-accel kvm "${accel[@]}")
+# tsc=reliable: under TCG the kernel marks the TSC unstable (vCPU sync check) and falls back to the
+# emulated HPET, which makes every clock read a syscall + MMIO exit (~2-3x slower clock-heavy code);
+# QEMU's TSC comes from one host clock for all vCPUs, so it is in fact monotonic and accurate.
 append="console=ttyS0 panic=-1 rdinit=/init"
+[[ ${LVSYNC_VM_TSC_RELIABLE:-1} != 0 ]] && append+=" tsc=reliable"
+append+=" ${LVSYNC_VM_APPEND:-}"
 if [[ ${LVSYNC_VM_DEBUG:-0} == 1 ]]; then append+=" loglevel=7 lvsync.debug"; else append+=" quiet loglevel=3"; fi
 
 qemu_args=(
