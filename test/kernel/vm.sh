@@ -443,6 +443,9 @@ qemu_args=(
   -virtfs "local,path=$OUTDIR,mount_tag=lvsyncout,security_model=none,multidevs=remap"
 )
 
+SIGNALLED=0
+trap 'SIGNALLED=130' INT
+trap 'SIGNALLED=143' TERM
 set +e
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 "${qemu_args[@]}" </dev/null
 qrc=$?
@@ -458,7 +461,10 @@ status=$(sed -n "s/^$MARKER=\([0-9]\{1,3\}\)\r\{0,1\}\$/\1/p" "$RUN/console.log"
 if [[ -n $status ]]; then
   exit "$status"
 fi
-if ((qrc == 124 || qrc == 137)); then
+if ((SIGNALLED)); then
+  echo "vm.sh: interrupted; the VM was stopped" >&2
+  exit "$SIGNALLED"
+elif ((qrc == 124 || qrc == 137)); then
   echo "vm.sh: TIMEOUT: the VM did not finish within ${TIMEOUT}s (raise with --timeout SECS)" >&2
 else
   echo "vm.sh: the VM exited (qemu status $qrc) without reporting the command's exit status" >&2
