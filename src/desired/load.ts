@@ -91,6 +91,25 @@ async function readSources(files: readonly string[], diagnostics: Diagnostic[]):
   return sources;
 }
 
+/**
+ * The last parse, reused while every file has the same name and text. The daemon loads the config
+ * on every pass and it rarely changes; parsing it (mostly the YAML library) was most of a no-change
+ * pass at 10k services (bench/, issue 6), while comparing the texts costs a memcmp. The pipeline is
+ * pure and its results are read-only, so reusing one is the same as recomputing it.
+ */
+let lastParse: { readonly sources: readonly DesiredSource[]; readonly result: DesiredResult } | null = null;
+
+function sameSources(a: readonly DesiredSource[], b: readonly DesiredSource[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.file === b[i]!.file && s.text === b[i]!.text);
+}
+
+function parseUnlessUnchanged(sources: readonly DesiredSource[]): DesiredResult {
+  if (lastParse && sameSources(lastParse.sources, sources)) return lastParse.result;
+  const result = parseDesiredSources(sources);
+  lastParse = { sources, result };
+  return result;
+}
+
 // the desired state from the paths on the command line; I/O problems become FILE_READ / NO_FILES
 export async function loadDesired(paths: readonly string[]): Promise<DesiredResult> {
   const found = await collect(paths);
@@ -98,7 +117,7 @@ export async function loadDesired(paths: readonly string[]): Promise<DesiredResu
     found.diagnostics.push({ severity: 'error', code: 'NO_FILES', message: 'no desired-state files or directories were given; pass at least one path' });
   }
   const sources = await readSources(found.files, found.diagnostics);
-  const result = parseDesiredSources(sources);
+  const result = parseUnlessUnchanged(sources);
   const diagnostics = [...found.diagnostics, ...result.diagnostics].sort(compareDiagnostics);
   const ioFailed = found.diagnostics.some((d) => d.severity === 'error');
   return { state: ioFailed || sources.length === 0 ? null : result.state, diagnostics };
