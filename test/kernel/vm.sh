@@ -196,7 +196,8 @@ cp /share/run/cmd.sh $H/run/lvsync/cmd.sh || fail "no cmd.sh in run share"
 outdir=$(cat /share/run/outdir)
 if [ -n "$outdir" ]; then
   mkdir -p "$H$outdir" 2>/dev/null; [ -d "$H$outdir" ] || fail "output dir $outdir does not exist in the host root"
-  mount -t 9p -o "$P9,rw,cache=none" lvsyncout "$H$outdir" || fail "cannot mount output share"
+  # cache=mmap: still write-through, but shared writable mmap works (EINVAL with cache=none)
+  mount -t 9p -o "$P9,rw,cache=mmap" lvsyncout "$H$outdir" || fail "cannot mount output share"
 fi
 
 # kernel-requested module loads (request_module) run /sbin/modprobe in this initramfs: forward
