@@ -13,10 +13,12 @@ export type DiagnosticCode =
   | 'SCHEDULER_FLAG_MISMATCH' | 'SCHEDULER_FLAG_UNUSED' | 'THRESHOLD_ORDER' | 'ONE_PACKET_PROTOCOL'
   | 'ZERO_PORT_NOT_PERSISTENT' | 'MIXED_FAMILY' | 'ENGINE_WITHOUT_PERSISTENCE' | 'SCOPE_CONFLICT' | 'SCOPE_INVALID'
   | 'SCHEDULER_UNAVAILABLE'
+  // kernel-wide settings (timeouts, sync daemons, sysctls)
+  | 'SETTINGS_CONFLICT' | 'SYNC_DAEMON'
   // the live table
   | 'LIVE_PARSE'
   // planning / applying
-  | 'MASS_DELETE' | 'STATE_FILE';
+  | 'MASS_DELETE' | 'STATE_FILE' | 'SETTINGS_NOT_OBSERVED';
 
 export interface Diagnostic {
   readonly severity: Severity;

@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { schemaDiagnostics } from './schema-messages.js';
 import { validateWritten } from './schema.js';
 import { parseYaml } from './syntax.js';
-import type { ScopeDecl, ServiceDecl, WrittenFile } from './written.js';
+import type { ScopeDecl, ServiceDecl, SettingsDecl, WrittenFile } from './written.js';
 
 /**
  * One source file through the YAML and schema stages, into declarations the rules can read.
@@ -14,17 +14,24 @@ import type { ScopeDecl, ServiceDecl, WrittenFile } from './written.js';
 export interface FileDecls {
   readonly services: ServiceDecl[];
   readonly scope: ScopeDecl | null;
+  /** timeouts, syncDaemon and sysctls; null when the file declares none of them */
+  readonly settings?: SettingsDecl | null;
   readonly diagnostics: Diagnostic[];
 }
 
-type Skip = { file: boolean; scope: boolean; services: Set<number> };
+const SETTINGS_KEYS = ['timeouts', 'syncDaemon', 'sysctls'] as const;
+type SettingsKey = (typeof SETTINGS_KEYS)[number];
+
+type Skip = { file: boolean; scope: boolean; services: Set<number>; settings: Set<SettingsKey> };
 
 function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
-  const skip: Skip = { file: false, scope: false, services: new Set() };
+  const skip: Skip = { file: false, scope: false, services: new Set(), settings: new Set() };
   for (const d of diagnostics) {
     const pointer = d.path ?? '';
     const service = /^\/services\/(\d+)(\/|$)/.exec(pointer);
+    const setting = SETTINGS_KEYS.find((k) => pointer === `/${k}` || pointer.startsWith(`/${k}/`));
     if (service) skip.services.add(Number(service[1]));
+    else if (setting) skip.settings.add(setting);
     else if (pointer === '/scope' || pointer.startsWith('/scope/')) skip.scope = true;
     else skip.file = true;
   }
@@ -53,5 +60,12 @@ export function declareFile(file: string, text: string): FileDecls {
     return [{ raw, path, locator, at: locator.value(path) }];
   });
   const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
-  return { services, scope, diagnostics };
+  return { services, scope, settings: settingsOf(written, skip, locator), diagnostics };
+}
+
+// a part that failed the schema is left out, like a broken service: the rest of the file is still checked
+function settingsOf(written: WrittenFile, skip: Skip, locator: SettingsDecl['locator']): SettingsDecl | null {
+  const part = <K extends SettingsKey>(k: K): NonNullable<WrittenFile[K]> | null => (skip.settings.has(k) ? null : written[k] ?? null);
+  const decl: SettingsDecl = { timeouts: part('timeouts'), syncDaemon: part('syncDaemon'), sysctls: part('sysctls'), path: [], locator };
+  return decl.timeouts || decl.syncDaemon || decl.sysctls ? decl : null;
 }

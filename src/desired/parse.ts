@@ -4,8 +4,9 @@ import type { DesiredState } from '../model/types.js';
 import { declareFile } from './declare.js';
 import { runRules } from './rules.js';
 import { mergeScopes } from './scope.js';
+import { mergeSettings } from './settings.js';
 import { toDesiredState } from './to-state.js';
-import type { ScopeDecl, ServiceDecl } from './written.js';
+import type { ScopeDecl, ServiceDecl, SettingsDecl } from './written.js';
 
 /**
  * The desired-state pipeline without I/O: YAML → schema → named rules → normalised DesiredState.
@@ -36,17 +37,20 @@ export function parseDesiredSources(sources: readonly DesiredSource[]): DesiredR
   const diagnostics: Diagnostic[] = [];
   const services: ServiceDecl[] = [];
   const scopes: ScopeDecl[] = [];
+  const settingsDecls: SettingsDecl[] = [];
   for (const source of sources) {
     const decls = declareFile(source.file, source.text);
     diagnostics.push(...decls.diagnostics);
     services.push(...decls.services);
     if (decls.scope) scopes.push(decls.scope);
+    if (decls.settings) settingsDecls.push(decls.settings);
   }
   diagnostics.push(...runRules(services));
   const scope = mergeScopes(scopes, diagnostics);
+  const settings = mergeSettings(settingsDecls, diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {
-    state = toDesiredState(services, scope, sources.map((s) => s.file));
+    state = toDesiredState(services, scope, sources.map((s) => s.file), settings);
     if (!state) diagnostics.push(INTERNAL);
   }
   return { state, diagnostics: diagnostics.sort(compareDiagnostics) };

@@ -1,3 +1,4 @@
+import type { DesiredSettings } from '../model/settings.js';
 import type { DesiredState, ScopeSpec, SourceRef, VirtualService } from '../model/types.js';
 import { toService } from './normalize.js';
 import { toSourceRef } from './positions.js';
@@ -9,7 +10,7 @@ import type { ServiceDecl } from './written.js';
  */
 
 // null only if a declaration cannot be normalised, which the rules should already have reported
-export function toDesiredState(decls: readonly ServiceDecl[], scope: ScopeSpec, files: readonly string[]): DesiredState | null {
+export function toDesiredState(decls: readonly ServiceDecl[], scope: ScopeSpec, files: readonly string[], settings: DesiredSettings | null = null): DesiredState | null {
   const services = new Map<string, VirtualService>();
   const origins = new Map<string, SourceRef>();
   for (const decl of decls) {
@@ -18,5 +19,5 @@ export function toDesiredState(decls: readonly ServiceDecl[], scope: ScopeSpec, 
     services.set(service.key, service);
     origins.set(service.key, toSourceRef(decl.at));
   }
-  return { table: { services }, scope, origins, files: [...files] };
+  return { table: { services }, scope, origins, files: [...files], ...(settings ? { settings } : {}) };
 }

@@ -49,10 +49,38 @@ export interface WrittenScope {
   readonly maxDeleteShare?: number;
 }
 
+export interface WrittenTimeouts {
+  readonly tcp?: number;
+  readonly tcpfin?: number;
+  readonly udp?: number;
+}
+
+export interface WrittenSyncDaemon {
+  readonly interface: string;
+  readonly syncId?: number;
+  readonly maxLength?: number;
+  readonly group?: string;
+  readonly port?: number;
+  readonly ttl?: number;
+}
+
 export interface WrittenFile {
   readonly version: 1;
   readonly scope?: WrittenScope;
   readonly services?: readonly WrittenService[] | null;
+  readonly timeouts?: WrittenTimeouts;
+  /** a role: the daemon, `false` (must not run), or `true` (refused by a rule: it says nothing) */
+  readonly syncDaemon?: { readonly master?: WrittenSyncDaemon | boolean; readonly backup?: WrittenSyncDaemon | boolean };
+  readonly sysctls?: Readonly<Record<string, number | string>>;
+}
+
+/** The kernel-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`), each null when absent or invalid. */
+export interface SettingsDecl {
+  readonly timeouts: WrittenTimeouts | null;
+  readonly syncDaemon: WrittenFile['syncDaemon'] | null;
+  readonly sysctls: WrittenFile['sysctls'] | null;
+  readonly path: Path;
+  readonly locator: Locator;
 }
 
 /** One service as declared: what was written and how to find any of its nodes in the file. */

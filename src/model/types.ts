@@ -1,3 +1,5 @@
+import type { DesiredSettings, LiveSettings } from './settings.js';
+
 /**
  * The one model both sides are parsed into: the desired YAML and the live `ipvsadm -S -n` table.
  * Every value here is already normalised the way the kernel stores it (see ../shared facts §3),
@@ -66,6 +68,11 @@ export interface VirtualService {
 export interface Table {
   /** keyed by VirtualService.key */
   readonly services: ReadonlyMap<string, VirtualService>;
+  /**
+   * Live tables only: the kernel-wide settings read with the table (only those the desired state
+   * declares). Absent when they were not read, e.g. from a saved `ipvsadm -S` snapshot.
+   */
+  readonly settings?: LiveSettings;
 }
 
 /** Where something was written in the desired state, for diagnostics. */
@@ -93,4 +100,6 @@ export interface DesiredState {
   readonly origins: ReadonlyMap<string, SourceRef>;
   /** the files that were read, in order */
   readonly files: readonly string[];
+  /** kernel-wide settings (timeouts, sync daemons, sysctls); absent when no file declares any */
+  readonly settings?: DesiredSettings;
 }
