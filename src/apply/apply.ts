@@ -1,13 +1,19 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import type { DesiredState, Table } from '../model/types.js';
 import { createPlan, type PlanOptions } from '../plan/plan.js';
-import { operationTargetKey, type Operation, type Plan } from '../plan/types.js';
+import { settingTargetKey } from '../plan/settings.js';
+import { isEmptyPlan, operationTargetKey, type Operation, type Plan, type SettingChange } from '../plan/types.js';
+import { createProcSysctl } from '../sysctl/proc.js';
+import type { Sysctl } from '../sysctl/port.js';
 import { runBatch, runPerCommand, type CommandFailure } from './execute.js';
+import { runSettings, settingsRestoreLines, type SettingFailure } from './settings.js';
 
 export interface ApplyDeps {
   readonly ipvsadm: Ipvsadm;
-  /** re-reads the live table (with thresholds when they matter) */
+  /** re-reads the live table (with thresholds when they matter, and the declared kernel settings) */
   readonly readLive: () => Promise<Table>;
+  /** where sysctls are written; defaults to /proc/sys */
+  readonly sysctl?: Sysctl;
 }
 
 export interface ApplyOptions {
@@ -30,6 +36,10 @@ export interface ApplyReport {
   readonly remaining: Plan;
   readonly converged: boolean;
   readonly liveAfter: Table;
+  /** setting changes of the plan that the re-read shows in place */
+  readonly settingsTookEffect: readonly SettingChange[];
+  /** setting commands that failed (sysctl writes, or ipvsadm settings retried one by one) */
+  readonly settingsFailed: readonly SettingFailure[];
 }
 
 /**
@@ -43,17 +53,25 @@ export async function applyPlan(desired: DesiredState, plan: Plan, deps: ApplyDe
   let notAttempted: readonly Operation[] = [];
   let batchStderr = '';
   let retried = 0;
+  const settingsDeps = { ipvsadm: deps.ipvsadm, sysctl: deps.sysctl ?? createProcSysctl() };
+  let settingsFailed: SettingFailure[] = [];
 
   if (options.perCommand) {
+    settingsFailed = await runSettings(plan.settings, settingsDeps, 'all');
     const result = await runPerCommand(deps.ipvsadm, plan.operations);
     failed = result.failed;
     notAttempted = result.notAttempted;
   } else {
-    const batch = await runBatch(deps.ipvsadm, plan.operations);
+    // sysctls are not ipvsadm lines: written first, one by one; the other settings lead the batch
+    settingsFailed = await runSettings(plan.settings, settingsDeps, 'sysctls');
+    const batch = await runBatch(deps.ipvsadm, plan.operations, settingsRestoreLines(plan.settings));
     batchStderr = batch.stderr.trim();
     const afterBatch = createPlan(desired, await deps.readLive(), options.planOptions);
-    if (afterBatch.operations.length > 0) {
-      retried = afterBatch.operations.length;
+    if (!isEmptyPlan(afterBatch)) {
+      // sysctls were already written one by one (a failure is recorded); the rest is retried per command
+      const retrySettings = afterBatch.settings.filter((s) => s.kind !== 'set-sysctl');
+      retried = afterBatch.operations.length + retrySettings.length;
+      settingsFailed = [...settingsFailed, ...await runSettings(retrySettings, settingsDeps, 'ipvsadm')];
       const result = await runPerCommand(deps.ipvsadm, afterBatch.operations);
       failed = result.failed;
       notAttempted = result.notAttempted;
@@ -62,6 +80,7 @@ export async function applyPlan(desired: DesiredState, plan: Plan, deps: ApplyDe
 
   const liveAfter = await deps.readLive();
   const remaining = createPlan(desired, liveAfter, options.planOptions);
+  const pendingSettings = new Set(remaining.settings.map(settingTargetKey));
   const pending = new Set(remaining.operations.map(operationTargetKey));
   const failedKeys = new Set(failed.map((f) => operationTargetKey(f.operation)));
   const tookEffect = plan.operations.filter((op) => !pending.has(operationTargetKey(op)));
@@ -77,7 +96,9 @@ export async function applyPlan(desired: DesiredState, plan: Plan, deps: ApplyDe
     batchStderr,
     retried,
     remaining,
-    converged: remaining.operations.length === 0,
+    converged: isEmptyPlan(remaining),
     liveAfter,
+    settingsTookEffect: plan.settings.filter((s) => !pendingSettings.has(settingTargetKey(s))),
+    settingsFailed,
   };
 }

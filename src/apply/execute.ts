@@ -22,9 +22,11 @@ export interface ExecutionResult {
  * exits with the last line's status (facts §6.2), so its exit code and stderr are only hints: the
  * caller verifies by re-reading the table.
  */
-export async function runBatch(ipvsadm: Ipvsadm, ops: readonly Operation[]): Promise<{ exitCode: number; stderr: string }> {
-  if (ops.length === 0) return { exitCode: 0, stderr: '' };
-  const input = `${ops.map(operationToRestoreLine).join('\n')}\n`;
+export async function runBatch(ipvsadm: Ipvsadm, ops: readonly Operation[], leadingLines: readonly string[] = []): Promise<{ exitCode: number; stderr: string }> {
+  // leadingLines: ipvsadm lines that run before the operations (kernel settings: --set, --start-daemon ...)
+  const lines = [...leadingLines, ...ops.map(operationToRestoreLine)];
+  if (lines.length === 0) return { exitCode: 0, stderr: '' };
+  const input = `${lines.join('\n')}\n`;
   const result = await ipvsadm.run(['-R'], input);
   return { exitCode: result.exitCode, stderr: result.stderr };
 }

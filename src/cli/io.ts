@@ -1,4 +1,5 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
+import type { Sysctl } from '../sysctl/port.js';
 
 /** Everything a command may touch of the outside world, injected so commands run in tests without a process. */
 export interface CliIo {
@@ -16,6 +17,8 @@ export interface CliIo {
   readonly hostname: () => string;
   /** long-running commands (watch): subscribe to a signal; returns the unsubscribe function */
   readonly onSignal?: (signal: DaemonSignal, handler: () => void) => () => void;
+  /** the director's sysctls (the `sysctls` of the desired state); default /proc/sys */
+  readonly sysctl?: Sysctl;
 }
 
 export type DaemonSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT';

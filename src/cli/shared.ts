@@ -4,7 +4,11 @@ import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js'
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { parseIpvsadmSave } from '../live/parse-save.js';
 import { readLiveTable } from '../live/read.js';
+import { withLiveSettings } from '../live/read-settings.js';
+import type { DesiredSettings } from '../model/settings.js';
 import type { DesiredState, Table } from '../model/types.js';
+import { createProcSysctl } from '../sysctl/proc.js';
+import type { Sysctl } from '../sysctl/port.js';
 import type { CliIo } from './io.js';
 
 /** Thrown to end a command with an exit code after its message has been printed. */
@@ -41,7 +45,16 @@ export function needsThresholds(desired: DesiredState | null, usedBefore: boolea
 }
 
 /** The live table from a saved `-S -n` file (or stdin) or from ipvsadm; unparseable lines end the command. */
-export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | undefined; ipvsadm: () => Ipvsadm; thresholds: boolean }): Promise<Table> {
+/** The sysctls commands read and write: injected in tests, /proc/sys otherwise. */
+export function sysctlOf(io: CliIo): Sysctl {
+  return io.sysctl ?? createProcSysctl();
+}
+
+/**
+ * The live table from a saved `-S -n` file (or stdin) or from ipvsadm; unparseable lines end the command.
+ * From ipvsadm, the kernel settings in `settings` are read too (a saved file has none to read).
+ */
+export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | undefined; ipvsadm: () => Ipvsadm; thresholds: boolean; settings?: DesiredSettings | undefined }): Promise<Table> {
   if (source.liveFile !== undefined) {
     const text = source.liveFile === '-' ? await io.readStdin() : await readFile(source.liveFile, 'utf8');
     const parsed = parseIpvsadmSave(text, source.liveFile === '-' ? '<stdin>' : source.liveFile);
@@ -59,5 +72,5 @@ export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | un
     io.stderr(`lvsync: ${ipvsadm.describe} -S -n printed lines lvsync cannot parse; refusing to plan against a partial table.\n`);
     throw new CommandExit(1);
   }
-  return parsed.table;
+  return withLiveSettings(parsed.table, source.settings, ipvsadm, sysctlOf(io));
 }

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { sortedServers, sortedServices } from '../model/order.js';
 import { flagNames } from '../model/schedulers.js';
+import { DAEMON_DEFAULTS, DAEMON_ROLES, type LiveSettings, type SyncDaemon } from '../model/settings.js';
 import type { RealServer, Table, VirtualService } from '../model/types.js';
 
 /**
@@ -10,7 +11,7 @@ import type { RealServer, Table, VirtualService } from '../model/types.js';
  */
 export function exportDesiredYaml(table: Table, header: string): string {
   const services = sortedServices(table.services.values()).map(exportService);
-  const body = stringify({ version: 1, services }, { lineWidth: 0 });
+  const body = stringify({ version: 1, services, ...(table.settings ? exportSettings(table.settings) : {}) }, { lineWidth: 0 });
   return `${header.split('\n').map((l) => `# ${l}`).join('\n')}\n${body}`;
 }
 
@@ -54,5 +55,35 @@ function exportServer(svc: VirtualService, s: RealServer): Record<string, unknow
     if (s.tunnel.checksum && s.tunnel.checksum !== 'nocsum') tun.checksum = s.tunnel.checksum;
     out.tunnel = tun;
   }
+  return out;
+}
+
+/**
+ * Kernel settings read with the table: the timeouts, the daemons that run (a role that does not run is
+ * left out, so adopting a director never starts managing it) and the sysctls that exist.
+ */
+function exportSettings(settings: LiveSettings): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (settings.timeouts) out.timeouts = { ...settings.timeouts };
+  const daemons: Record<string, unknown> = {};
+  for (const role of DAEMON_ROLES) {
+    const d = settings.daemons?.[role];
+    if (d) daemons[role] = exportDaemon(d);
+  }
+  if (Object.keys(daemons).length) out.syncDaemon = daemons;
+  const sysctls: Record<string, unknown> = {};
+  for (const [name, value] of settings.sysctls) {
+    if (value !== null) sysctls[name] = /^\d+$/.test(value) ? Number(value) : value;
+  }
+  if (Object.keys(sysctls).length) out.sysctls = sysctls;
+  return out;
+}
+
+// maxLength is left to the kernel (it derives it from the MTU), the rest only where it is not the default
+function exportDaemon(d: SyncDaemon): Record<string, unknown> {
+  const out: Record<string, unknown> = { interface: d.interface, syncId: d.syncId };
+  if (d.group !== DAEMON_DEFAULTS.group) out.group = d.group;
+  if (d.port !== DAEMON_DEFAULTS.port) out.port = d.port;
+  if (d.ttl !== DAEMON_DEFAULTS.ttl) out.ttl = d.ttl;
   return out;
 }

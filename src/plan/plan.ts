@@ -1,9 +1,10 @@
 import type { Diagnostic } from '../diagnostics.js';
-import { tableDigest } from '../live/format-save.js';
+import { formatSettings } from '../model/settings.js';
 import type { DesiredState, Table } from '../model/types.js';
 import { diffTables } from './diff.js';
 import { orderOperations } from './order.js';
-import type { Operation, Plan, PlanSummary } from './types.js';
+import { diffSettings, digestWithSettings } from './settings.js';
+import type { Operation, Plan, PlanSummary, SettingChange } from './types.js';
 
 export interface PlanOptions {
   /** service keys lvsync created earlier (the inventory) */
@@ -17,21 +18,28 @@ export interface PlanOptions {
 export function createPlan(desired: DesiredState, live: Table, options: PlanOptions = {}): Plan {
   const diff = diffTables(desired, live, options.inventory ?? new Set());
   const operations = orderOperations(diff.operations);
-  const summary = summarize(operations);
+  const settings = diffSettings(desired.settings, live.settings);
+  const summary = summarize(operations, settings.changes);
   return {
     formatVersion: 1,
     operations,
+    settings: settings.changes,
     summary,
     ignoredServices: diff.ignoredServices,
     keptServices: diff.keptServices,
-    desiredDigest: tableDigest(desired.table),
-    liveDigest: tableDigest(live),
+    desiredDigest: digestWithSettings(desired.table, desired.settings
+      ? formatSettings({ timeouts: desired.settings.timeouts, daemons: desired.settings.syncDaemon, sysctls: desired.settings.sysctls })
+      : ''),
+    liveDigest: digestWithSettings(live, live.settings
+      ? formatSettings({ timeouts: live.settings.timeouts, daemons: live.settings.daemons ?? { master: undefined, backup: undefined }, sysctls: live.settings.sysctls })
+      : ''),
     refusal: options.allowMassDelete ? null : massDeleteRefusal(desired, operations, diff.ownedLiveServices),
-    warnings: [...(options.warnings ?? [])],
+    warnings: [...(options.warnings ?? []), ...settings.warnings],
   };
 }
 
-function summarize(ops: readonly Operation[]): PlanSummary {
+// a daemon started counts as an addition, one stopped as a destruction, every other setting as a change
+function summarize(ops: readonly Operation[], settings: readonly SettingChange[]): PlanSummary {
   let add = 0;
   let change = 0;
   let destroy = 0;
@@ -39,6 +47,11 @@ function summarize(ops: readonly Operation[]): PlanSummary {
     if (op.kind.startsWith('add')) add++;
     else if (op.kind.startsWith('edit')) change++;
     else destroy++;
+  }
+  for (const s of settings) {
+    if (s.kind === 'start-daemon') add++;
+    else if (s.kind === 'stop-daemon') destroy++;
+    else change++;
   }
   return { add, change, destroy };
 }

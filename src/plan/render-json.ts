@@ -1,6 +1,7 @@
 import { describeTarget, hostPort } from '../model/keys.js';
+import { settingsJson } from './render-settings.js';
 import { operationToArgv } from './to-argv.js';
-import type { Plan } from './types.js';
+import { isEmptyPlan, type Plan } from './types.js';
 
 /**
  * The plan as a stable, versioned JSON document for CI tools (documented in schema/plan.v1.schema.json).
@@ -10,7 +11,7 @@ export function renderPlanJson(plan: Plan): string {
   const doc = {
     formatVersion: plan.formatVersion,
     summary: plan.summary,
-    changed: plan.operations.length > 0,
+    changed: !isEmptyPlan(plan),
     ignoredServices: plan.ignoredServices,
     keptServices: plan.keptServices,
     desiredDigest: plan.desiredDigest,
@@ -25,6 +26,7 @@ export function renderPlanJson(plan: Plan): string {
       reason: op.reason,
       argv: ['ipvsadm', ...operationToArgv(op)],
     })),
+    settings: settingsJson(plan.settings),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -1,6 +1,8 @@
 import { describeTarget, hostPort } from '../model/keys.js';
+import { settingsCommandLines } from './render-settings.js';
+import { describeSetting } from './settings.js';
 import { operationToArgv } from './to-argv.js';
-import type { Operation, Plan } from './types.js';
+import { isEmptyPlan, type Operation, type Plan, type SettingChange } from './types.js';
 
 /**
  * A plan as Markdown for a pull-request comment: counts per director, the changes as a table,
@@ -31,23 +33,34 @@ function change(op: Operation): string {
   return '';
 }
 
+// kernel-wide settings get rows of their own, before the table's (that is the order they are applied in)
+function settingRow(s: SettingChange): string {
+  const what = 'changes' in s ? s.changes.map((c) => `\`${c.field}\`: ${c.before} → ${c.after}`).join('<br>')
+    : s.kind === 'set-sysctl' ? `${s.before ?? '(missing)'} → ${s.after}` : '';
+  return `| ⚙️ ${s.kind} | ${cell(describeSetting(s))} |  | ${cell(what)} | ${cell(s.reason)} |`;
+}
+
 export function renderPlanMarkdown(plans: readonly DirectorPlan[]): string {
   const out: string[] = ['### lvsync plan', ''];
   out.push('| Director | Add | Change | Destroy | Not owned (untouched) | Status |', '|---|---:|---:|---:|---:|---|');
   for (const { director, plan } of plans) {
-    const status = plan.refusal ? `⛔ refused: ${cell(plan.refusal.message)}` : plan.operations.length === 0 ? '✅ no changes' : '📝 changes';
+    const status = plan.refusal ? `⛔ refused: ${cell(plan.refusal.message)}` : isEmptyPlan(plan) ? '✅ no changes' : '📝 changes';
     out.push(`| ${cell(director)} | ${plan.summary.add} | ${plan.summary.change} | ${plan.summary.destroy} | ${plan.ignoredServices} | ${status} |`);
   }
   for (const { director, plan } of plans) {
-    if (plan.operations.length === 0) continue;
+    if (isEmptyPlan(plan)) continue;
     out.push('', plans.length > 1 ? `#### ${cell(director)}` : '#### Changes', '');
     out.push('| Action | Service | Real server | Change | Reason |', '|---|---|---|---|---|');
+    for (const s of plan.settings) out.push(settingRow(s));
     for (const op of plan.operations) {
       const svc = op.service.name ? `${op.service.name} (\`${describeTarget(op.service.target)}\`)` : `\`${describeTarget(op.service.target)}\``;
       const server = 'server' in op ? `\`${hostPort(op.server.address, op.server.port)}\`` : '';
       out.push(`| ${ACTION[op.kind]} | ${cell(svc)} | ${server} | ${cell(change(op))} | ${cell(op.reason)} |`);
     }
-    out.push('', `<details><summary>${plan.operations.length} ipvsadm command(s)</summary>`, '', '```sh');
+    const settingCommands = settingsCommandLines(plan.settings);
+    const count = settingCommands.length ? `${plan.operations.length + settingCommands.length} command(s)` : `${plan.operations.length} ipvsadm command(s)`;
+    out.push('', `<details><summary>${count}</summary>`, '', '```sh');
+    out.push(...settingCommands);
     for (const op of plan.operations) out.push(`ipvsadm ${operationToArgv(op).join(' ')}`);
     out.push('```', '', '</details>');
   }

@@ -5,8 +5,9 @@ import { describeTarget, hostPort } from '../model/keys.js';
 import { compareServices } from '../model/order.js';
 import { flagNames } from '../model/schedulers.js';
 import type { RealServer, Table, VirtualService } from '../model/types.js';
+import { renderSettingsLines, settingsCommandLines } from './render-settings.js';
 import { operationToArgv } from './to-argv.js';
-import type { Operation, Plan } from './types.js';
+import { isEmptyPlan, type Operation, type Plan } from './types.js';
 
 export interface TextOptions {
   readonly color?: boolean;
@@ -58,6 +59,7 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const out: string[] = [];
   for (const w of plan.warnings) out.push(`${c.change}${formatDiagnostic(w)}${c.reset}`);
   if (plan.warnings.length) out.push('');
+  out.push(...renderSettingsLines(plan.settings, c));
 
   const groups = new Map<string, Operation[]>();
   for (const op of plan.operations) {
@@ -92,8 +94,9 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
     out.push('');
   }
 
-  if (plan.operations.length > 0) {
+  if (!isEmptyPlan(plan)) {
     out.push(`${c.bold}Commands:${c.reset}`);
+    for (const line of settingsCommandLines(plan.settings)) out.push(`  ${line}`);
     for (const op of plan.operations) out.push(`  ipvsadm ${operationToArgv(op).join(' ')}`);
     out.push('');
   }
@@ -106,7 +109,7 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const notes: string[] = [];
   if (plan.ignoredServices) notes.push(`${plan.ignoredServices} live service(s) not owned by lvsync left untouched`);
   if (plan.keptServices) notes.push(`${plan.keptServices} owned service(s) not declared kept (scope.prune is false)`);
-  if (plan.operations.length === 0) {
+  if (isEmptyPlan(plan)) {
     out.push(`No changes. The live table matches the desired state.${notes.length ? ` (${notes.join('; ')})` : ''}`);
   } else {
     out.push(`Plan: ${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy.${notes.length ? ` (${notes.join('; ')})` : ''}`);

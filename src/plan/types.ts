@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
+import type { DaemonRole, SyncDaemon, Timeouts } from '../model/settings.js';
 import type { RealServer, VirtualService } from '../model/types.js';
 
 /** One attribute that differs, rendered for people: `weight: 1 → 3`. */
@@ -22,6 +23,20 @@ export type Operation =
 
 export type OperationKind = Operation['kind'];
 
+/**
+ * A change to a kernel-wide setting, beside the table operations: a closed set like Operation, each
+ * with a reason. A sync daemon cannot be edited in place, so a different daemon is a restart
+ * (`--stop-daemon` + `--start-daemon`). src/plan/settings.ts turns them into commands.
+ */
+export type SettingChange =
+  /** ipvsadm --set: `set` holds the values to send, 0 for those left as they are */
+  | { readonly kind: 'set-timeouts'; readonly before: Timeouts; readonly set: Timeouts; readonly changes: readonly FieldChange[]; readonly reason: string }
+  | { readonly kind: 'start-daemon'; readonly role: DaemonRole; readonly daemon: SyncDaemon; readonly reason: string }
+  | { readonly kind: 'stop-daemon'; readonly role: DaemonRole; readonly before: SyncDaemon; readonly reason: string }
+  | { readonly kind: 'restart-daemon'; readonly role: DaemonRole; readonly daemon: SyncDaemon; readonly before: SyncDaemon; readonly changes: readonly FieldChange[]; readonly reason: string }
+  /** written through /proc/sys; `before` null: the kernel has no such sysctl (yet) */
+  | { readonly kind: 'set-sysctl'; readonly name: string; readonly before: string | null; readonly after: string; readonly reason: string };
+
 export interface PlanSummary {
   readonly add: number;
   readonly change: number;
@@ -35,6 +50,9 @@ export interface PlanSummary {
 export interface Plan {
   readonly formatVersion: 1;
   readonly operations: readonly Operation[];
+  /** kernel-wide settings to change, applied before the operations; empty when none are declared or all match */
+  readonly settings: readonly SettingChange[];
+  /** counts of operations and setting changes */
   readonly summary: PlanSummary;
   /** live services lvsync does not own and therefore left alone */
   readonly ignoredServices: number;
@@ -47,8 +65,9 @@ export interface Plan {
   readonly warnings: readonly Diagnostic[];
 }
 
+/** Nothing to do: no table operation and no setting change. */
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.operations.length === 0;
+  return plan.operations.length === 0 && plan.settings.length === 0;
 }
 
 /** Identity of an operation's target, to match operations across plans (what took effect). */

@@ -1,10 +1,13 @@
 import { applyPlan, type ApplyReport } from '../apply/apply.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
+import { withLiveSettings } from '../live/read-settings.js';
 import type { DesiredState, Table } from '../model/types.js';
 import { createPlan } from '../plan/plan.js';
-import type { Plan } from '../plan/types.js';
+import { isEmptyPlan, type Plan } from '../plan/types.js';
 import { nextInventory, readInventory, writeInventory } from '../state/inventory.js';
 import { acquireLock } from '../state/lock.js';
+import { createProcSysctl } from '../sysctl/proc.js';
+import type { Sysctl } from '../sysctl/port.js';
 
 /**
  * One level-based pass, shared by `lvsync apply` and the `watch` daemon: (lock) → inventory → read
@@ -20,6 +23,8 @@ export interface ReconcileDeps {
   readonly readLive: (thresholds: boolean) => Promise<Table>;
   /** takes the apply lock in the state directory; defaults to acquireLock */
   readonly lock?: (stateDir: string) => Promise<() => Promise<void>>;
+  /** reads and writes the sysctls the desired state declares; defaults to /proc/sys */
+  readonly sysctl?: Sysctl;
 }
 
 export interface ReconcileOptions {
@@ -64,7 +69,9 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const declared = declaresThresholds(desired);
     // keep reading thresholds after they were declared once, so clearing them is noticed
     const thresholds = declared || inventory.thresholds;
-    const readLive = () => deps.readLive(thresholds);
+    const sysctl = deps.sysctl ?? createProcSysctl();
+    // the kernel-wide settings the desired state declares are read with the table, every time
+    const readLive = async () => withLiveSettings(await deps.readLive(thresholds), desired.settings, deps.ipvsadm, sysctl);
     const planOptions = { inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete };
     const live = await readLive();
     const plan = createPlan(desired, live, planOptions);
@@ -73,13 +80,13 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     options.onPlan?.(plan);
     if (plan.refusal) return { status: 'refused', plan, live };
     const record = (after: Table) => writeInventory(deps.stateDir, nextInventory(inventory, desired.table.services.keys(), new Set(after.services.keys()), declared));
-    if (plan.operations.length === 0) {
+    if (isEmptyPlan(plan)) {
       if (apply) await record(live);
       return { status: 'in-sync', plan, live };
     }
     if (!apply) return { status: 'detected', plan, live };
     if (options.confirm && !(await options.confirm(plan))) return { status: 'cancelled', plan, live };
-    const report = await applyPlan(desired, plan, { ipvsadm: deps.ipvsadm, readLive }, { perCommand: options.perCommand, planOptions });
+    const report = await applyPlan(desired, plan, { ipvsadm: deps.ipvsadm, readLive, sysctl }, { perCommand: options.perCommand, planOptions });
     await record(report.liveAfter);
     return { status: 'applied', plan, live, report };
   } finally {

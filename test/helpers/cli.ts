@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
 import type { Ipvsadm } from '../../src/ipvsadm/port.js';
+import type { Sysctl } from '../../src/sysctl/port.js';
+import { createFakeSysctl } from './fake-sysctl.js';
 
 export interface CliResult {
   readonly code: number;
@@ -18,6 +20,8 @@ export interface CliOptions {
   readonly interactive?: boolean;
   readonly answer?: string;
   readonly env?: Record<string, string>;
+  /** the director's sysctls; default: an empty fake (never the host's /proc/sys) */
+  readonly sysctl?: Sysctl;
 }
 
 /** run() in-process with captured output and an injected ipvsadm: the CLI end to end, minus the process. */
@@ -38,6 +42,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       return options.ipvsadm;
     },
     hostname: () => 'director-test',
+    sysctl: options.sysctl ?? createFakeSysctl(),
   };
   const code = await run(argv, io);
   return { code, stdout, stderr, prompts };

@@ -4,7 +4,7 @@ import { reconcileOnce } from '../../reconcile/reconcile.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
-import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
+import { loadDesiredOrExit, readLiveOrExit, sysctlOf } from '../shared.js';
 import { isSavedPlanText, parseSavedPlan, staleReason, type SavedPlan } from '../../plan/saved.js';
 import type { Plan } from '../../plan/types.js';
 import { readFile } from 'node:fs/promises';
@@ -40,6 +40,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
     ipvsadm,
     stateDir: g.stateDir,
     readLive: (thresholds) => readLiveOrExit(io, { ipvsadm: () => ipvsadm, thresholds }),
+    sysctl: sysctlOf(io),
   }, {
     mode: 'apply',
     perCommand: args.perCommand,
@@ -48,7 +49,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
     ...(saved ? { stale: (plan: Plan) => staleReason(saved, plan) } : {}),
     confirm: async (plan) => {
       if (!io.interactive || args.yes) return true;
-      const answer = await io.prompt(`\nApply these ${plan.operations.length} operation(s) to ${io.hostname()}? Only 'yes' will be accepted: `);
+      const answer = await io.prompt(`\nApply these ${plan.operations.length + plan.settings.length} operation(s) to ${io.hostname()}? Only 'yes' will be accepted: `);
       return answer.trim() === 'yes';
     },
   });

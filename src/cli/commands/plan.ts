@@ -7,7 +7,7 @@ import type { DesiredState, Table } from '../../model/types.js';
 import { createPlan } from '../../plan/plan.js';
 import { renderPlanJson } from '../../plan/render-json.js';
 import { renderPlanText } from '../../plan/render-text.js';
-import type { Plan } from '../../plan/types.js';
+import { isEmptyPlan, type Plan } from '../../plan/types.js';
 import { readInventory } from '../../state/inventory.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
@@ -43,7 +43,9 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
   const desired = await loadDesiredOrExit(io, args.paths);
   const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
-  const live = await readLiveOrExit(io, { liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: needsThresholds(desired, inventory.thresholds) });
+  const live = await readLiveOrExit(io, {
+    liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: needsThresholds(desired, inventory.thresholds), settings: desired.settings,
+  });
   const plan: Plan = createPlan(desired, live, {
     inventory: new Set(inventory.services),
     allowMassDelete: args.allowMassDelete,
@@ -55,6 +57,6 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
     : format === 'markdown' ? renderPlanMarkdown([{ director: io.hostname(), plan }])
       : renderPlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }));
   if (plan.refusal) return EXIT.failure;
-  if (args.detailedExitcode && plan.operations.length > 0) return EXIT.changes;
+  if (args.detailedExitcode && !isEmptyPlan(plan)) return EXIT.changes;
   return EXIT.ok;
 }

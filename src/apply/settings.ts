@@ -1,0 +1,55 @@
+import type { Ipvsadm } from '../ipvsadm/port.js';
+import { settingCommands, settingCommandText } from '../plan/settings.js';
+import type { SettingChange } from '../plan/types.js';
+import type { Sysctl } from '../sysctl/port.js';
+
+/**
+ * Applying setting changes. ipvsadm settings (`--set`, `--start-daemon`, `--stop-daemon`) are ordinary
+ * ipvsadm lines, so in batch mode they lead the `-R` input; sysctls are written through the sysctl
+ * seam, one by one, before the batch. Like the table, success is judged by re-reading, not by exit codes.
+ */
+
+/** A setting command that failed, with what a person needs to act on it. */
+export interface SettingFailure {
+  readonly change: SettingChange;
+  /** the command as a person would type it */
+  readonly command: string;
+  /** ipvsadm's exit status; null for a sysctl write (which fails with a reason, not a status) */
+  readonly exitCode: number | null;
+  readonly message: string;
+}
+
+/** The ipvsadm lines of the changes, for the -R batch (sysctl writes are not ipvsadm lines). */
+export function settingsRestoreLines(changes: readonly SettingChange[]): string[] {
+  return changes.flatMap(settingCommands).flatMap((c) => (c.program === 'ipvsadm' ? [c.args.join(' ')] : []));
+}
+
+/**
+ * Each command of each change on its own (sysctls, or all of them in per-command mode). A failing
+ * command ends its change (a restart whose stop failed does not start), never the others.
+ */
+export async function runSettings(
+  changes: readonly SettingChange[], deps: { ipvsadm: Ipvsadm; sysctl: Sysctl }, only: 'sysctls' | 'ipvsadm' | 'all',
+): Promise<SettingFailure[]> {
+  const failed: SettingFailure[] = [];
+  for (const change of changes) {
+    for (const command of settingCommands(change)) {
+      if (only !== 'all' && command.program !== (only === 'sysctls' ? 'sysctl' : 'ipvsadm')) continue;
+      const text = settingCommandText(command);
+      if (command.program === 'sysctl') {
+        try {
+          await deps.sysctl.write(command.name, command.value);
+          continue;
+        } catch (err) {
+          failed.push({ change, command: text, exitCode: null, message: err instanceof Error ? err.message : String(err) });
+          break;
+        }
+      }
+      const result = await deps.ipvsadm.run(command.args);
+      if (result.exitCode === 0) continue;
+      failed.push({ change, command: text, exitCode: result.exitCode, message: result.stderr.trim() });
+      break;
+    }
+  }
+  return failed;
+}
