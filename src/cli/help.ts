@@ -7,6 +7,7 @@ Usage:
   lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete]
   lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
+  lvsync realserver PATH... --address RIP [--check | --apply]
   lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]
 
 PATH is a YAML file or a directory of *.yaml/*.yml files, merged together.
@@ -16,6 +17,9 @@ Commands:
   plan       show the minimal ipvsadm commands that turn the live table into the desired one
   apply      plan, confirm (on a terminal), apply in one 'ipvsadm -R' batch, re-read and verify
   export     print the live table as an lvsync YAML document (to adopt a hand-made director)
+  realserver on a dr/tun real server: print the ip/sysctl commands it needs (VIP on lo or a tunnel
+             device, ARP suppression, rp_filter); --check reports what is missing (exit 1 if any),
+             --apply runs what is missing
   watch      the director daemon: apply on config changes, detect and undo drift every --interval,
              serve /metrics, /healthz, /readyz and a status page; SIGHUP reloads, SIGTERM exits 0
 
@@ -34,6 +38,9 @@ Options:
   --detect-only          watch: report drift and config changes, never change the kernel
   --listen HOST:PORT     watch: where to serve the endpoints (default 127.0.0.1:9110; 'off' for none)
   --log-format FORMAT    watch: auto (pretty on a terminal, else JSON lines), json or pretty
+  --address RIP          realserver: the real server's address as declared
+  --check                realserver: report what is missing on this host; exit 1 if anything is
+  --apply                realserver: run the missing commands (idempotent); exit 1 if anything is still missing
   --ipvsadm PATH         the ipvsadm binary (also LVSYNC_IPVSADM; default: ipvsadm on PATH)
   --state-dir DIR        where the inventory and the apply lock live (also LVSYNC_STATE_DIR; default /var/lib/lvsync)
   --no-color             plain output (also NO_COLOR)
@@ -42,7 +49,8 @@ Options:
 
 Exit codes:
   0   success, or no changes
-  1   any other failure (ipvsadm failed, partial apply, refused plan, lock held)
+  1   any other failure (ipvsadm failed, partial apply, refused plan, lock held;
+      realserver --check found something missing, --apply could not set it up)
   2   changes present (plan --detailed-exitcode only)
   3   invalid desired state (YAML, schema or rules)
   64  usage error

@@ -1,4 +1,5 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
+import type { CommandRunner } from '../realserver/runner.js';
 import type { Sysctl } from '../sysctl/port.js';
 
 /** Everything a command may touch of the outside world, injected so commands run in tests without a process. */
@@ -19,6 +20,8 @@ export interface CliIo {
   readonly onSignal?: (signal: DaemonSignal, handler: () => void) => () => void;
   /** the director's sysctls (the `sysctls` of the desired state); default /proc/sys */
   readonly sysctl?: Sysctl;
+  /** runs `ip` and `sysctl` for `lvsync realserver --check/--apply`; default: the real programs */
+  readonly runCommand?: CommandRunner;
 }
 
 export type DaemonSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT';

@@ -5,6 +5,7 @@ import { globalArgs, parseCommandArgs } from './args.js';
 import { applyCommand } from './commands/apply.js';
 import { exportCommand } from './commands/export.js';
 import { planCommand } from './commands/plan.js';
+import { realServerCommand } from './commands/realserver.js';
 import { validateCommand } from './commands/validate.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT } from './exit-codes.js';
@@ -91,6 +92,13 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
         perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
         logFormat: values['log-format'], version: version(),
       });
+    }
+    case 'realserver': {
+      const { values, positionals } = parseCommandArgs(argv, {
+        address: { type: 'string' }, apply: { type: 'boolean' }, check: { type: 'boolean' },
+      });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      return realServerCommand(io, { paths: positionals, address: values.address, apply: values.apply === true, check: values.check === true });
     }
     default:
       throw new UsageError(`unknown command '${command}'`);

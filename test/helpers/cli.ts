@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
 import type { Ipvsadm } from '../../src/ipvsadm/port.js';
+import type { CommandRunner } from '../../src/realserver/runner.js';
 import type { Sysctl } from '../../src/sysctl/port.js';
 import { createFakeSysctl } from './fake-sysctl.js';
 
@@ -22,6 +23,8 @@ export interface CliOptions {
   readonly env?: Record<string, string>;
   /** the director's sysctls; default: an empty fake (never the host's /proc/sys) */
   readonly sysctl?: Sysctl;
+  /** `ip`/`sysctl` for lvsync realserver; default: none (the test did not expect commands to run) */
+  readonly runCommand?: CommandRunner;
 }
 
 /** run() in-process with captured output and an injected ipvsadm: the CLI end to end, minus the process. */
@@ -43,6 +46,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     },
     hostname: () => 'director-test',
     sysctl: options.sysctl ?? createFakeSysctl(),
+    runCommand: options.runCommand ?? { run: async (argv) => { throw new Error(`this test did not expect ${argv.join(' ')} to be run`); } },
   };
   const code = await run(argv, io);
   return { code, stdout, stderr, prompts };
