@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CliIo, DaemonSignal } from '../../src/cli/io.js';
@@ -121,4 +121,30 @@ test('a --listen port already in use fails the command (exit 1) and leaves nothi
   assert.equal(code, 1);
   assert.match(err, /EADDRINUSE/);
   assert.equal(fake.calls.length, 0, 'no pass ran');
+});
+
+test('SIGTERM while a pass waits for ipvsadm: the pass finishes, then exit 0 (not killed by execa\'s signal cleanup)', { skip: fakeBinReady ? false : 'test/fixtures/bin/ipvsadm (the executable fake) is not built' }, async () => {
+  const dir = tempTree({ 'conf/web.yaml': WEB });
+  const stateFile = createStateFile(join(dir, 'ipvs.json'));
+  // a slow ipvsadm, so that the signal lands while the first pass is running it
+  const slow = join(dir, 'slow-ipvsadm');
+  const marker = join(dir, 'ipvsadm-running');
+  writeFileSync(slow, `#!/bin/sh\ntouch ${JSON.stringify(marker)}\nsleep 1\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FAKE_BIN)} "$@"\n`, { mode: 0o755 });
+  const child = spawn(process.execPath, [MAIN, 'watch', join(dir, 'conf'), '--interval', '1m', '--listen', 'off',
+    '--state-dir', join(dir, 'state'), '--ipvsadm', slow], { env: { ...process.env, LVSYNC_FAKE_IPVSADM_STATE: stateFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  const exited = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+  try {
+    await eventually(() => existsSync(marker), 'the first pass to start ipvsadm', 60_000);
+    assert.ok(!out.includes('"pass":1'), 'the first pass is still running');
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, [0, null]);
+    const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const msgs = lines.map((l) => String(l.msg));
+    assert.ok(lines.some((l) => l.pass === 1), 'the running pass was allowed to finish');
+    assert.ok(msgs.indexOf('lvsync watch stopped') > lines.findIndex((l) => l.pass === 1));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });

@@ -54,14 +54,23 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     hostname: io.hostname(),
     version: args.version,
   }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: systemClock, log });
+  const offs: (() => void)[] = [];
 
-  const stopped = new Promise<string>((resolve) => {
-    const offs: (() => void)[] = [];
-    const stop = (signal: DaemonSignal) => () => { for (const off of offs) off(); resolve(signal); };
+  // The handlers stay installed until the daemon has stopped. execa's child-process cleanup
+  // (signal-exit) re-raises a signal that nobody else listens to, so removing ours on the first
+  // SIGTERM, while a pass still waits for ipvsadm, would kill the process instead of letting the
+  // pass finish. A second SIGTERM/SIGINT during shutdown is ignored.
+  let stopping: DaemonSignal | null = null;
+  const signal = await new Promise<DaemonSignal>((resolve) => {
+    const stop = (sig: DaemonSignal) => () => {
+      if (stopping) { log.warn({ signal: sig }, `${sig} again: already stopping`); return; }
+      stopping = sig;
+      resolve(sig);
+    };
     offs.push(onSignal('SIGTERM', stop('SIGTERM')), onSignal('SIGINT', stop('SIGINT')));
-    offs.push(onSignal('SIGHUP', () => daemon.reload()));
+    offs.push(onSignal('SIGHUP', () => { if (!stopping) daemon.reload(); }));
   });
-  const signal = await stopped;
   await daemon.stop(signal);
+  for (const off of offs) off();
   return EXIT.ok;
 }
