@@ -7,6 +7,7 @@ Usage:
   lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete]
   lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
+  lvsync status [PATH...] [--stats] [--rate] [--json]
   lvsync realserver PATH... --address RIP [--check | --apply]
   lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]
 
@@ -17,6 +18,9 @@ Commands:
   plan       show the minimal ipvsadm commands that turn the live table into the desired one
   apply      plan, confirm (on a terminal), apply in one 'ipvsadm -R' batch, re-read and verify
   export     print the live table as an lvsync YAML document (to adopt a hand-made director)
+  status     the live table as people read it: each service, its real servers, weights, active and
+             inactive connections; --stats adds counters, --rate the kernel's rates; with PATHs,
+             names and whether each service is declared
   realserver on a dr/tun real server: print the ip/sysctl commands it needs (VIP on lo or a tunnel
              device, ARP suppression, rp_filter); --check reports what is missing (exit 1 if any),
              --apply runs what is missing

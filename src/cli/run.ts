@@ -6,6 +6,7 @@ import { applyCommand } from './commands/apply.js';
 import { exportCommand } from './commands/export.js';
 import { planCommand } from './commands/plan.js';
 import { realServerCommand } from './commands/realserver.js';
+import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT } from './exit-codes.js';
@@ -80,6 +81,15 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       if (positionals.length) throw new UsageError(`export takes no PATH (got ${positionals.join(' ')})`);
       return exportCommand(io, globalArgs(values, io.env, io.color), values.live);
+    }
+    case 'status': {
+      const { values, positionals } = parseCommandArgs(argv, {
+        json: { type: 'boolean' }, stats: { type: 'boolean' }, rate: { type: 'boolean' },
+      });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      return statusCommand(io, globalArgs(values, io.env, io.color), {
+        paths: positionals, json: values.json === true, stats: values.stats === true, rates: values.rate === true,
+      });
     }
     case 'watch': {
       const { values, positionals } = parseCommandArgs(argv, {

@@ -47,3 +47,15 @@ test('humanCount keeps small numbers exact and scales large ones', () => {
   assert.equal(humanCount(1_500_000), '1.5M');
   assert.equal(humanCount(undefined), '-');
 });
+
+test('lvsync status through the CLI: text, --stats columns and --json', async () => {
+  const { runCli } = await import('../helpers/cli.js');
+  const fake = fakeWithTable('-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.1.0.1:8080 -m -w 3\n');
+  const text = await runCli(['status', '--stats'], { ipvsadm: fake });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^ {2}real server +method +weight +active +inactive +conns +inpkts +outpkts +inbytes +outbytes$/m);
+  const json = await runCli(['status', '--json'], { ipvsadm: fake });
+  assert.equal(JSON.parse(json.stdout).services[0].realServers[0].weight, 3);
+  // read-only: only listings ran
+  assert.ok(fake.calls.every((c) => c.args[0] === '-S' || c.args[0] === '-L'));
+});
