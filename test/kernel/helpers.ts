@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
@@ -88,4 +89,19 @@ export function spawnLvsync(argv: string[]): LvsyncResult {
 /** The "Commands:" block of a text plan, without the leading "ipvsadm ". */
 export function planCommands(planText: string): string[] {
   return planText.split('\n').filter((l) => l.startsWith('  ipvsadm ')).map((l) => l.slice('  ipvsadm '.length));
+}
+
+/** Poll until host:port accepts a TCP connection (a real server started in a namespace is listening). */
+export async function waitForPort(host: string, port: number, ms = 120000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, host);
+      socket.on('connect', () => { socket.destroy(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${host}:${port} never accepted a connection`);
 }

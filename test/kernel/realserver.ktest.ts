@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, ipvsadm, lvsync, resetKernel, sh, tempStateDir } from './helpers.js';
+import { REPO, SKIP, ipvsadm, lvsync, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
 
 /**
  * A direct-routing real server set up by `lvsync realserver --apply`, serving real traffic through the
@@ -36,20 +35,6 @@ function inRealServer(args: string[]): { code: number; stdout: string; stderr: s
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The director reaches the real server over the bridge: poll until its HTTP server accepts. */
-async function waitForPort(host: string, port: number, ms = 120000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, host);
-      socket.on('connect', () => { socket.destroy(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${host}:${port} never accepted a connection`);
-}
 
 describe('a DR real server set up by lvsync realserver serves traffic through the director', { skip: SKIP }, () => {
   const state = tempStateDir();

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, ipvsadm, lvsync, resetKernel, sh, tempStateDir } from './helpers.js';
+import { REPO, SKIP, ipvsadm, lvsync, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
 
 /**
  * Real traffic through the real kernel, all inside the VM: three real servers in network namespaces
@@ -39,20 +38,6 @@ async function waitFor(check: () => boolean, what: string, ms = 60000): Promise<
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** The director reaches each real server directly: poll until its HTTP server accepts. */
-async function waitForPort(host: string, port: number, ms = 120000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, host);
-      socket.on('connect', () => { socket.destroy(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${host}:${port} never accepted a connection`);
-}
 
 function count(n: number): Record<string, number> {
   return JSON.parse(must(`ip netns exec client node ${fixtures}/http-client.mjs count http://${VIP}/ ${n}`)) as Record<string, number>;
