@@ -60,6 +60,8 @@ export function declareFile(file: string, text: string): FileDecls {
     return [{ raw, path, locator, at: locator.value(path) }];
   });
   const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
+  // every service is located (`at`): the Document can go, later diagnostics re-parse the text
+  locator.release();
   return { services, scope, settings: settingsOf(written, skip, locator), diagnostics };
 }
 
