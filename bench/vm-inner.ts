@@ -1,0 +1,152 @@
+/**
+ * Runs INSIDE the real-kernel VM (test/kernel/vm.sh), started by bench/vm.ts:
+ *
+ *   node dist/bench/vm-inner.js <data dir> <result.json> <reps>
+ *
+ * Side by side in one boot: the full `lvsync apply` CLI versus the floor of the same work done
+ * directly (`ipvsadm -R` of exactly the minimal commands, plus one `ipvsadm -S -n`), for the cold
+ * start and for 1% real-server churn; then the daemon's steady state (a no-change pass) in-process
+ * against `ipvsadm -S -n` alone plus YAML parsing. Pairs alternate (floor, lvsync, floor, lvsync...)
+ * so that drifting emulation speed hits both sides alike.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { steadyLoop, type SteadyStateResult } from './apply-fake.js';
+
+export interface VmPair {
+  readonly floorMs: number;
+  readonly lvsyncMs: number;
+}
+
+export interface VmResult {
+  readonly kernel: string;
+  readonly ipvsadm: string;
+  readonly cpus: number;
+  readonly cold: { readonly lines: number; readonly pairs: VmPair[] };
+  readonly churn: { readonly lines: number; readonly pairs: VmPair[] };
+  readonly steady: SteadyStateResult | null;
+  readonly notes: string[];
+}
+
+const IPVSADM = 'ipvsadm';
+
+function run(cmd: string, args: string[], stdinFile?: string): { ms: number; stdout: string; stderr: string; status: number } {
+  const fd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    return { ms, stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status ?? -1 };
+  } finally {
+    if (typeof fd === 'number') closeSync(fd);
+  }
+}
+
+function must(r: { status: number; stderr: string }, what: string): void {
+  if (r.status !== 0) throw new Error(`${what} exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
+}
+
+function liveLines(): number {
+  const r = run(IPVSADM, ['-S', '-n']);
+  must(r, 'ipvsadm -S -n');
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+function reset(baseFile: string | null): void {
+  must(run(IPVSADM, ['-C']), 'ipvsadm -C');
+  if (baseFile) must(run(IPVSADM, ['-R'], baseFile), 'ipvsadm -R (base table)');
+}
+
+/** The floor: exactly the minimal commands through one -R, then one -S -n (which an apply needs to verify). */
+function floor(minimalFile: string): number {
+  const restore = run(IPVSADM, ['-R'], minimalFile);
+  must(restore, 'ipvsadm -R (minimal commands)');
+  const save = run(IPVSADM, ['-S', '-n']);
+  must(save, 'ipvsadm -S -n');
+  return restore.ms + save.ms;
+}
+
+function lvsyncApply(desiredDir: string): number {
+  rmSync('/tmp/lvsync-bench-state', { recursive: true, force: true });
+  const r = run(process.execPath, ['dist/src/cli/main.js', 'apply', desiredDir, '--yes', '--state-dir', '/tmp/lvsync-bench-state']);
+  must(r, 'lvsync apply');
+  return r.ms;
+}
+
+function lines(file: string): number {
+  return spawnSync('wc', ['-l', file], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number)[0] ?? 0;
+}
+
+async function main(): Promise<void> {
+  const [dataDir, resultFile, repsText] = process.argv.slice(2);
+  if (!dataDir || !resultFile) throw new Error('usage: vm-inner.js <data dir> <result.json> [reps]');
+  if (process.env['LVSYNC_IN_VM'] !== '1') throw new Error('vm-inner.js must run inside test/kernel/vm.sh');
+  const reps = Number(repsText ?? 2);
+  const notes: string[] = [];
+  const say = (s: string): void => { process.stderr.write(`vm-inner: ${s}\n`); };
+  const file = (name: string): string => join(dataDir, name);
+  const coldDesired = file('desired-cold');
+  const churnDesired = file('desired-churn');
+  const expectedLines = lines(file('base.txt'));
+
+  // warm the 9p page cache and the binaries once, untimed: the first read over 9p is not what we measure
+  reset(null);
+  run(process.execPath, ['dist/src/cli/main.js', 'validate', coldDesired]);
+  run(process.execPath, ['dist/src/cli/main.js', 'validate', churnDesired]);
+  readdirSync(coldDesired);
+
+  const cold: VmPair[] = [];
+  for (let r = 0; r < reps; r++) {
+    reset(null);
+    const floorMs = floor(file('cold-minimal.txt'));
+    if (liveLines() !== expectedLines) throw new Error('floor cold start did not load the table');
+    reset(null);
+    const lvsyncMs = lvsyncApply(coldDesired);
+    if (liveLines() !== expectedLines) throw new Error('lvsync cold start did not converge');
+    cold.push({ floorMs, lvsyncMs });
+    say(`cold pair ${r + 1}: floor ${(floorMs / 1000).toFixed(1)} s, lvsync ${(lvsyncMs / 1000).toFixed(1)} s`);
+  }
+
+  const churn: VmPair[] = [];
+  for (let r = 0; r < reps; r++) {
+    reset(file('base.txt'));
+    const floorMs = floor(file('churn-minimal.txt'));
+    const floorTable = run(IPVSADM, ['-S', '-n']).stdout;
+    reset(file('base.txt'));
+    const lvsyncMs = lvsyncApply(churnDesired);
+    if (run(IPVSADM, ['-S', '-n']).stdout.split('\n').sort().join('\n') !== floorTable.split('\n').sort().join('\n')) {
+      throw new Error('lvsync churn apply and the floor left different tables');
+    }
+    churn.push({ floorMs, lvsyncMs });
+    say(`churn pair ${r + 1}: floor ${(floorMs / 1000).toFixed(1)} s, lvsync ${(lvsyncMs / 1000).toFixed(1)} s`);
+  }
+
+  // steady state: the churned table is live and declared; nothing to do
+  let steady: SteadyStateResult | null = null;
+  if (process.env['LVSYNC_BENCH_VM_STEADY'] !== '0') {
+    const files = readdirSync(churnDesired).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(churnDesired, n));
+    steady = await steadyLoop('10k×4', files, IPVSADM, 1, 0);
+    say(`steady: pass ${steady.passMs.map((x) => x.toFixed(0)).join('/')} ms, re-parse ${steady.reparseMs.map((x) => x.toFixed(0)).join('/')} ms, -S -n ${steady.saveMs.map((x) => x.toFixed(0)).join('/')} ms, YAML ${steady.yamlMs.map((x) => x.toFixed(0)).join('/')} ms`);
+  }
+  reset(null);
+
+  const kernel = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
+  const version = run(IPVSADM, ['-v']).stdout.trim();
+  const cpus = (await import('node:os')).cpus().length;
+  const result: VmResult = {
+    kernel, ipvsadm: version, cpus,
+    cold: { lines: lines(file('cold-minimal.txt')), pairs: cold },
+    churn: { lines: lines(file('churn-minimal.txt')), pairs: churn },
+    steady, notes,
+  };
+  writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`vm-inner: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,70 @@
+/**
+ * The real-kernel part of the benchmark, from the host: writes the 10k×4 data where the VM can read
+ * it (under the repo's test-output/, the directory test/kernel/vm.sh shares writable), boots the VM
+ * once and runs bench/vm-inner.ts there, then reads the result back.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { REPO } from './apply-fake.js';
+import { SIZES, baseTable, desiredFor, desiredYamlFiles, minimalCommands, type TableSize } from './generate.js';
+import type { VmResult } from './vm-inner.js';
+
+/** 1% real-server churn (every 100th server replaced): the VM's "small change" scenario. */
+function churn1(size: TableSize): ReturnType<typeof baseTable> {
+  let n = 0;
+  return baseTable(size).map((s) => ({
+    ...s,
+    servers: s.servers.map((r) => {
+      n++;
+      if (n % 100 !== 0) return r;
+      const v = ((172 << 24) | (48 << 16)) + n;
+      return { ...r, address: `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}` };
+    }),
+  }));
+}
+
+function writeDesired(dir: string, services: ReturnType<typeof baseTable>): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  desiredYamlFiles(services).forEach((text, i) => writeFileSync(join(dir, `services-${String(i).padStart(3, '0')}.yaml`), text));
+}
+
+export function prepareVmData(dataDir: string): { coldLines: number; churnLines: number } {
+  const size = SIZES.find((s) => s.id === '10k')!;
+  const base = desiredFor(size, 'cold');
+  const churned = churn1(size);
+  mkdirSync(dataDir, { recursive: true });
+  writeDesired(join(dataDir, 'desired-cold'), base);
+  writeDesired(join(dataDir, 'desired-churn'), churned);
+  const cold = minimalCommands(base, []);
+  const churn = minimalCommands(churned, base);
+  writeFileSync(join(dataDir, 'base.txt'), `${cold.join('\n')}\n`);
+  writeFileSync(join(dataDir, 'cold-minimal.txt'), `${cold.join('\n')}\n`);
+  writeFileSync(join(dataDir, 'churn-minimal.txt'), `${churn.join('\n')}\n`);
+  return { coldLines: cold.length, churnLines: churn.length };
+}
+
+/** Boots the VM once; returns null (with the reason) when the harness is missing or the run failed. */
+export function runVm(reps: number, log: (s: string) => void): { result: VmResult | null; error: string | null; wallMs: number } {
+  const vmsh = join(REPO, 'test/kernel/vm.sh');
+  if (!existsSync(vmsh)) return { result: null, error: 'test/kernel/vm.sh is missing', wallMs: 0 };
+  const check = spawnSync(vmsh, ['--check'], { encoding: 'utf8' });
+  if (check.status !== 0) return { result: null, error: `vm.sh --check failed: ${check.stderr.trim()}`, wallMs: 0 };
+  const outDir = join(REPO, 'test-output/bench');
+  const dataDir = join(outDir, 'vm-data');
+  const resultFile = join(outDir, 'vm-result.json');
+  const sizes = prepareVmData(dataDir);
+  rmSync(resultFile, { force: true });
+  log(`VM: ${sizes.coldLines} cold-start lines, ${sizes.churnLines} churn lines; booting (software emulation takes minutes)...`);
+  const t0 = Date.now();
+  const r = spawnSync(vmsh, ['--timeout', '1800', '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps)], {
+    cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
+    // no_timer_check: under heavy host load the emulated guest's IO-APIC timer check can fail and panic the boot
+    env: { ...process.env, LVSYNC_VM_APPEND: `${process.env['LVSYNC_VM_APPEND'] ?? ''} no_timer_check`.trim() },
+  });
+  const wallMs = Date.now() - t0;
+  if (r.status !== 0 || !existsSync(resultFile)) return { result: null, error: `vm.sh exited ${r.status}`, wallMs };
+  return { result: JSON.parse(readFileSync(resultFile, 'utf8')) as VmResult, error: null, wallMs };
+}
