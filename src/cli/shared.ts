@@ -34,16 +34,6 @@ export async function loadDesiredOrExit(io: CliIo, paths: readonly string[]): Pr
   return state;
 }
 
-/** Thresholds are only in `-L --thresholds`, an extra process: read them when they matter (facts §2.5). */
-export function needsThresholds(desired: DesiredState | null, usedBefore: boolean): boolean {
-  if (usedBefore) return true;
-  if (!desired) return true;
-  for (const svc of desired.table.services.values()) {
-    for (const s of svc.servers.values()) if (s.upperThreshold || s.lowerThreshold) return true;
-  }
-  return false;
-}
-
 /** The live table from a saved `-S -n` file (or stdin) or from ipvsadm; unparseable lines end the command. */
 /** The sysctls commands read and write: injected in tests, /proc/sys otherwise. */
 export function sysctlOf(io: CliIo): Sysctl {

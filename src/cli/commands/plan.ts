@@ -12,7 +12,8 @@ import { readInventory } from '../../state/inventory.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
-import { loadDesiredOrExit, needsThresholds, readLiveOrExit } from '../shared.js';
+import { declaresThresholds } from '../../reconcile/reconcile.js';
+import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
 
 export interface PlanArgs {
   readonly paths: string[];
@@ -44,7 +45,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const desired = await loadDesiredOrExit(io, args.paths);
   const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
   const live = await readLiveOrExit(io, {
-    liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: needsThresholds(desired, inventory.thresholds), settings: desired.settings,
+    liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
   });
   const plan: Plan = createPlan(desired, live, {
     inventory: new Set(inventory.services),
