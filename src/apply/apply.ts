@@ -1,6 +1,5 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
-import type { DesiredState, Table } from '../model/types.js';
-import { createPlan, type PlanOptions } from '../plan/plan.js';
+import type { Table } from '../model/types.js';
 import { settingTargetKey } from '../plan/settings.js';
 import { isEmptyPlan, operationTargetKey, type Operation, type Plan, type SettingChange } from '../plan/types.js';
 import { createProcSysctl } from '../sysctl/proc.js';
@@ -18,7 +17,8 @@ export interface ApplyDeps {
 
 export interface ApplyOptions {
   readonly perCommand: boolean;
-  readonly planOptions: PlanOptions;
+  /** plans again from a table read after applying, the same way `plan` was made (src/reconcile/plan-pass.ts) */
+  readonly replan: (live: Table) => Plan;
 }
 
 /** What an apply did, precisely enough that a person can tell what the director holds now. */
@@ -48,7 +48,7 @@ export interface ApplyReport {
  * whatever did not take effect is retried one command per process, which both repairs transient
  * failures and attributes each remaining failure to its exact command and stderr.
  */
-export async function applyPlan(desired: DesiredState, plan: Plan, deps: ApplyDeps, options: ApplyOptions): Promise<ApplyReport> {
+export async function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): Promise<ApplyReport> {
   let failed: readonly CommandFailure[] = [];
   let notAttempted: readonly Operation[] = [];
   let batchStderr = '';
@@ -73,7 +73,7 @@ export async function applyPlan(desired: DesiredState, plan: Plan, deps: ApplyDe
     const batch = await runBatch(deps.ipvsadm, plan.operations, settingsRestoreLines(plan.settings));
     batchStderr = batch.stderr.trim();
     const liveAfterBatch = await deps.readLive();
-    const afterBatch = createPlan(desired, liveAfterBatch, options.planOptions);
+    const afterBatch = options.replan(liveAfterBatch);
     // nothing to retry: that read already is the verification (nothing ran since), so do not read again
     if (isEmptyPlan(afterBatch)) verified = { live: liveAfterBatch, plan: afterBatch };
     else {
@@ -88,7 +88,7 @@ export async function applyPlan(desired: DesiredState, plan: Plan, deps: ApplyDe
   }
 
   const liveAfter = verified?.live ?? await deps.readLive();
-  const remaining = verified?.plan ?? createPlan(desired, liveAfter, options.planOptions);
+  const remaining = verified?.plan ?? options.replan(liveAfter);
   const pendingSettings = new Set(remaining.settings.map(settingTargetKey));
   const pending = new Set(remaining.operations.map(operationTargetKey));
   const failedKeys = new Set(failed.map((f) => operationTargetKey(f.operation)));

@@ -84,7 +84,7 @@ export function toTunnel(server: WrittenServer): TunnelOptions | null {
   };
 }
 
-function toServer(svc: WrittenService, server: WrittenServer): RealServer | null {
+export function toServer(svc: WrittenService, server: WrittenServer): RealServer | null {
   const parsed = parseAddress(server.address);
   if (!parsed) return null;
   const port = storedServerPort(svc, server);

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { addressRule } from './rules-address.js';
+import { fallbackRule, healthCheckRule } from './rules-health.js';
 import { duplicateNameRule, duplicateServerRule, duplicateServiceRule } from './rules-duplicates.js';
 import { drPortRule, mixedFamilyRule, thresholdRule, tunnelRule } from './rules-server.js';
 import {
@@ -28,6 +29,8 @@ export const RULES: Readonly<Record<string, Rule>> = {
   onePacketRule,
   zeroPortRule,
   engineRule,
+  healthCheckRule,
+  fallbackRule,
 };
 
 // runs every rule over all declarations (across files, so duplicates between files are found)

@@ -1,6 +1,7 @@
 import type { DesiredSettings } from '../model/settings.js';
-import type { DesiredState, ScopeSpec, SourceRef, VirtualService } from '../model/types.js';
+import type { DesiredState, ScopeSpec, ServicePolicy, SourceRef, VirtualService } from '../model/types.js';
 import { toService } from './normalize.js';
+import { toPolicy } from './policy.js';
 import { toSourceRef } from './positions.js';
 import type { ServiceDecl } from './written.js';
 
@@ -13,11 +14,13 @@ import type { ServiceDecl } from './written.js';
 export function toDesiredState(decls: readonly ServiceDecl[], scope: ScopeSpec, files: readonly string[], settings: DesiredSettings | null = null): DesiredState | null {
   const services = new Map<string, VirtualService>();
   const origins = new Map<string, SourceRef>();
+  const policies = new Map<string, ServicePolicy>();
   for (const decl of decls) {
     const service = toService(decl.raw);
     if (!service || services.has(service.key)) return null;
     services.set(service.key, service);
     origins.set(service.key, toSourceRef(decl.at));
+    policies.set(service.key, toPolicy(decl.raw, service));
   }
-  return { table: { services }, scope, origins, files: [...files], ...(settings ? { settings } : {}) };
+  return { table: { services }, scope, origins, files: [...files], ...(settings ? { settings } : {}), policies };
 }

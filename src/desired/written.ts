@@ -1,3 +1,4 @@
+import type { HealthCheckType, OnFailure } from '../health/types.js';
 import type { Family, ForwardMethod, Protocol, TunnelChecksum, TunnelType } from '../model/types.js';
 import type { Locator, Path, Spot } from './positions.js';
 
@@ -21,6 +22,34 @@ export interface WrittenServer {
   readonly upperThreshold?: number;
   readonly lowerThreshold?: number;
   readonly tunnel?: WrittenTunnel;
+  /** overrides fields of the service's check; false: not checked */
+  readonly healthCheck?: WrittenHealthCheck | false;
+}
+
+/** A duration as written: "5s", "500ms", "1m30s", or seconds. */
+export type WrittenDuration = string | number;
+
+export interface WrittenHealthCheck {
+  readonly type?: HealthCheckType;
+  readonly port?: number;
+  readonly path?: string;
+  readonly expectStatus?: number | readonly number[];
+  readonly expectBody?: string;
+  readonly host?: string;
+  readonly command?: string | readonly string[];
+  readonly interval?: WrittenDuration;
+  readonly timeout?: WrittenDuration;
+  readonly rise?: number;
+  readonly fall?: number;
+  readonly onFailure?: OnFailure;
+}
+
+/** The sorry server, used while every checked real server is down. */
+export interface WrittenFallback {
+  readonly address: string;
+  readonly port?: number;
+  readonly method?: ForwardMethod;
+  readonly weight?: number;
 }
 
 export type WrittenPersistence =
@@ -40,6 +69,9 @@ export interface WrittenService {
   readonly persistenceEngine?: string;
   readonly onePacket?: boolean;
   readonly realServers?: readonly WrittenServer[] | null;
+  readonly healthCheck?: WrittenHealthCheck;
+  readonly fallback?: WrittenFallback;
+  readonly drainTimeout?: WrittenDuration;
 }
 
 export interface WrittenScope {

@@ -1,3 +1,4 @@
+import type { HealthCheckSpec } from '../health/types.js';
 import type { DesiredSettings, LiveSettings } from './settings.js';
 
 /**
@@ -93,6 +94,22 @@ export interface ScopeSpec {
   readonly maxDeleteShare: number;
 }
 
+/**
+ * What the desired state says about a service beyond its kernel table entry: health checks, the
+ * sorry server and draining (issue 5). None of it is visible in the kernel; the health overlay and
+ * the drain planner turn it into table changes.
+ */
+export interface ServicePolicy {
+  /** how long a removed real server, or the removed service, is drained before it is deleted; 0 = at once */
+  readonly drainTimeoutMs: number;
+  /** the resolved check of each checked real server, by RealServer.key */
+  readonly checks: ReadonlyMap<string, HealthCheckSpec>;
+  /** the sorry server: in the table only while every checked real server is down */
+  readonly fallback: RealServer | null;
+}
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
 export interface DesiredState {
   readonly table: Table;
   readonly scope: ScopeSpec;
@@ -102,4 +119,6 @@ export interface DesiredState {
   readonly files: readonly string[];
   /** kernel-wide settings (timeouts, sync daemons, sysctls); absent when no file declares any */
   readonly settings?: DesiredSettings;
+  /** health checks, fallback and drain timeout per declared service key; absent = defaults, no checks */
+  readonly policies?: ReadonlyMap<string, ServicePolicy>;
 }

@@ -39,7 +39,7 @@ export function createPlan(desired: DesiredState, live: Table, options: PlanOpti
 }
 
 // a daemon started counts as an addition, one stopped as a destruction, every other setting as a change
-function summarize(ops: readonly Operation[], settings: readonly SettingChange[]): PlanSummary {
+export function summarize(ops: readonly Operation[], settings: readonly SettingChange[]): PlanSummary {
   let add = 0;
   let change = 0;
   let destroy = 0;

@@ -1,4 +1,5 @@
 import { describeTarget, hostPort } from '../model/keys.js';
+import { iso } from '../health/overlay.js';
 import { settingsJson } from './render-settings.js';
 import { operationToArgv } from './to-argv.js';
 import { isEmptyPlan, type Plan } from './types.js';
@@ -27,6 +28,14 @@ export function renderPlanJson(plan: Plan): string {
       argv: ['ipvsadm', ...operationToArgv(op)],
     })),
     settings: settingsJson(plan.settings),
+    // present only when health was considered / drains are in progress, so older consumers see no change
+    ...(plan.health ? { health: plan.health } : {}),
+    ...(plan.drains?.length ? {
+      drains: plan.drains.map((d) => ({
+        id: d.record.id, service: d.record.service, server: d.record.server, target: d.record.what, state: d.state,
+        activeConnections: d.activeConnections, startedAt: iso(d.record.startedAt), deadline: iso(d.record.deadline),
+      })),
+    } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

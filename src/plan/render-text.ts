@@ -8,6 +8,7 @@ import type { RealServer, Table, VirtualService } from '../model/types.js';
 import { renderSettingsLines, settingsCommandLines } from './render-settings.js';
 import { operationToArgv } from './to-argv.js';
 import { isEmptyPlan, type Operation, type Plan } from './types.js';
+import { iso } from '../health/overlay.js';
 
 export interface TextOptions {
   readonly color?: boolean;
@@ -50,6 +51,32 @@ function tableAfter(plan: Plan, live: Table, desired: Table): Table {
   return { services };
 }
 
+const DEFAULT_EDIT_REASON = 'attributes differ from the declaration';
+
+/** Health overrides and drains in progress: why the table is not exactly the config, and what is waiting. */
+function renderHealthAndDrains(plan: Plan): string[] {
+  const out: string[] = [];
+  const health = plan.health ?? [];
+  if (health.length) {
+    out.push('Health (differs from the config until the servers recover):');
+    for (const a of health) {
+      const effect = a.kind === 'removed' ? 'left out of the table' : a.kind === 'fallback' ? `fallback in use, weight ${a.declaredWeight}` : `weight 0 (declared ${a.declaredWeight})`;
+      out.push(`  ${a.what}: ${effect}: ${a.reason}`);
+    }
+    out.push('');
+  }
+  const drains = plan.drains ?? [];
+  if (drains.length) {
+    out.push('Draining (weight 0 until the active connections reach 0, then deleted):');
+    for (const d of drains) {
+      const state = d.state === 'deleting' ? 'deleted now' : `waiting, deleted at the latest at ${iso(d.record.deadline)}`;
+      out.push(`  ${d.record.what}: ${d.activeConnections} active connection(s), ${state} (draining since ${iso(d.record.startedAt)})`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
 /**
  * Terraform-style text: what changes, grouped by service, with before → after per field and a reason;
  * then the exact commands; then the optional diff and the summary line. "No changes." when empty.
@@ -88,12 +115,15 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
       else if (op.kind === 'delete-server') out.push(`${c.destroy}      - real server ${hostPort(op.server.address, op.server.port)}${c.reset}  ${c.dim}# ${op.reason}${c.reset}`);
       else if (op.kind === 'edit-server') {
         const fields = op.changes.map((ch) => `${ch.field} ${ch.before} → ${ch.after}`).join(', ');
-        out.push(`${c.change}      ~ real server ${hostPort(op.server.address, op.server.port)}${c.reset} ${fields}`);
+        // health and drains say why a weight differs from the config; a plain config change needs no comment
+        const why = op.reason === DEFAULT_EDIT_REASON ? '' : `  ${c.dim}# ${op.reason}${c.reset}`;
+        out.push(`${c.change}      ~ real server ${hostPort(op.server.address, op.server.port)}${c.reset} ${fields}${why}`);
       }
     }
     out.push('');
   }
 
+  out.push(...renderHealthAndDrains(plan));
   if (!isEmptyPlan(plan)) {
     out.push(`${c.bold}Commands:${c.reset}`);
     for (const line of settingsCommandLines(plan.settings)) out.push(`  ${line}`);
@@ -107,6 +137,8 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
     out.push(patch.split('\n').slice(1).map((l) => l.replace(/^(---|\+\+\+) (\S+)\t$/, '$1 $2')).join('\n').trimEnd(), '');
   }
   const notes: string[] = [];
+  const waiting = (plan.drains ?? []).filter((d) => d.state === 'waiting').length;
+  if (waiting) notes.push(`${waiting} drain(s) in progress`);
   if (plan.ignoredServices) notes.push(`${plan.ignoredServices} live service(s) not owned by lvsync left untouched`);
   if (plan.keptServices) notes.push(`${plan.keptServices} owned service(s) not declared kept (scope.prune is false)`);
   if (isEmptyPlan(plan)) {

@@ -1,4 +1,6 @@
 import type { Diagnostic } from '../diagnostics.js';
+import type { DrainView } from '../drain/plan-drains.js';
+import type { HealthAdjustment } from '../health/overlay.js';
 import type { DaemonRole, SyncDaemon, Timeouts } from '../model/settings.js';
 import type { RealServer, VirtualService } from '../model/types.js';
 
@@ -63,6 +65,10 @@ export interface Plan {
   /** set when the plan must not be applied without an override (mass delete) */
   readonly refusal: Diagnostic | null;
   readonly warnings: readonly Diagnostic[];
+  /** weights that differ from the config because of health checks (absent: health not considered) */
+  readonly health?: readonly HealthAdjustment[];
+  /** real servers and services being drained before their delete (absent: no drain in progress) */
+  readonly drains?: readonly DrainView[];
 }
 
 /** Nothing to do: no table operation and no setting change. */

@@ -2,8 +2,14 @@ import { applyPlan, type ApplyReport } from '../apply/apply.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { withLiveSettings } from '../live/read-settings.js';
 import type { DesiredState, Table } from '../model/types.js';
-import { createPlan } from '../plan/plan.js';
+import type { DrainEvent, DrainRecord } from '../drain/plan-drains.js';
+import type { HealthState } from '../health/types.js';
+import { runChecked } from '../ipvsadm/port.js';
+import { parseListing } from '../live/parse-listing.js';
 import { isEmptyPlan, type Plan } from '../plan/types.js';
+import { readDrainState, writeDrainState } from '../state/drains.js';
+import { declaredDrainTimeouts, planPass, type PassPlanInput } from './plan-pass.js';
+import type { Diagnostic } from '../diagnostics.js';
 import { nextInventory, readInventory, writeInventory } from '../state/inventory.js';
 import { acquireLock } from '../state/lock.js';
 import { createProcSysctl } from '../sysctl/proc.js';
@@ -38,10 +44,24 @@ export interface ReconcileOptions {
   readonly confirm?: (plan: Plan) => Promise<boolean>;
   /** a saved plan being applied: returns why the fresh plan is not that plan (stale), or null */
   readonly stale?: (plan: Plan) => string | null;
+  /** health of the checked real servers (watch: the monitor's; apply --health: one round); absent: the config's weights */
+  readonly health?: ReadonlyMap<string, HealthState> | undefined;
+  /** delete at once instead of draining (apply --no-drain) */
+  readonly noDrain?: boolean;
+  /** the time drains are measured with (the daemon's clock); defaults to Date.now */
+  readonly now?: () => number;
 }
 
-/** What a pass found and did. `live` is the table the plan was made from. */
-export type ReconcileOutcome =
+/** What a pass found and did. `live` is the table the plan was made from; `drains` what is still being drained. */
+export type ReconcileOutcome = ReconcileResult & DrainOutcome;
+
+export interface DrainOutcome {
+  /** drains still in progress after this pass: come back soon (watch) or wait (apply) */
+  readonly drains: ReadonlyMap<string, DrainRecord>;
+  readonly drainEvents: readonly DrainEvent[];
+}
+
+type ReconcileResult =
   | { readonly status: 'in-sync'; readonly plan: Plan; readonly live: Table }
   /** the plan needs --allow-mass-delete; nothing was changed */
   | { readonly status: 'refused'; readonly plan: Plan; readonly live: Table }
@@ -61,11 +81,26 @@ export function declaresThresholds(desired: DesiredState): boolean {
   return false;
 }
 
+const QUIESCENT_TEMPLATE = 'net.ipv4.vs.expire_quiescent_template';
+
+// facts §5: weight 0 does not move persistent clients unless expire_quiescent_template=1
+async function persistentDrainWarning(drains: ReadonlyMap<string, DrainRecord>, sysctl: Sysctl): Promise<Diagnostic[]> {
+  const persistent = [...drains.values()].filter((d) => d.persistent);
+  if (persistent.length === 0) return [];
+  const value = await sysctl.read(QUIESCENT_TEMPLATE).catch(() => null);
+  if (value === null || value.trim() !== '0') return [];
+  return [{
+    severity: 'warning', code: 'DRAIN_PERSISTENT',
+    message: `draining ${persistent.map((d) => d.what).join(', ')} of a persistent service while ${QUIESCENT_TEMPLATE} = 0: persistent clients keep being sent to a weight-0 server by their templates, so the drain may only end at its timeout; set \`sysctls: { ${QUIESCENT_TEMPLATE}: 1 }\` to move them`,
+  }];
+}
+
 export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, options: ReconcileOptions): Promise<ReconcileOutcome> {
   const apply = options.mode === 'apply';
   const release = apply ? await (deps.lock ?? acquireLock)(deps.stateDir) : async () => undefined;
   try {
     const inventory = await readInventory(deps.stateDir);
+    const drainState = await readDrainState(deps.stateDir);
     const declared = declaresThresholds(desired);
     // keep reading thresholds after they were declared once, so clearing them is noticed
     const thresholds = declared || inventory.thresholds;
@@ -74,21 +109,43 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const readLive = async () => withLiveSettings(await deps.readLive(thresholds), desired.settings, deps.ipvsadm, sysctl);
     const planOptions = { inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete };
     const live = await readLive();
-    const plan = createPlan(desired, live, planOptions);
+    const now = (options.now ?? Date.now)();
+    const plain = planPass({ desired, live, planOptions, health: options.health });
+    // connection counts only matter when something is deleted or draining: no extra read in the steady state
+    const deletes = plain.plan.operations.some((op) => op.kind === 'delete-server' || op.kind === 'delete-service');
+    let drainInput: NonNullable<PassPlanInput['drains']> | undefined;
+    if (deletes || drainState.drains.size > 0) {
+      const conns = parseListing(await runChecked(deps.ipvsadm, ['-L', '-n']));
+      const active = (service: string, server: string) => conns.services.get(service)?.servers.get(server)?.values['ActiveConn'] ?? 0;
+      drainInput = { records: drainState.drains, active, now, lastTimeouts: drainState.timeouts, noDrain: options.noDrain ?? false };
+    }
+    const passPlan = drainInput ? planPass({ desired, live, planOptions, health: options.health, drains: drainInput }) : plain;
+    const drains = drainInput ? passPlan.drains : drainState.drains;
+    const warnings = await persistentDrainWarning(drains, sysctl);
+    const plan: Plan = warnings.length ? { ...passPlan.plan, warnings: [...passPlan.plan.warnings, ...warnings] } : passPlan.plan;
+    const drained = { drains, drainEvents: passPlan.drainEvents };
     const stale = options.stale?.(plan) ?? null;
-    if (stale !== null) return { status: 'stale', plan, live, reason: stale };
+    if (stale !== null) return { status: 'stale', plan, live, reason: stale, ...drained };
     options.onPlan?.(plan);
-    if (plan.refusal) return { status: 'refused', plan, live };
-    const record = (after: Table) => writeInventory(deps.stateDir, nextInventory(inventory, desired.table.services.keys(), new Set(after.services.keys()), declared));
+    if (plan.refusal) return { status: 'refused', plan, live, ...drained };
+    const record = async (after: Table) => {
+      await writeInventory(deps.stateDir, nextInventory(inventory, desired.table.services.keys(), new Set(after.services.keys()), declared));
+      await writeDrainState(deps.stateDir, { version: 1, drains, timeouts: declaredDrainTimeouts(desired, drainState.timeouts, after) }, drainState);
+    };
     if (isEmptyPlan(plan)) {
       if (apply) await record(live);
-      return { status: 'in-sync', plan, live };
+      return { status: 'in-sync', plan, live, ...drained };
     }
-    if (!apply) return { status: 'detected', plan, live };
-    if (options.confirm && !(await options.confirm(plan))) return { status: 'cancelled', plan, live };
-    const report = await applyPlan(desired, plan, { ipvsadm: deps.ipvsadm, readLive, sysctl }, { perCommand: options.perCommand, planOptions });
+    if (!apply) return { status: 'detected', plan, live, ...drained };
+    if (options.confirm && !(await options.confirm(plan))) return { status: 'cancelled', plan, live, ...drained };
+    // verification plans the same way, with the drains as they are after this plan
+    const replan = (after: Table) => planPass({
+      desired, live: after, planOptions, health: options.health,
+      ...(drainInput ? { drains: { ...drainInput, records: drains } } : {}),
+    }).plan;
+    const report = await applyPlan(plan, { ipvsadm: deps.ipvsadm, readLive, sysctl }, { perCommand: options.perCommand, replan });
     await record(report.liveAfter);
-    return { status: 'applied', plan, live, report };
+    return { status: 'applied', plan, live, report, ...drained };
   } finally {
     await release();
   }

@@ -40,7 +40,7 @@ test(`property: plan + apply converges the fake to the desired table (${RUNS} ca
       };
       const planOptions = { allowMassDelete: true };
       const plan = createPlan(desired, await readLive(), planOptions);
-      const report = await applyPlan(desired, plan, { ipvsadm: fake, readLive }, { perCommand: false, planOptions });
+      const report = await applyPlan(plan, { ipvsadm: fake, readLive }, { perCommand: false, replan: (live) => createPlan(desired, live, planOptions) });
       assert.equal(report.failed.length, 0, JSON.stringify(report.failed));
       assert.equal(report.converged, true);
       assert.equal(report.retried, 0, `the batch alone must converge: ${report.batchStderr}`);
@@ -64,7 +64,7 @@ test('property: per-command apply converges too (200 cases)', async () => {
       const planOptions = { allowMassDelete: true };
       const plan = createPlan(desired, await readLive(), planOptions);
       const before = fake.calls.length;
-      const report = await applyPlan(desired, plan, { ipvsadm: fake, readLive }, { perCommand: true, planOptions });
+      const report = await applyPlan(plan, { ipvsadm: fake, readLive }, { perCommand: true, replan: (live) => createPlan(desired, live, planOptions) });
       assert.equal(report.converged, true, JSON.stringify(report.failed));
       // one process per operation, plus two reads (-S and --thresholds) to verify
       assert.equal(fake.calls.length - before, plan.operations.length + 2);
