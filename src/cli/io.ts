@@ -1,6 +1,8 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import type { CommandRunner } from '../realserver/runner.js';
+import type { Probe } from '../health/types.js';
 import type { Sysctl } from '../sysctl/port.js';
+import type { Clock } from '../watch/clock.js';
 
 /** Everything a command may touch of the outside world, injected so commands run in tests without a process. */
 export interface CliIo {
@@ -22,6 +24,10 @@ export interface CliIo {
   readonly sysctl?: Sysctl;
   /** runs `ip` and `sysctl` for `lvsync realserver --check/--apply`; default: the real programs */
   readonly runCommand?: CommandRunner;
+  /** health-check probes (--health, watch); default: real tcp/http/https/exec probes */
+  readonly probe?: Probe;
+  /** time and sleeping for apply's drain wait and health rounds; default: the system clock */
+  readonly clock?: Clock;
 }
 
 export type DaemonSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT';

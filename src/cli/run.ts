@@ -56,7 +56,7 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       const { values, positionals } = parseCommandArgs(argv, {
         live: { type: 'string' }, json: { type: 'boolean' }, diff: { type: 'boolean' },
         'detailed-exitcode': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
-        out: { type: 'string' }, format: { type: 'string' },
+        out: { type: 'string' }, format: { type: 'string' }, health: { type: 'boolean' },
       });
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format must be text, json or markdown (got ${format})`);
@@ -64,16 +64,18 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       return planCommand(io, globalArgs(values, io.env, io.color), {
         paths: positionals, live: values.live, json: values.json === true, diff: values.diff === true,
         detailedExitcode: values['detailed-exitcode'] === true, allowMassDelete: values['allow-mass-delete'] === true,
-        out: values.out, format,
+        out: values.out, format, health: values.health === true,
       });
     }
     case 'apply': {
       const { values, positionals } = parseCommandArgs(argv, {
         yes: { type: 'boolean', short: 'y' }, 'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
+        health: { type: 'boolean' }, 'no-drain': { type: 'boolean' },
       });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return applyCommand(io, globalArgs(values, io.env, io.color), {
         paths: positionals, yes: values.yes === true, perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
+        health: values.health === true, noDrain: values['no-drain'] === true,
       });
     }
     case 'export': {

@@ -7,7 +7,7 @@ import type { HealthState } from '../health/types.js';
 import { runChecked } from '../ipvsadm/port.js';
 import { parseListing } from '../live/parse-listing.js';
 import { isEmptyPlan, type Plan } from '../plan/types.js';
-import { readDrainState, writeDrainState } from '../state/drains.js';
+import { readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
 import { declaredDrainTimeouts, planPass, type PassPlanInput } from './plan-pass.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { nextInventory, readInventory, writeInventory } from '../state/inventory.js';
@@ -81,6 +81,13 @@ export function declaresThresholds(desired: DesiredState): boolean {
   return false;
 }
 
+/** The drains in progress plus the connection counts of `ipvsadm -L -n`: what planDrains decides with. */
+export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean): Promise<NonNullable<PassPlanInput['drains']>> {
+  const conns = parseListing(await runChecked(ipvsadm, ['-L', '-n']));
+  const active = (service: string, server: string) => conns.services.get(service)?.servers.get(server)?.values['ActiveConn'] ?? 0;
+  return { records: state.drains, active, now, lastTimeouts: state.timeouts, noDrain };
+}
+
 const QUIESCENT_TEMPLATE = 'net.ipv4.vs.expire_quiescent_template';
 
 // facts §5: weight 0 does not move persistent clients unless expire_quiescent_template=1
@@ -113,12 +120,7 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const plain = planPass({ desired, live, planOptions, health: options.health });
     // connection counts only matter when something is deleted or draining: no extra read in the steady state
     const deletes = plain.plan.operations.some((op) => op.kind === 'delete-server' || op.kind === 'delete-service');
-    let drainInput: NonNullable<PassPlanInput['drains']> | undefined;
-    if (deletes || drainState.drains.size > 0) {
-      const conns = parseListing(await runChecked(deps.ipvsadm, ['-L', '-n']));
-      const active = (service: string, server: string) => conns.services.get(service)?.servers.get(server)?.values['ActiveConn'] ?? 0;
-      drainInput = { records: drainState.drains, active, now, lastTimeouts: drainState.timeouts, noDrain: options.noDrain ?? false };
-    }
+    const drainInput = deletes || drainState.drains.size > 0 ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false) : undefined;
     const passPlan = drainInput ? planPass({ desired, live, planOptions, health: options.health, drains: drainInput }) : plain;
     const drains = drainInput ? passPlan.drains : drainState.drains;
     const warnings = await persistentDrainWarning(drains, sysctl);

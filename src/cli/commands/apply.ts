@@ -1,6 +1,9 @@
 import { renderApplyReport } from '../../apply/render-report.js';
 import { renderPlanText } from '../../plan/render-text.js';
-import { reconcileOnce } from '../../reconcile/reconcile.js';
+import { reconcileOnce, type ReconcileOutcome } from '../../reconcile/reconcile.js';
+import { systemClock } from '../../watch/clock.js';
+import { formatDuration } from '../../watch/duration.js';
+import { runHealthRound } from '../health-round.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -25,6 +28,24 @@ export interface ApplyArgs {
   readonly yes: boolean;
   readonly perCommand: boolean;
   readonly allowMassDelete: boolean;
+  /** run one round of health checks first */
+  readonly health: boolean;
+  /** delete at once instead of draining */
+  readonly noDrain: boolean;
+}
+
+/** How often apply looks at the connection counts of what it drains. */
+export const DRAIN_POLL_MS = 1000;
+
+function drainProgress(outcome: ReconcileOutcome, now: number): string {
+  const views = outcome.plan.drains ?? [];
+  const parts = views.filter((v) => v.state === 'waiting').map((v) => `${v.record.what}: ${v.activeConnections} active, ${formatDuration(Math.max(0, v.record.deadline - now))} left`);
+  return `draining ${parts.join('; ')}`;
+}
+
+// a pass that left the kernel as planned (drains may still be waiting)
+function settled(outcome: ReconcileOutcome): boolean {
+  return outcome.status === 'in-sync' || (outcome.status === 'applied' && outcome.report.converged);
 }
 
 /**
@@ -36,15 +57,17 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
   const saved = await readSavedPlanArg(args.paths);
   const desired = await loadDesiredOrExit(io, saved ? [...saved.paths] : args.paths);
   const ipvsadm = io.createIpvsadm(g.ipvsadm);
-  const outcome = await reconcileOnce(desired, {
+  const clock = io.clock ?? systemClock;
+  const health = args.health ? await runHealthRound(io, desired) : undefined;
+  const deps = {
     ipvsadm,
     stateDir: g.stateDir,
-    readLive: (thresholds) => readLiveOrExit(io, { ipvsadm: () => ipvsadm, thresholds }),
+    readLive: (thresholds: boolean) => readLiveOrExit(io, { ipvsadm: () => ipvsadm, thresholds }),
     sysctl: sysctlOf(io),
-  }, {
-    mode: 'apply',
-    perCommand: args.perCommand,
-    allowMassDelete: args.allowMassDelete,
+  };
+  const common = { mode: 'apply' as const, perCommand: args.perCommand, allowMassDelete: args.allowMassDelete, health, noDrain: args.noDrain, now: () => clock.now() };
+  let outcome = await reconcileOnce(desired, deps, {
+    ...common,
     onPlan: (plan) => io.stdout(renderPlanText(plan, { color: g.color })),
     ...(saved ? { stale: (plan: Plan) => staleReason(saved, plan) } : {}),
     confirm: async (plan) => {
@@ -53,6 +76,22 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
       return answer.trim() === 'yes';
     },
   });
+  // the plan was confirmed once; drains then finish on their own (Ctrl-C leaves them recorded for the next run)
+  let lastLine = '';
+  let lastPrinted = -Infinity;
+  while (outcome.drains.size > 0 && settled(outcome)) {
+    if (outcome.status === 'applied') io.stdout(`\n${renderApplyReport(outcome.report)}`);
+    const line = drainProgress(outcome, clock.now());
+    if (io.interactive) io.stderr(`\r\x1b[K${line}`);
+    else if (line !== lastLine || clock.now() - lastPrinted >= 10_000) { io.stderr(`${line}\n`); lastPrinted = clock.now(); }
+    lastLine = line;
+    await new Promise<void>((resolve) => { clock.setTimeout(resolve, DRAIN_POLL_MS); });
+    outcome = await reconcileOnce(desired, deps, common);
+  }
+  if (io.interactive && lastLine) io.stderr('\r\x1b[K');
+  for (const e of outcome.drainEvents) {
+    if (e.kind === 'timed-out') io.stderr(`lvsync: drain of ${e.record.what} timed out with ${e.activeConnections} active connection(s); deleted anyway\n`);
+  }
   switch (outcome.status) {
     case 'in-sync': return EXIT.ok;
     case 'refused': return EXIT.failure;

@@ -4,7 +4,6 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderSavedPlan } from '../../plan/saved.js';
 import type { DesiredState, Table } from '../../model/types.js';
-import { createPlan } from '../../plan/plan.js';
 import { renderPlanJson } from '../../plan/render-json.js';
 import { renderPlanText } from '../../plan/render-text.js';
 import { isEmptyPlan, type Plan } from '../../plan/types.js';
@@ -12,7 +11,11 @@ import { readInventory } from '../../state/inventory.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
-import { declaresThresholds } from '../../reconcile/reconcile.js';
+import { declaresThresholds, readDrainInput } from '../../reconcile/reconcile.js';
+import { planPass } from '../../reconcile/plan-pass.js';
+import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
+import { systemClock } from '../../watch/clock.js';
+import { runHealthRound } from '../health-round.js';
 import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
 
 export interface PlanArgs {
@@ -24,6 +27,8 @@ export interface PlanArgs {
   readonly allowMassDelete: boolean;
   readonly out?: string | undefined;
   readonly format: 'text' | 'json' | 'markdown';
+  /** run one round of health checks first (--health) */
+  readonly health: boolean;
 }
 
 /** Warn when thresholds are declared but the live snapshot cannot show them (a saved -S has none). */
@@ -47,11 +52,18 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const live = await readLiveOrExit(io, {
     liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
   });
-  const plan: Plan = createPlan(desired, live, {
-    inventory: new Set(inventory.services),
-    allowMassDelete: args.allowMassDelete,
-    warnings: unobservedThresholds(desired, live),
-  });
+  const health = args.health ? await runHealthRound(io, desired) : undefined;
+  const planOptions = { inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete, warnings: unobservedThresholds(desired, live) };
+  // against the kernel, deletes are drained as apply would drain them; a saved snapshot has no connection counts
+  let drains;
+  if (args.live === undefined) {
+    const plain = planPass({ desired, live, planOptions, health }).plan;
+    const state = await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE);
+    if (state.drains.size > 0 || plain.operations.some((op) => op.kind.startsWith('delete'))) {
+      drains = await readDrainInput(io.createIpvsadm(g.ipvsadm), state, (io.clock ?? systemClock).now(), false);
+    }
+  }
+  const plan: Plan = planPass({ desired, live, planOptions, health, drains }).plan;
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
   io.stdout(format === 'json' ? renderPlanJson(plan)

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseDesiredSources } from '../../src/desired/parse.js';
+import { readLiveTable } from '../../src/live/read.js';
+import type { DesiredState } from '../../src/model/types.js';
+import { operationToArgv } from '../../src/plan/to-argv.js';
+import { reconcileOnce, type ReconcileOutcome } from '../../src/reconcile/reconcile.js';
+import { tempTree } from '../helpers/cli.js';
+import { createFakeSysctl } from '../helpers/fake-sysctl.js';
+import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
+
+/**
+ * Graceful draining through reconcileOnce with the in-memory fake: what each pass sends to ipvsadm,
+ * what the kernel holds after it, and what the state directory remembers across "restarts".
+ */
+
+const T0 = Date.UTC(2026, 11, 1, 13, 0, 0);
+
+function desired(servers: string[], extra = ''): DesiredState {
+  const list = servers.map((s) => `      - { address: ${s}, port: 8080, method: nat }`).join('\n');
+  const r = parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n  - address: 10.0.0.1\n    port: 80\n${extra}    realServers:\n${list}\n` }]);
+  assert.deepEqual(r.diagnostics, []);
+  return r.state!;
+}
+
+const LIVE = `-A -t 10.0.0.1:80 -s wlc
+-a -t 10.0.0.1:80 -r 10.0.1.1:8080 -m -w 1
+-a -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 1
+`;
+
+function setActive(fake: InMemoryIpvsadm, addr: string, n: number): void {
+  for (const svc of fake.kernel.state.services) for (const d of svc.dests) if (d.addr === addr) d.activeConns = n;
+}
+
+function weightOf(fake: InMemoryIpvsadm, addr: string): number | undefined {
+  for (const svc of fake.kernel.state.services) for (const d of svc.dests) if (d.addr === addr) return d.weight;
+  return undefined;
+}
+
+function env(live = LIVE) {
+  const fake = fakeWithTable(live);
+  const stateDir = tempTree({});
+  const sysctl = createFakeSysctl({ 'net.ipv4.vs.expire_quiescent_template': '0' });
+  const pass = (d: DesiredState, at: number, extra: { noDrain?: boolean } = {}) => reconcileOnce(d, {
+    ipvsadm: fake, stateDir, sysctl, readLive: async (thresholds) => (await readLiveTable(fake, { thresholds })).table,
+  }, { mode: 'apply', perCommand: false, allowMassDelete: true, now: () => at, ...extra });
+  return { fake, stateDir, pass };
+}
+
+const commands = (o: ReconcileOutcome) => o.plan.operations.map((op) => operationToArgv(op).join(' '));
+const converged = (o: ReconcileOutcome) => o.status === 'in-sync' || (o.status === 'applied' && o.report.converged);
+
+test('a removed server with active connections is quiesced, held while they last, then deleted', async () => {
+  const { fake, stateDir, pass } = env();
+  setActive(fake, '10.0.1.2', 2);
+  const d = desired(['10.0.1.1']);
+
+  const first = await pass(d, T0);
+  assert.deepEqual(commands(first), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
+  assert.ok(converged(first), 'a started drain is not a failure');
+  assert.equal(weightOf(fake, '10.0.1.2'), 0);
+  assert.deepEqual(first.drainEvents.map((e) => [e.kind, e.activeConnections]), [['started', 2]]);
+  assert.deepEqual([...first.drains.keys()], ['tcp|10.0.0.1|80#10.0.1.2|8080']);
+  const saved = JSON.parse(readFileSync(join(stateDir, 'drains.json'), 'utf8')) as { drains: { id: string; deadline: number }[] };
+  assert.deepEqual(saved.drains.map((r) => [r.id, r.deadline]), [['tcp|10.0.0.1|80#10.0.1.2|8080', T0 + 30_000]]);
+
+  const held = await pass(d, T0 + 10_000);
+  assert.equal(held.status, 'in-sync');
+  assert.deepEqual(commands(held), []);
+  assert.deepEqual(held.plan.drains?.map((v) => [v.state, v.activeConnections]), [['waiting', 2]]);
+  assert.equal(weightOf(fake, '10.0.1.2'), 0, 'still in the table while connections last');
+
+  setActive(fake, '10.0.1.2', 0);
+  const done = await pass(d, T0 + 12_000);
+  assert.deepEqual(commands(done), ['-d -t 10.0.0.1:80 -r 10.0.1.2:8080']);
+  assert.ok(converged(done));
+  assert.deepEqual(done.drainEvents.map((e) => e.kind), ['drained']);
+  assert.equal(weightOf(fake, '10.0.1.2'), undefined);
+  assert.equal(done.drains.size, 0);
+  assert.deepEqual((JSON.parse(readFileSync(join(stateDir, 'drains.json'), 'utf8')) as { drains: unknown[] }).drains, []);
+});
+
+test('a drain that outlasts drainTimeout is deleted at the deadline, with a timed-out event', async () => {
+  const { fake, pass } = env();
+  setActive(fake, '10.0.1.2', 5);
+  const d = desired(['10.0.1.1'], '    drainTimeout: 20s\n');
+  await pass(d, T0);
+  assert.deepEqual(commands(await pass(d, T0 + 19_999)), []);
+  const late = await pass(d, T0 + 20_000);
+  assert.deepEqual(commands(late), ['-d -t 10.0.0.1:80 -r 10.0.1.2:8080']);
+  assert.deepEqual(late.drainEvents.map((e) => [e.kind, e.activeConnections]), [['timed-out', 5]]);
+  assert.match(late.plan.operations[0]!.reason, /^drain timed out after 20s with 5 active connection/);
+});
+
+test('drains survive a restart: a new process reads drains.json and keeps the original deadline', async () => {
+  const { fake, pass } = env();
+  setActive(fake, '10.0.1.2', 1);
+  const d = desired(['10.0.1.1']);
+  await pass(d, T0);
+  // "restart": nothing in memory is carried over, only the state directory and the kernel
+  const resumed = await pass(desired(['10.0.1.1']), T0 + 29_000);
+  assert.deepEqual(commands(resumed), []);
+  assert.equal([...resumed.drains.values()][0]!.startedAt, T0);
+  assert.deepEqual(commands(await pass(d, T0 + 30_000)), ['-d -t 10.0.0.1:80 -r 10.0.1.2:8080']);
+});
+
+test('no active connections: deleted at once, no drain; --no-drain deletes at once whatever the connections', async () => {
+  const a = env();
+  const idle = await a.pass(desired(['10.0.1.1']), T0);
+  assert.deepEqual(commands(idle), ['-d -t 10.0.0.1:80 -r 10.0.1.2:8080']);
+  assert.equal(idle.drains.size, 0);
+
+  const b = env();
+  setActive(b.fake, '10.0.1.2', 3);
+  const forced = await b.pass(desired(['10.0.1.1']), T0, { noDrain: true });
+  assert.deepEqual(commands(forced), ['-d -t 10.0.0.1:80 -r 10.0.1.2:8080']);
+});
+
+test('a server declared again while draining gets its weight back and the drain is cancelled', async () => {
+  const { fake, pass } = env();
+  setActive(fake, '10.0.1.2', 1);
+  await pass(desired(['10.0.1.1']), T0);
+  const back = await pass(desired(['10.0.1.1', '10.0.1.2']), T0 + 5_000);
+  assert.deepEqual(commands(back), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 1']);
+  assert.deepEqual(back.drainEvents.map((e) => e.kind), ['cancelled']);
+  assert.equal(back.drains.size, 0);
+  assert.equal(weightOf(fake, '10.0.1.2'), 1);
+});
+
+test('weight put back by hand during a drain is set to 0 again', async () => {
+  const { fake, pass } = env();
+  setActive(fake, '10.0.1.2', 1);
+  const d = desired(['10.0.1.1']);
+  await pass(d, T0);
+  for (const svc of fake.kernel.state.services) for (const x of svc.dests) if (x.addr === '10.0.1.2') x.weight = 4;
+  assert.deepEqual(commands(await pass(d, T0 + 1000)), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
+});
+
+test('a removed service with connections: every server quiesced, then -D once they are gone', async () => {
+  const live = `${LIVE}-A -t 10.0.0.9:443 -s rr\n-a -t 10.0.0.9:443 -r 10.0.9.1:443 -g -w 2\n-a -t 10.0.0.9:443 -r 10.0.9.2:443 -g -w 1\n`;
+  const { fake, pass } = env(live);
+  const both = parseDesiredSources([{ file: 'x.yaml', text: `version: 1\nservices:\n  - { address: 10.0.0.9, port: 443, scheduler: rr, drainTimeout: 2m, realServers: [{ address: 10.0.9.1, weight: 2 }, { address: 10.0.9.2 }] }\n  - { address: 10.0.0.1, port: 80, realServers: [{ address: 10.0.1.1, port: 8080, method: nat }, { address: 10.0.1.2, port: 8080, method: nat }] }\n` }]).state!;
+  assert.ok(converged(await pass(both, T0 - 1000)), 'adopt both services into the inventory');
+  setActive(fake, '10.0.9.1', 1);
+  const web = desired(['10.0.1.1', '10.0.1.2']);
+  const first = await pass(web, T0);
+  assert.deepEqual(commands(first), ['-e -t 10.0.0.9:443 -r 10.0.9.1:443 -g -w 0', '-e -t 10.0.0.9:443 -r 10.0.9.2:443 -g -w 0']);
+  // the removed service's drainTimeout (2m) was remembered from its last declaration
+  assert.equal([...first.drains.values()][0]!.deadline, T0 + 120_000);
+  setActive(fake, '10.0.9.1', 0);
+  const done = await pass(web, T0 + 3000);
+  assert.deepEqual(commands(done), ['-D -t 10.0.0.9:443']);
+  assert.equal(fake.kernel.state.services.length, 1);
+});
+
+test('draining a persistent service while expire_quiescent_template is 0 warns (DRAIN_PERSISTENT)', async () => {
+  const live = LIVE.replace('-s wlc', '-s wlc -p 300');
+  const { fake, pass } = env(live);
+  setActive(fake, '10.0.1.2', 1);
+  const d = desired(['10.0.1.1'], '    persistence: { timeout: 300 }\n');
+  const first = await pass(d, T0);
+  assert.deepEqual(first.plan.warnings.map((w) => w.code), ['DRAIN_PERSISTENT']);
+  assert.match(first.plan.warnings[0]!.message, /expire_quiescent_template/);
+});
+
+test('steady state: no deletes and no drains means no extra ipvsadm -L read', async () => {
+  const { fake, pass } = env();
+  const d = desired(['10.0.1.1', '10.0.1.2']);
+  await pass(d, T0);
+  const before = fake.calls.length;
+  await pass(d, T0 + 1000);
+  assert.deepEqual(fake.calls.slice(before).map((c) => c.args.join(' ')), ['-S -n']);
+});
