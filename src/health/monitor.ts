@@ -1,0 +1,316 @@
+import type { Clock } from '../watch/clock.js';
+import { initialHealth, nextHealth } from './state.js';
+import type { HealthCheckSpec, HealthState, HealthTarget, HealthTransition, Probe, ProbeResult, ProbeTarget } from './types.js';
+
+/**
+ * Runs the checks of every real server on a schedule and keeps their health states. All effects
+ * come in through the injected probe and clock, so tests drive it with fake probes and a manual
+ * clock. Two promises it keeps whatever the servers do: a target is never checked twice at once,
+ * and a hanging server cannot hold a probe slot past its timeout, so it never delays the others.
+ */
+
+export interface HealthMonitorDeps {
+  readonly clock: Clock;
+  readonly probe: Probe;
+  /** probes in flight at most (default 16); the rest wait in the order they fell due */
+  readonly concurrency?: number;
+  /** every status change, unknown → up included; must not throw */
+  readonly onTransition?: (t: HealthTransition) => void;
+  /** after every scheduled probe; must not throw */
+  readonly onResult?: (id: string, result: ProbeResult) => void;
+  /** saved states (parseHealth): a target with one of these ids starts from it instead of unknown */
+  readonly initial?: Iterable<HealthState>;
+}
+
+export interface HealthMonitor {
+  /** the targets to check from now on (after every config load) */
+  update(targets: readonly HealthTarget[]): void;
+  states(): ReadonlyMap<string, HealthState>;
+  state(id: string): HealthState | undefined;
+  /** every check once, each result decisive, leaving the scheduled states alone (`--health`) */
+  runRound(targets: readonly HealthTarget[]): Promise<ReadonlyMap<string, HealthState>>;
+  /** cancels the schedule and aborts the probes in flight; resolves when they have settled */
+  stop(): Promise<void>;
+}
+
+export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
+  const { clock, probe, onTransition, onResult } = deps;
+  const slots = createSlots(Math.max(1, Math.floor(deps.concurrency ?? 16)));
+  const saved = new Map<string, HealthState>();
+  for (const s of deps.initial ?? []) saved.set(s.id, s);
+  const entries = new Map<string, Entry>();
+  const inFlight = new Set<AbortController>();
+  let stopped = false;
+
+  /** One probe raced against the clock: a probe that ignores its signal still ends at timeoutMs. */
+  const checkOnce = (ht: HealthTarget, abort: AbortController): Promise<ProbeResult> =>
+    new Promise<ProbeResult>((resolve) => {
+      const startedAt = clock.now();
+      let done = false;
+      const finish = (r: ProbeResult) => {
+        if (done) return;
+        done = true;
+        cancelTimeout();
+        inFlight.delete(abort);
+        resolve(r);
+      };
+      const cancelTimeout = clock.setTimeout(() => {
+        abort.abort(new Error('timeout'));
+        finish({ ok: false, detail: `timed out after ${ht.check.timeoutMs} ms`, durationMs: clock.now() - startedAt });
+      }, ht.check.timeoutMs);
+      inFlight.add(abort);
+      Promise.resolve()
+        // aborted before it began (stop or update in the same tick): do not start it at all
+        .then(() => (abort.signal.aborted ? { ok: false, detail: 'aborted', durationMs: 0 } : probe(ht.check, ht.target, abort.signal)))
+        .then((r) => finish(sanitize(r)), (err: unknown) => finish({ ok: false, detail: `probe failed: ${err instanceof Error ? err.message : String(err)}`, durationMs: clock.now() - startedAt }));
+    });
+
+  const enqueue = (e: Entry) => {
+    e.phase = 'queued';
+    const gen = e.gen;
+    e.job = slots.push(() => runScheduled(e, gen));
+  };
+
+  const runScheduled = async (e: Entry, gen: number): Promise<void> => {
+    e.phase = 'running';
+    e.job = null;
+    const abort = new AbortController();
+    e.abort = abort;
+    // the interval counts from the start of this check; a timer that fires while it still runs
+    // only marks it due, so the next check starts as soon as this one ends, never beside it
+    e.cancelTimer = clock.setTimeout(() => {
+      e.cancelTimer = null;
+      if (e.phase === 'running') e.dueAgain = true;
+      else if (e.phase === 'waiting') enqueue(e);
+    }, e.check.intervalMs);
+    const result = await checkOnce({ target: e.target, check: e.check }, abort);
+    e.abort = null;
+    if (stopped || entries.get(e.id) !== e) return;
+    e.phase = 'waiting';
+    if (gen !== e.gen) {
+      // the check changed under this probe: its result is about the old check; start afresh
+      enqueue(e);
+      return;
+    }
+    const before = e.state;
+    e.state = nextHealth(before, result, e.check, clock.now());
+    if (e.dueAgain) {
+      e.dueAgain = false;
+      enqueue(e);
+    }
+    notify(() => onResult?.(e.id, result));
+    if (e.state.status !== before.status) {
+      const t: HealthTransition = { id: e.id, from: before.status, to: e.state.status, state: e.state, target: e.target };
+      notify(() => onTransition?.(t));
+    }
+  };
+
+  /** Forget a target: no timer, no queued check, its probe aborted and its result ignored. */
+  const drop = (e: Entry) => {
+    e.cancelTimer?.();
+    e.cancelTimer = null;
+    if (e.job) e.job.cancel();
+    e.job = null;
+    e.abort?.abort(new Error('removed'));
+  };
+
+  return {
+    update(targets) {
+      if (stopped) return;
+      const next = new Map<string, HealthTarget>();
+      for (const t of targets) if (!next.has(t.target.id)) next.set(t.target.id, t);
+      for (const [id, e] of entries) {
+        if (next.has(id)) continue;
+        drop(e);
+        entries.delete(id);
+      }
+      for (const [id, ht] of next) {
+        const key = checkKey(ht.check);
+        const e = entries.get(id);
+        if (e === undefined) {
+          const state = saved.get(id) ?? initialHealth(id);
+          // a saved state serves the first appearance only: after a removal it is stale
+          saved.delete(id);
+          const fresh: Entry = { id, target: ht.target, check: ht.check, key, state, phase: 'waiting', cancelTimer: null, job: null, abort: null, dueAgain: false, gen: 0 };
+          entries.set(id, fresh);
+          enqueue(fresh);
+          continue;
+        }
+        e.target = ht.target;
+        if (e.key === key) continue;
+        // same server, new check: keep what we know of it, check it now with the new spec
+        e.check = ht.check;
+        e.key = key;
+        e.gen++;
+        e.cancelTimer?.();
+        e.cancelTimer = null;
+        e.dueAgain = false;
+        if (e.phase === 'running') e.abort?.abort(new Error('check changed'));
+        else if (e.phase === 'waiting') enqueue(e);
+        // queued: it runs with the new spec when its turn comes
+      }
+    },
+
+    states: () => new Map([...entries].map(([id, e]) => [id, e.state])),
+    state: (id) => entries.get(id)?.state,
+
+    async runRound(targets) {
+      if (stopped) throw new Error('the health monitor is stopped');
+      const results = new Map<string, HealthState>();
+      const unique = new Map<string, HealthTarget>();
+      for (const t of targets) if (!unique.has(t.target.id)) unique.set(t.target.id, t);
+      await Promise.all(
+        [...unique.values()].map(
+          (ht) =>
+            new Promise<void>((resolve) => {
+              const id = ht.target.id;
+              const base = entries.get(id)?.state ?? saved.get(id) ?? initialHealth(id);
+              const decisive: HealthCheckSpec = { ...ht.check, rise: 1, fall: 1 };
+              const record = (r: ProbeResult) => {
+                results.set(id, nextHealth(base, r, decisive, clock.now()));
+                resolve();
+              };
+              const abort = new AbortController();
+              slots.push(
+                () => checkOnce(ht, abort).then(record),
+                () => record({ ok: false, detail: 'aborted', durationMs: 0 }),
+              );
+            }),
+        ),
+      );
+      return new Map([...unique.keys()].map((id) => [id, results.get(id)!]));
+    },
+
+    async stop() {
+      if (stopped) return slots.idle();
+      stopped = true;
+      for (const e of entries.values()) drop(e);
+      slots.cancelQueued();
+      for (const abort of inFlight) abort.abort(new Error('stopped'));
+      await slots.idle();
+    },
+  };
+}
+
+// --- internal ---
+
+interface Entry {
+  readonly id: string;
+  target: ProbeTarget;
+  check: HealthCheckSpec;
+  /** checkKey(check): what "the spec is unchanged" means */
+  key: string;
+  state: HealthState;
+  /** waiting: its next check is on a timer; queued: due, waiting for a slot; running: in flight */
+  phase: 'waiting' | 'queued' | 'running';
+  cancelTimer: (() => void) | null;
+  job: QueuedJob | null;
+  abort: AbortController | null;
+  /** the interval ended while a check ran */
+  dueAgain: boolean;
+  /** bumped when the check changes, so a result of the old check is recognised and ignored */
+  gen: number;
+}
+
+/** Every field in a fixed order: the normalizer's key order must not count as a change. */
+function checkKey(c: HealthCheckSpec): string {
+  return JSON.stringify([c.type, c.port, c.path, c.expectStatus, c.expectBody, c.host, c.command, c.intervalMs, c.timeoutMs, c.rise, c.fall, c.onFailure]);
+}
+
+/** A probe is foreign code: keep only the fields of a ProbeResult, and keep them typed. */
+function sanitize(r: ProbeResult): ProbeResult {
+  const ok = r?.ok === true;
+  const detail = typeof r?.detail === 'string' ? r.detail : ok ? 'ok' : 'failed';
+  const durationMs = typeof r?.durationMs === 'number' && Number.isFinite(r.durationMs) ? r.durationMs : 0;
+  return { ok, detail, durationMs };
+}
+
+/** A throwing callback is a bug of the caller's: surface it loudly, but not inside our bookkeeping. */
+function notify(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
+
+interface QueuedJob {
+  cancel(): void;
+}
+
+interface Slots {
+  /** run start() when a slot is free (FIFO); onCancel runs instead if the job is cancelled while queued */
+  push(start: () => Promise<void>, onCancel?: () => void): QueuedJob;
+  cancelQueued(): void;
+  /** resolves when nothing runs and nothing waits */
+  idle(): Promise<void>;
+}
+
+/** A FIFO limiter: at most `limit` jobs run at once. */
+function createSlots(limit: number): Slots {
+  const queue: { start: () => Promise<void>; onCancel: (() => void) | undefined; cancelled: boolean }[] = [];
+  const running = new Set<Promise<void>>();
+  let idleWaiters: (() => void)[] = [];
+  const settleIdle = () => {
+    if (running.size > 0 || queue.length > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+  const pump = () => {
+    while (running.size < limit) {
+      const job = queue.shift();
+      if (job === undefined) break;
+      if (job.cancelled) continue;
+      // started synchronously, so a job is never "dispatched but not yet running" where a
+      // cancel could miss it
+      let started: Promise<void>;
+      try {
+        started = job.start();
+      } catch {
+        started = Promise.resolve();
+      }
+      const p: Promise<void> = started
+        .catch(() => undefined)
+        .finally(() => {
+          running.delete(p);
+          pump();
+          settleIdle();
+        });
+      running.add(p);
+    }
+  };
+  return {
+    push(start, onCancel) {
+      const job = { start, onCancel, cancelled: false };
+      queue.push(job);
+      pump();
+      return {
+        cancel() {
+          if (job.cancelled) return;
+          job.cancelled = true;
+          const i = queue.indexOf(job);
+          if (i >= 0) {
+            queue.splice(i, 1);
+            job.onCancel?.();
+            settleIdle();
+          }
+        },
+      };
+    },
+    cancelQueued() {
+      for (const job of queue.splice(0)) {
+        job.cancelled = true;
+        job.onCancel?.();
+      }
+      settleIdle();
+    },
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settleIdle();
+      }),
+  };
+}
