@@ -3,7 +3,15 @@ import { loadDesired } from '../desired/load.js';
 import type { DesiredResult } from '../desired/parse.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { readLiveTable } from '../live/read.js';
+import { createHealthMonitor, type HealthMonitor } from '../health/monitor.js';
+import { createProbe } from '../health/probe.js';
+import { parseHealth, serializeHealth } from '../health/state.js';
+import { healthTargets } from '../health/targets.js';
+import type { HealthState, HealthTransition, Probe, ProbeTarget } from '../health/types.js';
+import { hostPort } from '../model/keys.js';
 import type { Table } from '../model/types.js';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { createDebouncer } from './debounce.js';
 import { formatDuration } from './duration.js';
@@ -36,6 +44,8 @@ export interface DaemonConfig {
   readonly shutdownTimeoutMs?: number;
   readonly hostname: string;
   readonly version: string;
+  /** health checks in flight at most (default 16) */
+  readonly healthConcurrency?: number;
 }
 
 export interface DaemonDeps {
@@ -47,6 +57,8 @@ export interface DaemonDeps {
   /** the file watcher; tests pass a fake or `false` for none */
   readonly watch?: ((paths: readonly string[], onChange: (path: string) => void, onError: (err: unknown) => void) => DesiredWatcher) | false;
   readonly metrics?: DaemonMetrics;
+  /** health-check probes; default: real tcp/http/https/exec probes */
+  readonly probe?: Probe;
 }
 
 export interface Daemon {
@@ -70,6 +82,8 @@ export class LiveTableUnreadableError extends Error {
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promise<Daemon> {
   const { clock, log } = deps;
   const metrics = deps.metrics ?? createMetrics();
@@ -81,6 +95,59 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     if (parsed.diagnostics.length) throw new LiveTableUnreadableError(parsed.diagnostics.map((d) => d.message).join('; '));
     return parsed.table;
   };
+
+  // health: checks run on their own schedule; a status change requests a pass (level-based, like everything else)
+  const healthFile = join(config.stateDir, 'health.json');
+  const targets = new Map<string, ProbeTarget>();
+  let loopRef: ReconcileLoop | null = null;
+  let persisting: Promise<void> = Promise.resolve();
+  const persistHealth = (monitor: HealthMonitor) => {
+    if (mode === 'detect-only') return; // detect-only never writes the state directory
+    persisting = persisting.then(async () => {
+      await mkdir(config.stateDir, { recursive: true });
+      const tmp = `${healthFile}.${process.pid}.tmp`;
+      await writeFile(tmp, serializeHealth(monitor.states().values()));
+      await rename(tmp, healthFile);
+    }).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
+  };
+  const refreshHealthStatus = (monitor: HealthMonitor) => {
+    const out = new Map<string, { target: ProbeTarget; state: HealthState }>();
+    const counts = { up: 0, down: 0, unknown: 0 };
+    for (const [id, state] of monitor.states()) {
+      const target = targets.get(id);
+      if (!target) continue;
+      out.set(id, { target, state });
+      counts[state.status]++;
+    }
+    status.health = out;
+    for (const [s, n] of Object.entries(counts)) metrics.realServersHealth.labels(s).set(n);
+  };
+  const onTransition = (t: HealthTransition) => {
+    const what = `${hostPort(t.target.address, t.target.serverPort)} of ${t.target.service}`;
+    const detail = t.state.lastResult?.detail ?? '';
+    if (t.to === 'down') {
+      log.warn({ health: { target: t.id, from: t.from, to: t.to, detail } }, `real server ${what} is down after ${plural(t.state.consecutiveFail, 'failed check')} (${detail}): taking it out of rotation`);
+    } else if (t.to === 'up' && t.from === 'down') {
+      log.info({ health: { target: t.id, from: t.from, to: t.to, detail } }, `real server ${what} is up again after ${plural(t.state.consecutiveOk, 'successful check')}: restoring its declared weight`);
+    } else {
+      log.debug({ health: { target: t.id, from: t.from, to: t.to } }, `real server ${what}: ${t.from} → ${t.to}`);
+    }
+    if (t.to === 'up' || t.to === 'down') metrics.healthTransitions.labels(t.to).inc();
+    refreshHealthStatus(monitor);
+    persistHealth(monitor);
+    // unknown → up changes no weight; everything else may
+    if (!(t.from === 'unknown' && t.to === 'up')) loopRef?.request('health');
+  };
+  const saved = await readFile(healthFile, 'utf8').then(parseHealth).catch(() => []);
+  const monitor = createHealthMonitor({
+    clock,
+    probe: deps.probe ?? createProbe(),
+    ...(config.healthConcurrency ? { concurrency: config.healthConcurrency } : {}),
+    initial: saved,
+    onTransition,
+    onResult: (_id, result) => metrics.healthChecks.labels(result.ok ? 'ok' : 'failed').inc(),
+  });
+  if (saved.some((s) => s.status === 'down')) log.info({ down: saved.filter((s) => s.status === 'down').map((s) => s.id) }, `health states restored from ${healthFile}: servers that were down stay out until they pass their checks`);
 
   let watcher: DesiredWatcher | null = null;
   const pass = createPass({
@@ -97,6 +164,16 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     beforePass: async () => {
       if (watcher && await watcher.refresh()) log.info('a watched path now resolves elsewhere (symlink swap): watching the new target');
     },
+    health: {
+      update(desired) {
+        const list = healthTargets(desired);
+        targets.clear();
+        for (const h of list) targets.set(h.target.id, h.target);
+        monitor.update(list);
+        refreshHealthStatus(monitor);
+      },
+      states: () => monitor.states(),
+    },
   });
 
   const loop = createReconcileLoop({
@@ -109,6 +186,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     },
     onPassError: (err) => log.error({ err: String(err) }, 'pass crashed (a bug); retrying with backoff'),
   });
+  loopRef = loop;
 
   const debouncer = createDebouncer(clock, config.debounceMs ?? 300, () => {
     log.debug('config files changed');
@@ -135,6 +213,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       // e.g. the port is taken: nothing may keep the process alive after the command failed
       debouncer.cancel();
       await watcher?.close();
+      await monitor.stop();
       throw err;
     }
   }
@@ -165,6 +244,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
           new Promise<boolean>((resolve) => { cancelTimer = clock.setTimeout(() => resolve(true), timeoutMs); }),
         ]);
         cancelTimer();
+        await monitor.stop();
+        await persisting;
         if (timedOut) log.warn(`the current pass did not finish within ${formatDuration(timeoutMs)}; exiting anyway`);
         await Promise.all([watcher?.close(), server?.close()]);
         log.info({ passes: loop.state.passes }, 'lvsync watch stopped');

@@ -7,11 +7,13 @@ import type { Clock } from './clock.js';
  * more pass. A pass that reports a retryable failure is retried with capped exponential backoff.
  */
 
-export type TriggerReason = 'startup' | 'config-changed' | 'interval' | 'retry' | 'sighup';
+export type TriggerReason = 'startup' | 'config-changed' | 'interval' | 'retry' | 'sighup' | 'health' | 'drain';
 
 export interface PassVerdict {
   /** a retryable failure (ipvsadm, lock, live table): the next pass waits for the backoff */
   readonly retry: boolean;
+  /** come back sooner than the interval (drains in progress: their connection counts are polled) */
+  readonly soonMs?: number;
 }
 
 export interface Backoff {
@@ -61,6 +63,7 @@ export function createReconcileLoop(options: LoopOptions): ReconcileLoop {
   let nextPassAt: number | null = null;
   let passes = 0;
   let failures = 0;
+  let soonMs: number | null = null;
   let idleWaiters: (() => void)[] = [];
 
   // a request parked behind a backoff timer is not "busy": it waits for the clock
@@ -80,13 +83,14 @@ export function createReconcileLoop(options: LoopOptions): ReconcileLoop {
   function schedule(): void {
     clearTimer();
     const retrying = failures > 0;
-    const delay = retrying ? backoffDelay(failures, backoff) : intervalMs;
+    const soon = !retrying && soonMs !== null && soonMs < intervalMs;
+    const delay = retrying ? backoffDelay(failures, backoff) : soon ? soonMs! : intervalMs;
     nextPassAt = clock.now() + delay;
     options.onSchedule?.(retrying ? 'retry' : 'interval', delay, failures);
     cancelTimer = clock.setTimeout(() => {
       cancelTimer = null;
       nextPassAt = null;
-      request(retrying ? 'retry' : 'interval', true);
+      request(retrying ? 'retry' : soon ? 'drain' : 'interval', true);
     }, delay);
   }
 
@@ -103,6 +107,7 @@ export function createReconcileLoop(options: LoopOptions): ReconcileLoop {
         verdict = { retry: true };
       }
       failures = verdict.retry ? failures + 1 : 0;
+      soonMs = verdict.soonMs ?? null;
     }
   }
 

@@ -20,6 +20,11 @@ export interface DaemonMetrics {
   readonly services: Gauge;
   readonly realServers: Gauge;
   readonly consecutiveFailures: Gauge;
+  readonly healthChecks: Counter<'result'>;
+  readonly healthTransitions: Counter<'to'>;
+  readonly realServersHealth: Gauge<'status'>;
+  readonly drainsInProgress: Gauge;
+  readonly drainsFinished: Counter<'outcome'>;
 }
 
 const OPERATION_KINDS: readonly OperationKind[] = ['add-service', 'edit-service', 'delete-service', 'add-server', 'edit-server', 'delete-server'];
@@ -43,11 +48,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
     services: new Gauge({ name: 'lvsync_managed_services', help: 'Virtual services declared in the desired state in force.', registers }),
     realServers: new Gauge({ name: 'lvsync_managed_real_servers', help: 'Real servers declared in the desired state in force.', registers }),
     consecutiveFailures: new Gauge({ name: 'lvsync_consecutive_failed_passes', help: 'Failed passes in a row; the retry delay doubles with each (capped).', registers }),
+    healthChecks: new Counter({ name: 'lvsync_health_checks_total', help: 'Health checks of real servers run, by result (ok, failed).', labelNames: ['result'], registers }),
+    healthTransitions: new Counter({ name: 'lvsync_health_transitions_total', help: 'Real servers changing health, by the status they changed to (up, down).', labelNames: ['to'], registers }),
+    realServersHealth: new Gauge({ name: 'lvsync_real_servers_health', help: 'Health-checked real servers by status (up, down, unknown: not decided yet, counted as up).', labelNames: ['status'], registers }),
+    drainsInProgress: new Gauge({ name: 'lvsync_drains_in_progress', help: 'Real servers and services at weight 0 waiting for their active connections to end before they are deleted.', registers }),
+    drainsFinished: new Counter({ name: 'lvsync_drains_finished_total', help: 'Drains that ended, by outcome: drained (no connections left), timed-out (deleted at drainTimeout), cancelled (declared again).', labelNames: ['outcome'], registers }),
   };
   // every label value exists from the start, so rate() and absent() work before the first event
   for (const outcome of PASS_OUTCOMES) { m.passes.labels(outcome).inc(0); }
   for (const kind of OPERATION_KINDS) { m.operations.labels(kind).inc(0); m.operationFailures.labels(kind).inc(0); }
   for (const object of ['service', 'real-server'] satisfies DriftItem['object'][]) m.driftEvents.labels(object).inc(0);
+  for (const result of ['ok', 'failed']) m.healthChecks.labels(result).inc(0);
+  for (const to of ['up', 'down']) m.healthTransitions.labels(to).inc(0);
+  for (const status of ['up', 'down', 'unknown']) m.realServersHealth.labels(status).set(0);
+  for (const outcome of ['drained', 'timed-out', 'cancelled']) m.drainsFinished.labels(outcome).inc(0);
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   return m;
 }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { DesiredResult } from '../desired/parse.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
+import type { DrainEvent } from '../drain/plan-drains.js';
+import type { HealthState } from '../health/types.js';
 import type { DesiredState } from '../model/types.js';
 import { operationToArgv } from '../plan/to-argv.js';
 import type { Plan } from '../plan/types.js';
@@ -30,7 +32,15 @@ export interface PassDeps {
   readonly status: DaemonStatus;
   /** runs first (the file watcher re-resolves symlinks) */
   readonly beforePass?: () => Promise<void>;
+  /** the health monitor: told about each new desired state, asked for the states at every pass */
+  readonly health?: {
+    update(desired: DesiredState): void;
+    states(): ReadonlyMap<string, HealthState>;
+  };
 }
+
+/** While drains wait, passes come this often (at most) to poll their connection counts. */
+export const DRAIN_POLL_MS = 2000;
 
 interface Result {
   readonly outcome: PassOutcome;
@@ -38,6 +48,7 @@ interface Result {
   readonly applied?: number;
   readonly drift?: number;
   readonly retry: boolean;
+  readonly soonMs?: number;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -59,6 +70,36 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
   /** desired digest of the last pass that ended in sync: a difference against the same desired state is drift */
   let convergedDigest: string | null = null;
   let driftSeen = new Set<string>();
+  let failingOpen = new Set<string>();
+  let healthDesired: DesiredState | null = null;
+
+  // drains are asynchronous in the daemon: each start and end is a log line and a metric
+  function reportDrains(events: readonly DrainEvent[], outcome: ReconcileOutcome): void {
+    for (const e of events) {
+      const fields = { drain: { target: e.record.what, activeConnections: e.activeConnections, startedAt: e.record.startedAt, deadline: e.record.deadline } };
+      if (e.kind === 'started') log.info(fields, `draining ${e.record.what}: weight 0, ${plural(e.activeConnections, 'active connection')}; deleted when they end, at the latest in ${Math.round((e.record.deadline - e.record.startedAt) / 1000)}s`);
+      else if (e.kind === 'drained') log.info(fields, `drained ${e.record.what}: no active connections left; deleting it`);
+      else if (e.kind === 'timed-out') log.warn(fields, `drain of ${e.record.what} timed out with ${plural(e.activeConnections, 'active connection')}; deleting it anyway`);
+      else log.info(fields, `drain of ${e.record.what} cancelled: it is declared again or gone from the kernel`);
+      if (e.kind !== 'started') metrics.drainsFinished.labels(e.kind).inc();
+    }
+    metrics.drainsInProgress.set(outcome.drains.size);
+    status.drains = (outcome.plan.drains ?? []).filter((d) => d.state === 'waiting');
+  }
+
+  // "all real servers failed: failing open" is logged loudly when it starts, and once when it ends
+  function reportHealth(outcome: ReconcileOutcome): void {
+    status.healthAdjustments = outcome.plan.health ?? [];
+    const now = new Set<string>();
+    for (const w of outcome.plan.warnings) {
+      if (w.code !== 'HEALTH_FAIL_OPEN') continue;
+      now.add(w.message);
+      if (!failingOpen.has(w.message)) log.error({ diagnostic: diagnosticFields(w) }, `all real servers failed: failing open: ${w.message}`);
+    }
+    if (failingOpen.size > 0 && now.size === 0) log.info('fail-open over: health checks pass again');
+    failingOpen = now;
+    status.failOpen = [...now];
+  }
 
   function noteConfig(loaded: DesiredResult, valid: boolean, now: number): void {
     const text = loaded.diagnostics.map(formatDiagnostic).join('\n');
@@ -163,9 +204,20 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     noteConfig(loaded, valid, startedAt);
     const desired = status.desired;
     if (!desired) return { outcome: 'invalid-config', summary: 'no valid config loaded yet; the kernel was not touched', retry: false };
+    if (deps.health && desired !== healthDesired) {
+      deps.health.update(desired);
+      healthDesired = desired;
+    }
     try {
-      const outcome = await reconcileOnce(desired, deps.reconcile, { mode: deps.mode, perCommand: deps.perCommand, allowMassDelete: deps.allowMassDelete });
-      return classify(outcome, clock.now());
+      const outcome = await reconcileOnce(desired, deps.reconcile, {
+        mode: deps.mode, perCommand: deps.perCommand, allowMassDelete: deps.allowMassDelete,
+        health: deps.health?.states(), now: () => clock.now(),
+      });
+      reportHealth(outcome);
+      reportDrains(outcome.drainEvents, outcome);
+      const result = classify(outcome, clock.now());
+      if (outcome.drains.size === 0) return result;
+      return { ...result, summary: `${result.summary}; draining ${plural(outcome.drains.size, 'target')}`, soonMs: DRAIN_POLL_MS };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       status.lastError = message;
@@ -206,6 +258,6 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     const config = status.config.valid === false && status.desired ? ' [config invalid: the last good config is in force]' : '';
     log[level]({ pass: n, outcome: result.outcome, durationMs, reasons, configValid: status.config.valid === true, applied: record.applied, drift: record.drift },
       `pass ${n} ${result.outcome} in ${durationMs} ms: ${result.summary}${config}`);
-    return { retry: result.retry };
+    return result.soonMs === undefined ? { retry: result.retry } : { retry: result.retry, soonMs: result.soonMs };
   };
 }

@@ -69,9 +69,27 @@ function counterCells(c: Counters): string {
   ].join('');
 }
 
-function serverRow(server: RealServer, live: RealServer | undefined, counters: Counters, drift: readonly DriftItem[], managed: boolean): string {
+// health and drain pills: why a weight is not the config's, and what is waiting to be deleted
+function healthPills(key: string, server: RealServer, input: StatusPageInput): string {
+  const id = `${key}#${server.key}`;
+  const pills: string[] = [];
+  const h = input.status.health.get(id);
+  if (h) {
+    const cls = h.state.status === 'down' ? 'bad' : h.state.status === 'up' ? 'ok' : 'muted';
+    const since = h.state.since === null ? '' : ` since ${time(h.state.since)}`;
+    const title = h.state.lastResult ? ` title="${esc(h.state.lastResult.detail)}"` : '';
+    pills.push(`<span class="pill ${cls}"${title}>health ${esc(h.state.status)}${esc(since)}</span>`);
+  }
+  const adj = input.status.healthAdjustments.find((a) => a.service === key && a.server === server.key);
+  if (adj) pills.push(`<span class="pill warn">${esc(adj.kind === 'fallback' ? 'fallback in use' : adj.kind === 'removed' ? 'removed (health)' : `quiesced (declared weight ${adj.declaredWeight})`)}</span>`);
+  const drain = input.status.drains.find((d) => d.record.id === id || d.record.id === key);
+  if (drain) pills.push(`<span class="pill warn">draining: ${esc(drain.activeConnections)} active, ${esc(formatDuration(Math.max(0, drain.record.deadline - input.now)))} left</span>`);
+  return pills.join(' ');
+}
+
+function serverRow(server: RealServer, live: RealServer | undefined, counters: Counters, drift: readonly DriftItem[], managed: boolean, extra = ''): string {
   const missing = !live;
-  const state = !managed ? '<span class="pill muted">–</span>' : missing
+  const state = extra && !drift.length ? extra : !managed ? '<span class="pill muted">–</span>' : missing
     ? '<span class="pill bad">missing</span>'
     : drift.length
       ? drift.map((d) => `<span class="pill warn">${esc(d.field === 'presence' ? `not declared` : `${d.field} ${d.desired} → ${d.live}`)}</span>`).join(' ')
@@ -101,7 +119,7 @@ function serviceCard(key: string, declared: VirtualService | undefined, live: Vi
       rates: ok?.rates.services.get(key)?.servers.get(s.key),
     };
     const sDrift = drift.filter((d) => d.server === hostPort(s.address, s.port));
-    rows.push(serverRow(declared?.servers.get(s.key) ?? s, live?.servers.get(s.key), counters, sDrift, declared !== undefined));
+    rows.push(serverRow(declared?.servers.get(s.key) ?? s, live?.servers.get(s.key), counters, sDrift, declared !== undefined, healthPills(key, s, input)));
   }
   const svcCounters = { conns: undefined, stats: ok?.stats.services.get(key), rates: ok?.rates.services.get(key) } as const;
   const svcStats = svcCounters.stats || svcCounters.rates
@@ -140,6 +158,9 @@ export function renderStatusPage(input: StatusPageInput): string {
     : status.lastDrift
       ? `<p class="note">Last drift found ${esc(ago(now, status.lastDrift.at))} (${esc(time(status.lastDrift.at))} UTC), ${status.lastDrift.corrected ? 'corrected' : 'not corrected'}: ${status.lastDrift.items.map((d) => esc(d.text)).join('; ')}.</p>`
       : '<p class="note">No drift seen since the daemon started.</p>';
+  const failOpenBox = status.failOpen.length
+    ? `<section class="box bad"><h2>All real servers failed: failing open</h2><ul>${status.failOpen.map((m) => `<li>${esc(m)}</li>`).join('')}</ul></section>`
+    : '';
   const liveError = input.live && !input.live.ok ? `<section class="box bad"><h2>Live counters unavailable</h2><pre>${esc(input.live.error)}</pre></section>` : '';
   const errorBox = last?.outcome === 'failed' ? `<section class="box bad"><h2>Last pass failed</h2><pre>${esc(last.summary)}</pre><p>Retrying with backoff (${status.consecutiveFailures} failed in a row).</p></section>` : '';
 
@@ -157,7 +178,7 @@ export function renderStatusPage(input: StatusPageInput): string {
 <span class="facts">mode <b>${esc(status.mode)}</b> · interval ${esc(formatDuration(status.intervalMs))} · last pass ${esc(ago(now, last ? last.startedAt + last.durationMs : null))}${input.nextPassAt !== null ? ` · next in ${esc(formatDuration(Math.max(0, input.nextPassAt - now)))}` : ''} · last success ${esc(ago(now, status.lastSuccessAt))}</span></header>
 <main>
 ${input.ready.ready ? '' : `<ul class="reasons">${input.ready.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`}
-${configBox}${errorBox}${driftBox}${liveError}
+${configBox}${errorBox}${failOpenBox}${driftBox}${liveError}
 <h2>Virtual services <small>${declared.size} declared · ${live?.services.size ?? 0} in the kernel${input.live?.ok ? ` · counters at ${esc(time(input.live.stats.at))} UTC` : ''}</small></h2>
 ${cards.join('\n') || '<p class="note">The kernel table is empty and nothing is declared.</p>'}
 <h2>Last passes</h2>

@@ -49,6 +49,18 @@ export function statusJson(status: DaemonStatus) {
     lastSuccessAt: status.lastSuccessAt === null ? null : new Date(status.lastSuccessAt).toISOString(),
     lastError: status.lastError,
     consecutiveFailures: status.consecutiveFailures,
+    health: [...status.health.values()].map(({ target, state }) => ({
+      id: target.id, service: target.service, address: target.address, port: target.serverPort, checkPort: target.port,
+      status: state.status, since: state.since === null ? null : new Date(state.since).toISOString(),
+      consecutiveOk: state.consecutiveOk, consecutiveFail: state.consecutiveFail, lastResult: state.lastResult,
+      lastCheckAt: state.lastCheckAt === null ? null : new Date(state.lastCheckAt).toISOString(),
+    })),
+    healthAdjustments: status.healthAdjustments,
+    failOpen: status.failOpen,
+    drains: status.drains.map((d) => ({
+      target: d.record.what, service: d.record.service, server: d.record.server, state: d.state, activeConnections: d.activeConnections,
+      startedAt: new Date(d.record.startedAt).toISOString(), deadline: new Date(d.record.deadline).toISOString(),
+    })),
   };
 }
 

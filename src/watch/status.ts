@@ -1,4 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
+import type { DrainView } from '../drain/plan-drains.js';
+import type { HealthAdjustment } from '../health/overlay.js';
+import type { HealthState, ProbeTarget } from '../health/types.js';
 import type { DesiredState, Table } from '../model/types.js';
 import type { DriftItem } from './drift.js';
 import type { TriggerReason } from './loop.js';
@@ -69,6 +72,14 @@ export interface DaemonStatus {
   /** error of the last failed pass */
   lastError: string | null;
   consecutiveFailures: number;
+  /** health of every checked real server, by target id (`service#server`) */
+  health: ReadonlyMap<string, { readonly target: ProbeTarget; readonly state: HealthState }>;
+  /** weights that differ from the config because of health, as of the last pass */
+  healthAdjustments: readonly HealthAdjustment[];
+  /** services whose every real server failed, kept at their declared weights (fail open) */
+  failOpen: readonly string[];
+  /** real servers and services being drained, as of the last pass */
+  drains: readonly DrainView[];
 }
 
 export const MAX_PASSES = 20;
@@ -85,6 +96,10 @@ export function createStatus(init: { startedAt: number; mode: 'apply' | 'detect-
     lastSuccessAt: null,
     lastError: null,
     consecutiveFailures: 0,
+    health: new Map(),
+    healthAdjustments: [],
+    failOpen: [],
+    drains: [],
   };
 }
 

@@ -5,7 +5,9 @@ import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
 import type { Ipvsadm } from '../../src/ipvsadm/port.js';
 import type { CommandRunner } from '../../src/realserver/runner.js';
+import type { Probe } from '../../src/health/types.js';
 import type { Sysctl } from '../../src/sysctl/port.js';
+import type { Clock } from '../../src/watch/clock.js';
 import { createFakeSysctl } from './fake-sysctl.js';
 
 export interface CliResult {
@@ -25,6 +27,10 @@ export interface CliOptions {
   readonly sysctl?: Sysctl;
   /** `ip`/`sysctl` for lvsync realserver; default: none (the test did not expect commands to run) */
   readonly runCommand?: CommandRunner;
+  /** health-check probes for --health; default: none (the test did not expect checks to run) */
+  readonly probe?: Probe;
+  /** time for drain waits and health rounds; default: the system clock */
+  readonly clock?: Clock;
 }
 
 /** run() in-process with captured output and an injected ipvsadm: the CLI end to end, minus the process. */
@@ -47,6 +53,8 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     hostname: () => 'director-test',
     sysctl: options.sysctl ?? createFakeSysctl(),
     runCommand: options.runCommand ?? { run: async (argv) => { throw new Error(`this test did not expect ${argv.join(' ')} to be run`); } },
+    probe: options.probe ?? (async (_check, target) => { throw new Error(`this test did not expect a health check of ${target.address}`); }),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const code = await run(argv, io);
   return { code, stdout, stderr, prompts };

@@ -53,7 +53,7 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     allowMassDelete: args.allowMassDelete,
     hostname: io.hostname(),
     version: args.version,
-  }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: systemClock, log });
+  }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}) });
   const offs: (() => void)[] = [];
 
   // The handlers stay installed until the daemon has stopped. execa's child-process cleanup

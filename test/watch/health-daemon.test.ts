@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, test } from 'node:test';
+import type { Probe } from '../../src/health/types.js';
+import { startTestDaemon, stopAllTestDaemons, type TestDaemon } from './daemon-helpers.js';
+
+/**
+ * Health checks and drains in the daemon, end to end against the in-memory fake with a manual clock
+ * and fake probes: when a failing server is taken out, when it comes back, what survives a restart,
+ * and how a drain runs beside other passes.
+ */
+
+afterEach(stopAllTestDaemons);
+
+const HEALTHY = `version: 1
+services:
+  - name: web
+    address: 192.168.10.100
+    port: 80
+    scheduler: wrr
+    healthCheck: { type: tcp, interval: 1s, timeout: 500ms, fall: 3, rise: 2 }
+    realServers:
+      - { address: 10.0.0.11, port: 8080, method: nat, weight: 3 }
+      - { address: 10.0.0.12, port: 8080, method: nat, weight: 5 }
+`;
+
+/** Probes answered from a table the test flips; every call is counted. */
+function fakeProbes() {
+  const down = new Set<string>();
+  const calls: string[] = [];
+  const probe: Probe = async (_check, target) => {
+    calls.push(target.address);
+    return down.has(target.address) ? { ok: false, detail: 'connect ECONNREFUSED', durationMs: 1 } : { ok: true, detail: 'connected', durationMs: 1 };
+  };
+  return { probe, down, calls };
+}
+
+async function tick(t: TestDaemon, ms: number, steps = 1): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    t.clock.advance(ms);
+    // probes resolve on the microtask queue; a transition requests a pass
+    for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
+    await t.settle();
+  }
+}
+
+const weight = (t: TestDaemon, rip: string) => new RegExp(`-r ${rip.replace(/\./g, '\\.')}:8080 -m -w (\\d+)`).exec(t.save())?.[1];
+const metric = (t: TestDaemon, name: string) => t.daemon.metrics.registry.getSingleMetricAsString(name);
+
+test('a server failing `fall` checks is quiesced by a health pass; after `rise` successes its weight is back', async () => {
+  const probes = fakeProbes();
+  const t = await startTestDaemon({ yaml: HEALTHY, probe: probes.probe });
+  await tick(t, 0);
+  assert.equal(weight(t, '10.0.0.12'), '5');
+  probes.down.add('10.0.0.12');
+  await tick(t, 1000, 2);
+  assert.equal(weight(t, '10.0.0.12'), '5', 'two failures are not enough with fall: 3');
+  await tick(t, 1000);
+  assert.equal(weight(t, '10.0.0.12'), '0', 'quiesced within fall × interval');
+  assert.equal(weight(t, '10.0.0.11'), '3');
+  const healthPass = t.passes().at(-1)!;
+  assert.deepEqual(healthPass.reasons, ['health']);
+  assert.equal(healthPass.outcome, 'applied');
+  assert.ok(t.logs.messages().some((m) => /^real server 10\.0\.0\.12:8080 of tcp 192\.168\.10\.100:80 is down after 3 failed checks \(connect ECONNREFUSED\)/.test(m)));
+  assert.match(await metric(t, 'lvsync_health_transitions_total'), /lvsync_health_transitions_total\{to="down"\} 1/);
+  assert.match(await metric(t, 'lvsync_real_servers_health'), /lvsync_real_servers_health\{status="down"\} 1/);
+  assert.equal(t.daemon.status.health.get('tcp|192.168.10.100|80#10.0.0.12|8080')?.state.status, 'down');
+  assert.deepEqual(t.daemon.status.healthAdjustments.map((a) => [a.server, a.effectiveWeight]), [['10.0.0.12|8080', 0]]);
+  // a quiesced server is not drift: the next interval pass changes nothing
+  const before = t.mutating().length;
+  await tick(t, 10_000);
+  assert.equal(t.mutating().length, before);
+
+  probes.down.delete('10.0.0.12');
+  await tick(t, 1000);
+  assert.equal(weight(t, '10.0.0.12'), '0', 'one success is not enough with rise: 2');
+  await tick(t, 1000);
+  assert.equal(weight(t, '10.0.0.12'), '5');
+  assert.ok(t.logs.messages().some((m) => m.startsWith('real server 10.0.0.12:8080 of tcp 192.168.10.100:80 is up again after 2 successful checks')));
+  await t.stop();
+});
+
+test('every server down: fail open, logged loudly once, weights kept', async () => {
+  const probes = fakeProbes();
+  const t = await startTestDaemon({ yaml: HEALTHY, probe: probes.probe });
+  await tick(t, 0);
+  probes.down.add('10.0.0.11');
+  probes.down.add('10.0.0.12');
+  await tick(t, 1000, 5);
+  assert.equal(weight(t, '10.0.0.11'), '3');
+  assert.equal(weight(t, '10.0.0.12'), '5');
+  assert.equal(t.logs.messages().filter((m) => m.startsWith('all real servers failed: failing open')).length, 1);
+  assert.equal(t.daemon.status.failOpen.length, 1);
+  await t.stop();
+});
+
+test('a restart keeps a down server out: health.json is read before the first pass', async () => {
+  const probes = fakeProbes();
+  const t = await startTestDaemon({ yaml: HEALTHY, probe: probes.probe });
+  probes.down.add('10.0.0.12');
+  await tick(t, 1000, 4);
+  assert.equal(weight(t, '10.0.0.12'), '0');
+  const stateDir = join(t.dir, 'state');
+  await t.stop();
+  const saved = JSON.parse(readFileSync(join(stateDir, 'health.json'), 'utf8')) as { states: { id: string; status: string }[] };
+  assert.ok(saved.states.some((s) => s.id.endsWith('#10.0.0.12|8080') && s.status === 'down'));
+
+  const again = await startTestDaemon({ yaml: HEALTHY, save: t.save(), probe: probes.probe, config: { stateDir } });
+  assert.deepEqual(again.mutating(), [], 'the first pass after the restart leaves the quiesced server at 0');
+  assert.equal(weight(again, '10.0.0.12'), '0');
+  await again.stop();
+});
+
+test('a removed server with connections drains in the background: weight 0, polled every 2 s, deleted when idle', async () => {
+  const t = await startTestDaemon({ yaml: HEALTHY.replace(/    healthCheck.*\n/, '') });
+  for (const svc of t.fake.kernel.state.services) for (const d of svc.dests) if (d.addr === '10.0.0.12') d.activeConns = 2;
+  writeFileSync(t.file, HEALTHY.replace(/    healthCheck.*\n/, '').replace(/      - \{ address: 10\.0\.0\.12.*\n/, ''));
+  t.watcher.fire();
+  await tick(t, 300);
+  assert.equal(weight(t, '10.0.0.12'), '0', 'quiesced, still in the table');
+  assert.ok(t.logs.messages().some((m) => m.startsWith('draining 10.0.0.12:8080 of tcp 192.168.10.100:80: weight 0, 2 active connections')));
+  assert.equal(t.daemon.status.drains.length, 1);
+  assert.equal(t.daemon.loop.state.nextPassAt! - t.clock.now(), 2000, 'drains are polled sooner than the 10 s interval');
+  assert.match(await metric(t, 'lvsync_drains_in_progress'), /lvsync_drains_in_progress 1/);
+
+  // other changes keep converging meanwhile
+  writeFileSync(t.file, HEALTHY.replace(/    healthCheck.*\n/, '').replace(/      - \{ address: 10\.0\.0\.12.*\n/, '').replace('weight: 3', 'weight: 4'));
+  t.watcher.fire();
+  await tick(t, 300);
+  assert.equal(weight(t, '10.0.0.11'), '4');
+  assert.equal(weight(t, '10.0.0.12'), '0');
+
+  for (const svc of t.fake.kernel.state.services) for (const d of svc.dests) if (d.addr === '10.0.0.12') d.activeConns = 0;
+  await tick(t, 2000);
+  assert.equal(weight(t, '10.0.0.12'), undefined, 'deleted once idle');
+  assert.match(await metric(t, 'lvsync_drains_finished_total'), /lvsync_drains_finished_total\{outcome="drained"\} 1/);
+  assert.equal(t.daemon.status.drains.length, 0);
+  await t.stop();
+});
