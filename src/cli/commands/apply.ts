@@ -81,12 +81,21 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
   let lastPrinted = -Infinity;
   while (outcome.drains.size > 0 && settled(outcome)) {
     if (outcome.status === 'applied') io.stdout(`\n${renderApplyReport(outcome.report)}`);
+    if (lastLine === '') io.stdout(`Waiting for ${outcome.drains.size} drain(s) to finish (Ctrl-C stops waiting; the drains are recorded and the next apply or watch pass finishes them; --no-drain deletes at once).\n`);
     const line = drainProgress(outcome, clock.now());
     if (io.interactive) io.stderr(`\r\x1b[K${line}`);
     else if (line !== lastLine || clock.now() - lastPrinted >= 10_000) { io.stderr(`${line}\n`); lastPrinted = clock.now(); }
     lastLine = line;
     await new Promise<void>((resolve) => { clock.setTimeout(resolve, DRAIN_POLL_MS); });
-    outcome = await reconcileOnce(desired, deps, common);
+    outcome = await reconcileOnce(desired, deps, {
+      ...common,
+      // what a later pass does (the deletes of finished drains) is shown like the first plan
+      onPlan: (plan) => {
+        if (plan.operations.length === 0) return;
+        if (io.interactive) io.stderr('\r\x1b[K');
+        io.stdout(`\n${renderPlanText(plan, { color: g.color })}`);
+      },
+    });
   }
   if (io.interactive && lastLine) io.stderr('\r\x1b[K');
   for (const e of outcome.drainEvents) {
