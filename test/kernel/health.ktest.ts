@@ -95,6 +95,33 @@ describe('health checks and draining on the real kernel', { skip: SKIP }, () => 
     resetKernel();
   });
 
+  test('plan --health / apply --health: one round of checks; the stopped server is planned at weight 0 with the reason and quiesced', async () => {
+    resetKernel();
+    const state = tempStateDir();
+    const dir = tempTree({ 'web.yaml': config({ hrs1: 1, hrs2: 1, hrs3: 1 }, true) });
+    const file = join(dir, 'web.yaml');
+    const first = await lvsync(['apply', file, '--yes', '--state-dir', state]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    await stopServer('hrs2');
+    try {
+      const plan = await lvsync(['plan', file, '--health', '--state-dir', state, '--detailed-exitcode']);
+      assert.equal(plan.code, 2, plan.stdout + plan.stderr);
+      writeFileSync(join(process.env.LVSYNC_VM_OUTPUT_DIR ?? dir, 'readme-plan-health.txt'), `$ lvsync plan web.yaml --health\n${plan.stderr}${plan.stdout}`);
+      assert.match(plan.stderr, /--health: checked 3 real server\(s\), 1 down\n  down: 10\.31\.2\.2:8080 of tcp 10\.51\.0\.10:80 \(http\): connect ECONNREFUSED/);
+      assert.deepEqual(plan.stdout.split('\n').filter((l) => l.startsWith('  ipvsadm ')), ['  ipvsadm -e -t 10.51.0.10:80 -r 10.31.2.2:8080 -m -w 0']);
+      assert.match(plan.stdout, /~ real server 10\.31\.2\.2:8080 weight 1 → 0  # health: down since \S+ \(connect ECONNREFUSED\); declared weight 1/);
+      const apply = await lvsync(['apply', file, '--health', '--yes', '--state-dir', state]);
+      assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+      assert.equal(weightOf('hrs2'), '0');
+      const counts = count(20);
+      assert.equal(counts.hrs2 ?? 0, 0, JSON.stringify(counts));
+      assert.equal((counts.hrs1 ?? 0) + (counts.hrs3 ?? 0), 20);
+    } finally {
+      startServer('hrs2');
+      await waitForPort(rip('hrs2'), 8080);
+    }
+  });
+
   test('watch: a stopped real server is quiesced within fall × interval and gets no traffic; started again, it returns', async () => {
     const dir = tempTree({ 'conf/web.yaml': config({ hrs1: 1, hrs2: 1, hrs3: 1 }, true) });
     const lines: Record<string, unknown>[] = [];

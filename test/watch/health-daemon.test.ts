@@ -50,7 +50,7 @@ const metric = (t: TestDaemon, name: string) => t.daemon.metrics.registry.getSin
 
 test('a server failing `fall` checks is quiesced by a health pass; after `rise` successes its weight is back', async () => {
   const probes = fakeProbes();
-  const t = await startTestDaemon({ yaml: HEALTHY, probe: probes.probe });
+  const t = await startTestDaemon({ yaml: HEALTHY, probe: probes.probe, listen: true });
   await tick(t, 0);
   assert.equal(weight(t, '10.0.0.12'), '5');
   probes.down.add('10.0.0.12');
@@ -67,6 +67,13 @@ test('a server failing `fall` checks is quiesced by a health pass; after `rise` 
   assert.match(await metric(t, 'lvsync_real_servers_health'), /lvsync_real_servers_health\{status="down"\} 1/);
   assert.equal(t.daemon.status.health.get('tcp|192.168.10.100|80#10.0.0.12|8080')?.state.status, 'down');
   assert.deepEqual(t.daemon.status.healthAdjustments.map((a) => [a.server, a.effectiveWeight]), [['10.0.0.12|8080', 0]]);
+  // the status page and /status.json show it
+  const page = await (await fetch(`${t.daemon.url}/`)).text();
+  assert.match(page, /<td class="addr">10\.0\.0\.12:8080<\/td>.*health down since \d\d:\d\d:\d\d.*quiesced \(declared weight 5\)/);
+  assert.match(page, /<td class="addr">10\.0\.0\.11:8080<\/td>.*health up/);
+  const json = await (await fetch(`${t.daemon.url}/status.json`)).json() as { health: { address: string; status: string }[]; healthAdjustments: unknown[] };
+  assert.deepEqual(json.health.map((h) => [h.address, h.status]).sort(), [['10.0.0.11', 'up'], ['10.0.0.12', 'down']]);
+  assert.equal(json.healthAdjustments.length, 1);
   // a quiesced server is not drift: the next interval pass changes nothing
   const before = t.mutating().length;
   await tick(t, 10_000);
