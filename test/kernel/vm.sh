@@ -128,7 +128,7 @@ check_prereqs() {
     echo "ipvsadm:     $(command -v ipvsadm || ls /usr/sbin/ipvsadm 2>/dev/null || echo MISSING)"
     echo "busybox:     $(find_busybox || true)"
     echo "node:        $(command -v node || echo MISSING)"
-    if [[ -w /dev/kvm ]]; then echo "accel:       kvm (with tcg fallback)"; else echo "accel:       tcg (software emulation, no /dev/kvm)"; fi
+    if [[ -w /dev/kvm ]]; then echo "accel:       kvm if a probe boot works (verdict cached in $CACHE/kvm-verdict-*), else tcg"; else echo "accel:       tcg (software emulation, no /dev/kvm)"; fi
   fi
   if ((${#missing[@]})); then
     {
@@ -374,6 +374,27 @@ ensure_initramfs "$KVER" "$VMLINUZ" "$force"
 [[ $mode == build ]] && exit 0
 ((${#cmd[@]})) || { usage; exit 2; }
 
+# KVM only when it works here. Under nested virtualisation /dev/kvm can be writable and still
+# broken: the guest dies in its first second with "KVM internal error ... emulation failure" and
+# QEMU then sits paused until the timeout (seen on these machines). One short boot with KVM alone
+# decides, per kernel; the verdict is cached, and a broken KVM means TCG (software emulation).
+kvm_works() {
+  local verdict="$CACHE/kvm-verdict-$KVER"
+  if [[ -s $verdict ]]; then [[ $(<"$verdict") == ok ]]; return; fi
+  local rc=0
+  LVSYNC_VM_ACCEL=kvm-only LVSYNC_VM_KEEP=0 "$0" --timeout "${LVSYNC_VM_KVM_PROBE_TIMEOUT:-40}" -- true >/dev/null 2>&1 || rc=$?
+  if ((rc == 0)); then echo ok >"$verdict"; return 0; fi
+  echo "broken (a probe boot with -accel kvm exited $rc)" >"$verdict"
+  echo "vm.sh: /dev/kvm is there but a KVM boot failed (exit $rc): using TCG (software emulation); delete $verdict to probe again" >&2
+  return 1
+}
+case ${LVSYNC_VM_ACCEL:-auto} in
+  tcg) use_kvm=0 ;;
+  kvm-only) use_kvm=2 ;;
+  kvm) use_kvm=1 ;;
+  *) use_kvm=0; [[ -w /dev/kvm ]] && kvm_works && use_kvm=1 ;;
+esac
+
 # per-run directory: cmd.sh + outdir go to the guest through a read-only 9p share
 mkdir -p "$CACHE/runs"
 RUN=$(mktemp -d "$CACHE/runs/run.XXXXXX")
@@ -420,7 +441,8 @@ CAT_PIDS+=($!)
 smp=${LVSYNC_VM_SMP:-$(nproc)}
 ((smp > 4)) && smp=4
 accel=(-accel "tcg,thread=multi")
-[[ -w /dev/kvm ]] && accel=(-accel kvm "${accel[@]}")
+((use_kvm == 1)) && accel=(-accel kvm "${accel[@]}")
+((use_kvm == 2)) && accel=(-accel kvm)
 # tsc=reliable: under TCG the kernel marks the TSC unstable (vCPU sync check) and falls back to the
 # emulated HPET, which makes every clock read a syscall + MMIO exit (~2-3x slower clock-heavy code);
 # QEMU's TSC comes from one host clock for all vCPUs, so it is in fact monotonic and accurate.
@@ -430,7 +452,7 @@ append+=" ${LVSYNC_VM_APPEND:-}"
 if [[ ${LVSYNC_VM_DEBUG:-0} == 1 ]]; then append+=" loglevel=7 lvsync.debug"; else append+=" quiet loglevel=3"; fi
 
 qemu_args=(
-  -M pc -cpu max "${accel[@]}" -smp "$smp" -m "${LVSYNC_VM_MEM:-2048}"
+  -M pc -cpu "${LVSYNC_VM_CPU:-max}" "${accel[@]}" -smp "$smp" -m "${LVSYNC_VM_MEM:-2048}"
   -nodefaults -no-user-config -display none -vga none -monitor none -no-reboot
   -nic none
   -kernel "$BOOT_KERNEL" -initrd "$INITRAMFS" -append "$append"
