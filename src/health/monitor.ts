@@ -36,7 +36,9 @@ export interface HealthMonitor {
 
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const { clock, probe, onTransition, onResult } = deps;
-  const slots = createSlots(Math.max(1, Math.floor(deps.concurrency ?? 16)));
+  const concurrency = deps.concurrency ?? 16;
+  // a NaN limit would never start anything: fall back to the default rather than hang
+  const slots = createSlots(Math.max(1, Math.floor(Number.isFinite(concurrency) ? concurrency : 16)));
   const saved = new Map<string, HealthState>();
   for (const s of deps.initial ?? []) saved.set(s.id, s);
   const entries = new Map<string, Entry>();
