@@ -1,4 +1,5 @@
 import type { Clock } from '../watch/clock.js';
+import { createSlots, type QueuedJob } from './slots.js';
 import { initialHealth, nextHealth } from './state.js';
 import type { HealthCheckSpec, HealthState, HealthTarget, HealthTransition, Probe, ProbeResult, ProbeTarget } from './types.js';
 
@@ -35,11 +36,15 @@ export interface HealthMonitor {
 
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const { clock, probe, onTransition, onResult } = deps;
-  const slots = createSlots(Math.max(1, Math.floor(deps.concurrency ?? 16)));
+  const concurrency = deps.concurrency ?? 16;
+  // a NaN limit would never start anything: fall back to the default rather than hang
+  const slots = createSlots(Math.max(1, Math.floor(Number.isFinite(concurrency) ? concurrency : 16)));
   const saved = new Map<string, HealthState>();
   for (const s of deps.initial ?? []) saved.set(s.id, s);
   const entries = new Map<string, Entry>();
   const inFlight = new Set<AbortController>();
+  /** the scheduled probe in flight per id, whichever entry started it */
+  const settling = new Map<string, Promise<void>>();
   let stopped = false;
 
   /** One probe raced against the clock: a probe that ignores its signal still ends at timeoutMs. */
@@ -76,6 +81,13 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     e.job = null;
     const abort = new AbortController();
     e.abort = abort;
+    // a target removed and added again may still have its old, aborted probe settling (at most
+    // until its timeout): wait for it, so one server never sees two checks at once
+    const prior = settling.get(e.id);
+    if (prior !== undefined) {
+      await prior;
+      if (stopped || entries.get(e.id) !== e) return;
+    }
     // the interval counts from the start of this check; a timer that fires while it still runs
     // only marks it due, so the next check starts as soon as this one ends, never beside it
     e.cancelTimer = clock.setTimeout(() => {
@@ -83,12 +95,20 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       if (e.phase === 'running') e.dueAgain = true;
       else if (e.phase === 'waiting') enqueue(e);
     }, e.check.intervalMs);
-    const result = await checkOnce({ target: e.target, check: e.check }, abort);
+    const checking = checkOnce({ target: e.target, check: e.check }, abort);
+    const done = checking.then(() => undefined);
+    settling.set(e.id, done);
+    const result = await checking;
+    if (settling.get(e.id) === done) settling.delete(e.id);
     e.abort = null;
     if (stopped || entries.get(e.id) !== e) return;
     e.phase = 'waiting';
     if (gen !== e.gen) {
       // the check changed under this probe: its result is about the old check; start afresh
+      // (dropping the old schedule's timer, in case it was set after the change)
+      e.cancelTimer?.();
+      e.cancelTimer = null;
+      e.dueAgain = false;
       enqueue(e);
       return;
     }
@@ -234,83 +254,4 @@ function notify(fn: () => void): void {
       throw err;
     });
   }
-}
-
-interface QueuedJob {
-  cancel(): void;
-}
-
-interface Slots {
-  /** run start() when a slot is free (FIFO); onCancel runs instead if the job is cancelled while queued */
-  push(start: () => Promise<void>, onCancel?: () => void): QueuedJob;
-  cancelQueued(): void;
-  /** resolves when nothing runs and nothing waits */
-  idle(): Promise<void>;
-}
-
-/** A FIFO limiter: at most `limit` jobs run at once. */
-function createSlots(limit: number): Slots {
-  const queue: { start: () => Promise<void>; onCancel: (() => void) | undefined; cancelled: boolean }[] = [];
-  const running = new Set<Promise<void>>();
-  let idleWaiters: (() => void)[] = [];
-  const settleIdle = () => {
-    if (running.size > 0 || queue.length > 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const w of waiters) w();
-  };
-  const pump = () => {
-    while (running.size < limit) {
-      const job = queue.shift();
-      if (job === undefined) break;
-      if (job.cancelled) continue;
-      // started synchronously, so a job is never "dispatched but not yet running" where a
-      // cancel could miss it
-      let started: Promise<void>;
-      try {
-        started = job.start();
-      } catch {
-        started = Promise.resolve();
-      }
-      const p: Promise<void> = started
-        .catch(() => undefined)
-        .finally(() => {
-          running.delete(p);
-          pump();
-          settleIdle();
-        });
-      running.add(p);
-    }
-  };
-  return {
-    push(start, onCancel) {
-      const job = { start, onCancel, cancelled: false };
-      queue.push(job);
-      pump();
-      return {
-        cancel() {
-          if (job.cancelled) return;
-          job.cancelled = true;
-          const i = queue.indexOf(job);
-          if (i >= 0) {
-            queue.splice(i, 1);
-            job.onCancel?.();
-            settleIdle();
-          }
-        },
-      };
-    },
-    cancelQueued() {
-      for (const job of queue.splice(0)) {
-        job.cancelled = true;
-        job.onCancel?.();
-      }
-      settleIdle();
-    },
-    idle: () =>
-      new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
-        settleIdle();
-      }),
-  };
 }

@@ -43,7 +43,8 @@ export const httpProbe: ProbeAttempt = (check, target, signal) =>
     };
     const onAbort = () => done(false, 'aborted');
     const req = (https ? httpsRequest : httpRequest)(options, (res) => judge(check, res, done));
-    req.once('error', (err) => done(false, errorDetail(err)));
+    // 'on', not 'once': destroying the request may emit another 'error', and an unhandled one crashes the daemon
+    req.on('error', (err) => done(false, errorDetail(err)));
     signal.addEventListener('abort', onAbort, { once: true });
     req.end();
   });
@@ -82,7 +83,7 @@ function judge(check: HealthCheckSpec, res: IncomingMessage, done: (ok: boolean,
     else if (body.length >= MAX_BODY_BYTES) done(false, `${missing} (in the first ${MAX_BODY_BYTES / 1024} KiB)`);
   });
   res.once('end', () => done(false, missing));
-  res.once('error', (err) => done(false, errorDetail(err)));
+  res.on('error', (err) => done(false, errorDetail(err)));
   // a connection closed mid-body ends neither with 'end' nor always with 'error'
   res.once('close', () => done(false, res.complete ? missing : 'connection closed before the body ended'));
 }

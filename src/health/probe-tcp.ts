@@ -2,8 +2,8 @@ import { connect } from 'node:net';
 import { errorDetail, type ProbeAttempt } from './probe-attempt.js';
 
 /**
- * The tcp check: the server is up when a connection to it completes. Nothing is sent; the socket
- * is destroyed at once (a RST-free close is not worth a round trip to the server).
+ * The tcp check: the server is up when a connection to it completes. Nothing is sent and the
+ * socket is closed at once: the handshake is the whole question.
  */
 export const tcpProbe: ProbeAttempt = (_check, target, signal) =>
   new Promise((resolve) => {
@@ -16,6 +16,7 @@ export const tcpProbe: ProbeAttempt = (_check, target, signal) =>
     };
     const onAbort = () => done(false, 'aborted');
     socket.once('connect', () => done(true, 'connected'));
-    socket.once('error', (err) => done(false, errorDetail(err)));
+    // 'on', not 'once': an unhandled second 'error' would crash the daemon
+    socket.on('error', (err) => done(false, errorDetail(err)));
     signal.addEventListener('abort', onAbort, { once: true });
   });

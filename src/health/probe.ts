@@ -13,7 +13,11 @@ import type { HealthCheckSpec, Probe, ProbeResult, ProbeTarget } from './types.j
  */
 
 export interface ProbeOptions {
-  /** exec: how long a timed-out command gets between SIGTERM and SIGKILL (default 500 ms) */
+  /**
+   * exec: how long a timed-out or aborted command gets between SIGTERM and SIGKILL (default
+   * 500 ms). An exec probe settles at most killGraceMs + 250 ms after its timeout: it waits for
+   * the kill so that no check outlives its probe. (The monitor frees the slot at the timeout.)
+   */
   readonly killGraceMs?: number;
 }
 

@@ -215,6 +215,26 @@ test('removing a target while it is checked aborts the probe and ignores its res
   assert.deepEqual(clock.pending(), []);
 });
 
+test('a target removed and added back while its old probe hangs is not checked twice at once', async () => {
+  const clock = createManualClock();
+  const t0 = clock.now();
+  const fp = fakeProbe(clock, { honourAbort: false });
+  const m = createHealthMonitor({ clock, probe: fp.probe });
+  m.update([T('a', { timeoutMs: 500 })]);
+  await flush();
+  m.update([]);
+  m.update([T('a', { timeoutMs: 500 })]);
+  await flush();
+  assert.equal(fp.calls.length, 1, 'the new check waits for the old probe');
+  clock.advance(500);
+  await flush();
+  assert.deepEqual(fp.calls.map((c) => c.at - t0), [0, 500]);
+  fp.calls[1]?.resolve(OK);
+  await flush();
+  assert.equal(m.state('a')?.status, 'up');
+  await m.stop();
+});
+
 test('a changed check for the same id keeps the status and restarts the schedule from now', async () => {
   const clock = createManualClock();
   const t0 = clock.now();
