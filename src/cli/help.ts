@@ -3,13 +3,14 @@ export const USAGE = `lvsync — declare your IPVS (LVS) table in YAML, plan and
 Usage:
   lvsync validate PATH...
   lvsync plan PATH... [--live FILE|-] [--format text|json|markdown] [--json] [--diff] [--out PLAN.json]
-                      [--detailed-exitcode] [--allow-mass-delete]
-  lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete]
+                      [--detailed-exitcode] [--allow-mass-delete] [--health]
+  lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete] [--health] [--no-drain]
   lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
   lvsync status [PATH...] [--stats] [--rate] [--json]
   lvsync realserver PATH... --address RIP [--check | --apply]
   lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]
+                       [--health-concurrency 16]
 
 PATH is a YAML file or a directory of *.yaml/*.yml files, merged together.
 
@@ -38,15 +39,19 @@ Options:
   --yes                  apply without asking (apply never prompts without a terminal)
   --per-command          run one ipvsadm process per command instead of one -R batch
   --allow-mass-delete    allow plans that delete more than scope.maxDeleteShare of owned services
+  --health               plan/apply: run one round of the declared health checks first; failed real
+                         servers are planned at weight 0 (or removed), with the reason
+  --no-drain             apply: delete real servers at once instead of draining their active connections
   --interval DURATION    watch: how often to re-read the live table and correct drift (default 10s)
   --detect-only          watch: report drift and config changes, never change the kernel
   --listen HOST:PORT     watch: where to serve the endpoints (default 127.0.0.1:9110; 'off' for none)
   --log-format FORMAT    watch: auto (pretty on a terminal, else JSON lines), json or pretty
+  --health-concurrency N watch: health checks in flight at most (default 16)
   --address RIP          realserver: the real server's address as declared
   --check                realserver: report what is missing on this host; exit 1 if anything is
   --apply                realserver: run the missing commands (idempotent); exit 1 if anything is still missing
   --ipvsadm PATH         the ipvsadm binary (also LVSYNC_IPVSADM; default: ipvsadm on PATH)
-  --state-dir DIR        where the inventory and the apply lock live (also LVSYNC_STATE_DIR; default /var/lib/lvsync)
+  --state-dir DIR        where the inventory, drains, health states and the apply lock live (also LVSYNC_STATE_DIR; default /var/lib/lvsync)
   --no-color             plain output (also NO_COLOR)
   -h, --help             this text
   --version              the version

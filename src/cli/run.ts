@@ -97,12 +97,13 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       const { values, positionals } = parseCommandArgs(argv, {
         interval: { type: 'string' }, 'detect-only': { type: 'boolean' }, listen: { type: 'string' },
         'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' }, 'log-format': { type: 'string' },
+        'health-concurrency': { type: 'string' },
       });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return watchCommand(io, globalArgs(values, io.env, io.color), {
         paths: positionals, interval: values.interval, detectOnly: values['detect-only'] === true, listen: values.listen,
         perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
-        logFormat: values['log-format'], version: version(),
+        logFormat: values['log-format'], healthConcurrency: values['health-concurrency'], version: version(),
       });
     }
     case 'realserver': {
