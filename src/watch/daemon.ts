@@ -35,6 +35,8 @@ export interface DaemonConfig {
   /** how long SIGTERM waits for the current pass */
   readonly shutdownTimeoutMs?: number;
   readonly hostname: string;
+  /** whose part of the desired state this daemon applies (--director); default: every part without `directors` */
+  readonly director?: string;
   readonly version: string;
 }
 
@@ -89,7 +91,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     perCommand: config.perCommand,
     allowMassDelete: config.allowMassDelete,
     reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}) },
-    load: deps.load ?? loadDesired,
+    load: deps.load ?? ((paths) => loadDesired(paths, { director: config.director })),
     clock,
     log,
     metrics,

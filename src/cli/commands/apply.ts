@@ -34,7 +34,7 @@ export interface ApplyArgs {
 export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('apply needs at least one PATH');
   const saved = await readSavedPlanArg(args.paths);
-  const desired = await loadDesiredOrExit(io, saved ? [...saved.paths] : args.paths);
+  const desired = await loadDesiredOrExit(io, saved ? [...saved.paths] : args.paths, { director: g.director });
   const ipvsadm = io.createIpvsadm(g.ipvsadm);
   const outcome = await reconcileOnce(desired, {
     ipvsadm,

@@ -14,6 +14,7 @@ import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
 import { declaresThresholds } from '../../reconcile/reconcile.js';
 import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
+import { planAllDirectors, snapshotPath } from './plan-fleet.js';
 
 export interface PlanArgs {
   readonly paths: string[];
@@ -24,10 +25,13 @@ export interface PlanArgs {
   readonly allowMassDelete: boolean;
   readonly out?: string | undefined;
   readonly format: 'text' | 'json' | 'markdown';
+  /** DIR/<director>.save is the live table (plan-fleet.ts: with allDirectors, every director's) */
+  readonly liveDir?: string | undefined;
+  readonly allDirectors?: boolean;
 }
 
 /** Warn when thresholds are declared but the live snapshot cannot show them (a saved -S has none). */
-function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] {
+export function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] {
   for (const svc of desired.table.services.values()) {
     const liveSvc = live.services.get(svc.key);
     for (const s of svc.servers.values()) {
@@ -42,10 +46,13 @@ function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] 
 
 export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
-  const desired = await loadDesiredOrExit(io, args.paths);
+  if (args.allDirectors) return planAllDirectors(io, g, args);
+  if (args.liveDir !== undefined && args.live !== undefined) throw new UsageError('--live and --live-dir both say where the live table is; give one');
+  const liveFile = args.liveDir !== undefined ? snapshotPath(args.liveDir, g.director) : args.live;
+  const desired = await loadDesiredOrExit(io, args.paths, { director: g.director });
   const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
   const live = await readLiveOrExit(io, {
-    liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
+    liveFile, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
   });
   const plan: Plan = createPlan(desired, live, {
     inventory: new Set(inventory.services),
@@ -55,7 +62,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
   io.stdout(format === 'json' ? renderPlanJson(plan)
-    : format === 'markdown' ? renderPlanMarkdown([{ director: io.hostname(), plan }])
+    : format === 'markdown' ? renderPlanMarkdown([{ director: g.director, plan }])
       : renderPlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }));
   if (plan.refusal) return EXIT.failure;
   if (args.detailedExitcode && !isEmptyPlan(plan)) return EXIT.changes;

@@ -52,6 +52,7 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     perCommand: args.perCommand,
     allowMassDelete: args.allowMassDelete,
     hostname: io.hostname(),
+    director: g.director,
     version: args.version,
   }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: systemClock, log });
   const offs: (() => void)[] = [];
