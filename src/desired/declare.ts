@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { schemaDiagnostics } from './schema-messages.js';
 import { validateWritten } from './schema.js';
 import { parseYaml } from './syntax.js';
-import { NO_OVERLAY, isOverlayPointer, overlayOf } from './overlay-declare.js';
+import { NO_OVERLAY, overlayOf, overlayPart } from './overlay-declare.js';
 import type { OverlayDecl } from './overlay-written.js';
 import type { ScopeDecl, ServiceDecl, SettingsDecl, WrittenFile } from './written.js';
 
@@ -26,10 +26,10 @@ export interface FileDecls {
 const SETTINGS_KEYS = ['timeouts', 'syncDaemon', 'sysctls'] as const;
 type SettingsKey = (typeof SETTINGS_KEYS)[number];
 
-type Skip = { file: boolean; scope: boolean; overlay: boolean; services: Set<number>; settings: Set<SettingsKey> };
+type Skip = { file: boolean; scope: boolean; overlay: Set<string>; services: Set<number>; settings: Set<SettingsKey> };
 
 function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
-  const skip: Skip = { file: false, scope: false, overlay: false, services: new Set(), settings: new Set() };
+  const skip: Skip = { file: false, scope: false, overlay: new Set(), services: new Set(), settings: new Set() };
   for (const d of diagnostics) {
     const pointer = d.path ?? '';
     const service = /^\/services\/(\d+)(\/|$)/.exec(pointer);
@@ -37,7 +37,7 @@ function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
     if (service) skip.services.add(Number(service[1]));
     else if (setting) skip.settings.add(setting);
     else if (pointer === '/scope' || pointer.startsWith('/scope/')) skip.scope = true;
-    else if (isOverlayPointer(pointer)) skip.overlay = true;
+    else if (overlayPart(pointer)) skip.overlay.add(overlayPart(pointer)!);
     else skip.file = true;
   }
   return skip;
@@ -65,7 +65,7 @@ export function declareFile(file: string, text: string): FileDecls {
     return [{ raw, path, locator, at: locator.value(path) }];
   });
   const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
-  const overlay = skip.overlay ? NO_OVERLAY : overlayOf(written, locator);
+  const overlay = overlayOf(written, locator, skip.overlay);
   // every service is located (`at`): the Document can go, later diagnostics re-parse the text
   locator.release();
   return { services, scope, settings: settingsOf(written, skip, locator), ...(overlay !== NO_OVERLAY ? { overlay } : {}), diagnostics };
