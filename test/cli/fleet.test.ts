@@ -69,6 +69,15 @@ test('plan --all-directors: a director the config names without a snapshot is ex
   assert.deepEqual(commands(section(extra.stdout, 'lb3')), ['ipvsadm -E -t 192.168.30.10:80 -s wrr', 'ipvsadm -a -u 192.168.30.53:53 -r 10.30.0.22:53 -m -w 1']);
 });
 
+test('plan --director NAME --live-dir DIR reads DIR/NAME.save; a missing one is exit 1 naming it', async () => {
+  const r = await runCli(['plan', FLEET, '--director', 'lb1', '--live-dir', LIVE, '--state-dir', '/nonexistent/lvsync-state']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(commands(r.stdout), ['ipvsadm -E -t 192.168.30.10:80 -s wrr']);
+  const missing = await runCli(['plan', FLEET, '--director', 'lb2', '--live-dir', join(LIVE, '..'), '--state-dir', '/nonexistent/lvsync-state']);
+  assert.equal(missing.code, 1);
+  assert.ok(missing.stderr.includes(`expected ${join(LIVE, '..')}/lb2.save`), missing.stderr);
+});
+
 test('plan --all-directors refuses --live and --out (usage, 64)', async () => {
   assert.equal((await runCli(['plan', FLEET, '--all-directors'])).code, 64);
   assert.equal((await runCli(['plan', FLEET, '--all-directors', '--live-dir', LIVE, '--live', join(LIVE, 'lb1.save')])).code, 64);

@@ -23,6 +23,16 @@ import { unobservedThresholds, type PlanArgs } from './plan.js';
 
 const SAVE = /\.save$/;
 
+/** The one message for a director without its snapshot, whether one or every director is planned. */
+export function missingSnapshot(dir: string, director: string): string {
+  return `lvsync: no snapshot for director ${director}: expected ${snapshotPath(dir, director)} (publish it with ipvsadm -S -n, e.g. examples/ci/publish-snapshot.sh, or remove ${director} from the config)\n`;
+}
+
+// whether the snapshot exists as a file (a missing one is reported by name, not as ENOENT)
+export async function hasSnapshot(dir: string, director: string): Promise<boolean> {
+  return stat(snapshotPath(dir, director)).then((s) => s.isFile(), () => false);
+}
+
 // the snapshot that stands for one director's live table
 export function snapshotPath(dir: string, director: string): string {
   return `${dir.endsWith('/') ? dir : `${dir}/`}${director}.save`;
@@ -83,7 +93,7 @@ export async function planAllDirectors(io: CliIo, g: GlobalArgs, args: PlanArgs)
   const snapshots = await snapshotsIn(args.liveDir);
   const missing = named.filter((d) => !snapshots.includes(d));
   if (missing.length) {
-    for (const d of missing) io.stderr(`lvsync: no snapshot for director ${d}: expected ${snapshotPath(args.liveDir, d)} (publish it with ipvsadm -S -n, e.g. examples/ci/publish-snapshot.sh, or remove ${d} from the config)\n`);
+    for (const d of missing) io.stderr(missingSnapshot(args.liveDir, d));
     return EXIT.failure;
   }
   const directors = [...new Set([...named, ...snapshots])].sort(byName);

@@ -14,7 +14,7 @@ import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
 import { declaresThresholds } from '../../reconcile/reconcile.js';
 import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
-import { planAllDirectors, snapshotPath } from './plan-fleet.js';
+import { hasSnapshot, missingSnapshot, planAllDirectors, snapshotPath } from './plan-fleet.js';
 
 export interface PlanArgs {
   readonly paths: string[];
@@ -49,6 +49,10 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   if (args.allDirectors) return planAllDirectors(io, g, args);
   if (args.liveDir !== undefined && args.live !== undefined) throw new UsageError('--live and --live-dir both say where the live table is; give one');
   const liveFile = args.liveDir !== undefined ? snapshotPath(args.liveDir, g.director) : args.live;
+  if (args.liveDir !== undefined && !(await hasSnapshot(args.liveDir, g.director))) {
+    io.stderr(missingSnapshot(args.liveDir, g.director));
+    return EXIT.failure;
+  }
   const desired = await loadDesiredOrExit(io, args.paths, { director: g.director });
   const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
   const live = await readLiveOrExit(io, {
