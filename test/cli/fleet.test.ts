@@ -165,3 +165,12 @@ test('--director defaults to the host name, and LVSYNC_DIRECTOR overrides it', a
   assert.equal(env.stderr, '');
   assert.equal(env.stdout, 'Valid: 2 file(s), 2 service(s), 5 real server(s) on director lb2.\n');
 });
+
+test('realserver --director: only the services on that director count', async () => {
+  const dir = tempTree({ 'dr.yaml': 'version: 1\nservices:\n  - { name: web-dr, directors: [lb2], address: 10.60.0.10, port: 80, realServers: [{ address: 10.60.0.11, method: dr }] }\n' });
+  const lb2 = await runCli(['realserver', dir, '--address', '10.60.0.11', '--director', 'lb2']);
+  assert.equal(lb2.code, 0, lb2.stderr);
+  assert.match(lb2.stdout, /^ip addr add 10\.60\.0\.10\/32 dev lo/m);
+  const lb1 = await runCli(['realserver', dir, '--address', '10.60.0.11', '--director', 'lb1']);
+  assert.equal(lb1.code, 1);
+});

@@ -174,3 +174,16 @@ test('no directors, overrides or fleet: the result is the same for every directo
     assert.equal(r.fleet?.used, false);
   }
 });
+
+test('loadDesired\'s parse cache keys on the director: the same files give each director its own state', async () => {
+  const { loadDesired } = await import('../../src/desired/load.js');
+  const { tempTree } = await import('../helpers/cli.js');
+  const dir = tempTree({ 'a.yaml': BASE, 'b.yaml': OVERRIDES });
+  const weight = async (director: string) => {
+    const r = await loadDesired([dir], { director });
+    return server(service(r, 'tcp|192.168.30.10|80'), '10.30.0.12|8080').weight;
+  };
+  assert.equal(await weight('lb1'), 3);
+  assert.equal(await weight('lb2'), 0);
+  assert.equal(await weight('lb1'), 3);
+});
