@@ -10,7 +10,7 @@ import { test } from 'node:test';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const lvsync = `${process.execPath} ${root}dist/src/cli/main.js`;
 
-test('plan-all.sh writes one Markdown section per director snapshot and exits 0 with changes', () => {
+test('plan-all.sh writes one Markdown document with a section per director snapshot and exits 0 with changes', () => {
   const snapshots = mkdtempSync(join(tmpdir(), 'lvsync-snap-'));
   copyFileSync(`${root}examples/live/director-a.save`, join(snapshots, 'lb1.save'));
   writeFileSync(join(snapshots, 'lb2.save'), '');
@@ -18,9 +18,12 @@ test('plan-all.sh writes one Markdown section per director snapshot and exits 0 
   const r = spawnSync('bash', [`${root}examples/ci/plan-all.sh`, `${root}examples/multi-file`, snapshots, out], { env: { ...process.env, LVSYNC: lvsync }, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const md = readFileSync(out, 'utf8');
-  assert.match(md, /^## lb1$/m);
-  assert.match(md, /^## lb2$/m);
-  assert.equal(md.match(/^### lvsync plan$/gm)?.length, 2);
+  // one document (lvsync plan --all-directors): a summary row and a section per director
+  assert.equal(md.match(/^### lvsync plan$/gm)?.length, 1);
+  assert.match(md, /^\| lb1 \| /m);
+  assert.match(md, /^\| lb2 \| /m);
+  assert.match(md, /^#### lb1$/m);
+  assert.match(md, /^#### lb2$/m);
   assert.match(md, /🗑️ delete service \| `tcp 192\.168\.20\.80:80`/);
 });
 

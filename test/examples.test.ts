@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { loadDesired } from '../src/desired/load.js';
@@ -16,6 +16,22 @@ const entries = readdirSync(examples)
 
 test('there are examples to check', () => {
   assert.ok(entries.length >= 5, entries.join(', '));
+});
+
+// a fleet example is checked for each director it names, from that director's snapshot in live/
+test('example fleet: each director validates without warnings and plans from its snapshot', async () => {
+  const { fleet } = await loadDesired([`${examples}fleet`]);
+  assert.deepEqual(fleet?.directors, ['lb1', 'lb2']);
+  for (const director of fleet.directors) {
+    const { state, diagnostics } = await loadDesired([`${examples}fleet`], { director });
+    assert.deepEqual(diagnostics, [], director);
+    assert.ok(state);
+    const live = parseIpvsadmSave(readFileSync(`${examples}fleet/live/${director}.save`, 'utf8'));
+    assert.deepEqual(live.diagnostics, []);
+    const plan = createPlan(state, live.table);
+    assert.equal(plan.summary.destroy, 0, director);
+    assert.equal(createPlan(state, parseIpvsadmSave(formatSave(state.table)).table).operations.length, 0, director);
+  }
 });
 
 for (const name of entries) {

@@ -4,11 +4,13 @@ Usage:
   lvsync validate PATH...
   lvsync plan PATH... [--live FILE|-] [--format text|json|markdown] [--json] [--diff] [--out PLAN.json]
                       [--detailed-exitcode] [--allow-mass-delete] [--health]
+  lvsync plan PATH... --all-directors --live-dir DIR [--format text|json|markdown] [--detailed-exitcode]
   lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete] [--health] [--no-drain]
   lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
   lvsync status [PATH...] [--stats] [--rate] [--json]
   lvsync realserver PATH... --address RIP [--check | --apply]
+  lvsync fleet-check PATH... [--pair lb1,lb2 ...] [--json]
   lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]
                        [--health-concurrency 16]
 
@@ -25,6 +27,8 @@ Commands:
   realserver on a dr/tun real server: print the ip/sysctl commands it needs (VIP on lo or a tunnel
              device, ARP suppression, rp_filter); --check reports what is missing (exit 1 if any),
              --apply runs what is missing
+  fleet-check compare the desired tables of directors that must be identical (fleet.pairs or --pair);
+             exit 1 if any pair differs (the sync daemon role may differ)
   watch      the director daemon: apply on config changes, detect and undo drift every --interval,
              serve /metrics, /healthz, /readyz and a status page; SIGHUP reloads, SIGTERM exits 0
 
@@ -34,6 +38,9 @@ Options:
   --json                 same as --format json
   --out PLAN.json        also save the plan with digests of the desired and live tables; 'apply PLAN.json'
                          applies exactly that plan and refuses it if the config or the live table changed
+  --live-dir DIR         plan: the live table is DIR/<director>.save (a directory of snapshots)
+  --all-directors        plan: every director of the fleet, each from DIR/<name>.save, one section each
+  --pair A,B             fleet-check: compare directors A and B (repeatable; default: the config's fleet.pairs)
   --diff                 also print a unified diff of the canonical save text, live vs desired
   --detailed-exitcode    exit 2 when the plan has changes
   --yes                  apply without asking (apply never prompts without a terminal)
@@ -50,6 +57,8 @@ Options:
   --address RIP          realserver: the real server's address as declared
   --check                realserver: report what is missing on this host; exit 1 if anything is
   --apply                realserver: run the missing commands (idempotent); exit 1 if anything is still missing
+  --director NAME        whose part of the desired state applies (\`directors\`, \`overrides\`; also
+                         LVSYNC_DIRECTOR; default: the host name)
   --ipvsadm PATH         the ipvsadm binary (also LVSYNC_IPVSADM; default: ipvsadm on PATH)
   --state-dir DIR        where the inventory, drains, health states and the apply lock live (also LVSYNC_STATE_DIR; default /var/lib/lvsync)
   --no-color             plain output (also NO_COLOR)
@@ -59,7 +68,8 @@ Options:
 Exit codes:
   0   success, or no changes
   1   any other failure (ipvsadm failed, partial apply, refused plan, lock held;
-      realserver --check found something missing, --apply could not set it up)
+      realserver --check found something missing, --apply could not set it up;
+      plan --all-directors is missing a snapshot; fleet-check found a difference)
   2   changes present (plan --detailed-exitcode only)
   3   invalid desired state (YAML, schema or rules)
   64  usage error

@@ -4,6 +4,7 @@ import { LockedError } from '../state/lock.js';
 import { globalArgs, parseCommandArgs } from './args.js';
 import { applyCommand } from './commands/apply.js';
 import { exportCommand } from './commands/export.js';
+import { fleetCheckCommand } from './commands/fleet-check.js';
 import { planCommand } from './commands/plan.js';
 import { realServerCommand } from './commands/realserver.js';
 import { statusCommand } from './commands/status.js';
@@ -50,21 +51,22 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
     case 'validate': {
       const { values, positionals } = parseCommandArgs(argv, {});
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
-      return validateCommand(io, positionals);
+      return validateCommand(io, globalArgs(values, io.env, io.color, io.hostname), positionals);
     }
     case 'plan': {
       const { values, positionals } = parseCommandArgs(argv, {
         live: { type: 'string' }, json: { type: 'boolean' }, diff: { type: 'boolean' },
         'detailed-exitcode': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
         out: { type: 'string' }, format: { type: 'string' }, health: { type: 'boolean' },
+        'live-dir': { type: 'string' }, 'all-directors': { type: 'boolean' },
       });
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format must be text, json or markdown (got ${format})`);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
-      return planCommand(io, globalArgs(values, io.env, io.color), {
+      return planCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, live: values.live, json: values.json === true, diff: values.diff === true,
         detailedExitcode: values['detailed-exitcode'] === true, allowMassDelete: values['allow-mass-delete'] === true,
-        out: values.out, format, health: values.health === true,
+        out: values.out, format, health: values.health === true, liveDir: values['live-dir'], allDirectors: values['all-directors'] === true,
       });
     }
     case 'apply': {
@@ -73,7 +75,7 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
         health: { type: 'boolean' }, 'no-drain': { type: 'boolean' },
       });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
-      return applyCommand(io, globalArgs(values, io.env, io.color), {
+      return applyCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, yes: values.yes === true, perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
         health: values.health === true, noDrain: values['no-drain'] === true,
       });
@@ -82,14 +84,14 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       const { values, positionals } = parseCommandArgs(argv, { live: { type: 'string' } });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       if (positionals.length) throw new UsageError(`export takes no PATH (got ${positionals.join(' ')})`);
-      return exportCommand(io, globalArgs(values, io.env, io.color), values.live);
+      return exportCommand(io, globalArgs(values, io.env, io.color, io.hostname), values.live);
     }
     case 'status': {
       const { values, positionals } = parseCommandArgs(argv, {
         json: { type: 'boolean' }, stats: { type: 'boolean' }, rate: { type: 'boolean' },
       });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
-      return statusCommand(io, globalArgs(values, io.env, io.color), {
+      return statusCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, json: values.json === true, stats: values.stats === true, rates: values.rate === true,
       });
     }
@@ -100,7 +102,7 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
         'health-concurrency': { type: 'string' },
       });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
-      return watchCommand(io, globalArgs(values, io.env, io.color), {
+      return watchCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, interval: values.interval, detectOnly: values['detect-only'] === true, listen: values.listen,
         perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
         logFormat: values['log-format'], healthConcurrency: values['health-concurrency'], version: version(),
@@ -111,7 +113,14 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
         address: { type: 'string' }, apply: { type: 'boolean' }, check: { type: 'boolean' },
       });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
-      return realServerCommand(io, { paths: positionals, address: values.address, apply: values.apply === true, check: values.check === true });
+      const { director } = globalArgs(values, io.env, io.color, io.hostname);
+      return realServerCommand(io, { paths: positionals, address: values.address, apply: values.apply === true, check: values.check === true, director });
+    }
+    case 'fleet-check': {
+      const { values, positionals } = parseCommandArgs(argv, { pair: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      if (values.director !== undefined) throw new UsageError('fleet-check compares the directors of each pair; use --pair lb1,lb2 rather than --director');
+      return fleetCheckCommand(io, { paths: positionals, pairs: values.pair ?? [], json: values.json === true });
     }
     default:
       throw new UsageError(`unknown command '${command}'`);

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadDesired } from '../desired/load.js';
+import type { Fleet } from '../desired/fleet.js';
+import type { DesiredOptions } from '../desired/parse.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { parseIpvsadmSave } from '../live/parse-save.js';
@@ -23,15 +25,20 @@ export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[]):
 }
 
 /** Load and validate; invalid input ends the command with exit 3 before anything touches the kernel. */
-export async function loadDesiredOrExit(io: CliIo, paths: readonly string[]): Promise<DesiredState> {
-  const { state, diagnostics } = await loadDesired(paths);
+export async function loadDesiredOrExit(io: CliIo, paths: readonly string[], options: DesiredOptions = {}): Promise<DesiredState> {
+  return (await loadFleetOrExit(io, paths, options)).state;
+}
+
+/** loadDesiredOrExit, plus the fleet the config describes (for commands that report per director). */
+export async function loadFleetOrExit(io: CliIo, paths: readonly string[], options: DesiredOptions = {}): Promise<{ state: DesiredState; fleet: Fleet | undefined }> {
+  const { state, diagnostics, fleet } = await loadDesired(paths, options);
   printDiagnostics(io, diagnostics);
   if (!state || hasErrors(diagnostics)) {
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     io.stderr(`lvsync: the desired state is invalid (${errors} error${errors === 1 ? '' : 's'}); nothing was changed.\n`);
     throw new CommandExit(3);
   }
-  return state;
+  return { state, fleet };
 }
 
 /** The live table from a saved `-S -n` file (or stdin) or from ipvsadm; unparseable lines end the command. */

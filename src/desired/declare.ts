@@ -2,6 +2,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import { schemaDiagnostics } from './schema-messages.js';
 import { validateWritten } from './schema.js';
 import { parseYaml } from './syntax.js';
+import { NO_OVERLAY, overlayOf, overlayPart } from './overlay-declare.js';
+import type { OverlayDecl } from './overlay-written.js';
 import type { ScopeDecl, ServiceDecl, SettingsDecl, WrittenFile } from './written.js';
 
 /**
@@ -16,16 +18,18 @@ export interface FileDecls {
   readonly scope: ScopeDecl | null;
   /** timeouts, syncDaemon and sysctls; null when the file declares none of them */
   readonly settings?: SettingsDecl | null;
+  /** `overrides` and `fleet` (overlay-declare.ts); absent when the file has none */
+  readonly overlay?: OverlayDecl;
   readonly diagnostics: Diagnostic[];
 }
 
 const SETTINGS_KEYS = ['timeouts', 'syncDaemon', 'sysctls'] as const;
 type SettingsKey = (typeof SETTINGS_KEYS)[number];
 
-type Skip = { file: boolean; scope: boolean; services: Set<number>; settings: Set<SettingsKey> };
+type Skip = { file: boolean; scope: boolean; overlay: Set<string>; services: Set<number>; settings: Set<SettingsKey> };
 
 function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
-  const skip: Skip = { file: false, scope: false, services: new Set(), settings: new Set() };
+  const skip: Skip = { file: false, scope: false, overlay: new Set(), services: new Set(), settings: new Set() };
   for (const d of diagnostics) {
     const pointer = d.path ?? '';
     const service = /^\/services\/(\d+)(\/|$)/.exec(pointer);
@@ -33,6 +37,7 @@ function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
     if (service) skip.services.add(Number(service[1]));
     else if (setting) skip.settings.add(setting);
     else if (pointer === '/scope' || pointer.startsWith('/scope/')) skip.scope = true;
+    else if (overlayPart(pointer)) skip.overlay.add(overlayPart(pointer)!);
     else skip.file = true;
   }
   return skip;
@@ -60,9 +65,10 @@ export function declareFile(file: string, text: string): FileDecls {
     return [{ raw, path, locator, at: locator.value(path) }];
   });
   const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
+  const overlay = overlayOf(written, locator, skip.overlay);
   // every service is located (`at`): the Document can go, later diagnostics re-parse the text
   locator.release();
-  return { services, scope, settings: settingsOf(written, skip, locator), diagnostics };
+  return { services, scope, settings: settingsOf(written, skip, locator), ...(overlay !== NO_OVERLAY ? { overlay } : {}), diagnostics };
 }
 
 // a part that failed the schema is left out, like a broken service: the rest of the file is still checked

@@ -2,7 +2,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { compareDiagnostics } from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseDesiredSources } from './parse.js';
-import type { DesiredResult, DesiredSource } from './parse.js';
+import type { DesiredOptions, DesiredResult, DesiredSource } from './parse.js';
 
 /**
  * Reads the desired state from files and directories, then hands the text to the pure pipeline.
@@ -97,28 +97,29 @@ async function readSources(files: readonly string[], diagnostics: Diagnostic[]):
  * pass at 10k services (bench/, issue 6), while comparing the texts costs a memcmp. The pipeline is
  * pure and its results are read-only, so reusing one is the same as recomputing it.
  */
-let lastParse: { readonly sources: readonly DesiredSource[]; readonly result: DesiredResult } | null = null;
+let lastParse: { readonly sources: readonly DesiredSource[]; readonly director: string | undefined; readonly result: DesiredResult } | null = null;
 
 function sameSources(a: readonly DesiredSource[], b: readonly DesiredSource[]): boolean {
   return a.length === b.length && a.every((s, i) => s.file === b[i]!.file && s.text === b[i]!.text);
 }
 
-function parseUnlessUnchanged(sources: readonly DesiredSource[]): DesiredResult {
-  if (lastParse && sameSources(lastParse.sources, sources)) return lastParse.result;
-  const result = parseDesiredSources(sources);
-  lastParse = { sources, result };
+// the director is part of the key: one text is a different desired state on another director
+function parseUnlessUnchanged(sources: readonly DesiredSource[], options: DesiredOptions): DesiredResult {
+  if (lastParse && lastParse.director === options.director && sameSources(lastParse.sources, sources)) return lastParse.result;
+  const result = parseDesiredSources(sources, options);
+  lastParse = { sources, director: options.director, result };
   return result;
 }
 
 // the desired state from the paths on the command line; I/O problems become FILE_READ / NO_FILES
-export async function loadDesired(paths: readonly string[]): Promise<DesiredResult> {
+export async function loadDesired(paths: readonly string[], options: DesiredOptions = {}): Promise<DesiredResult> {
   const found = await collect(paths);
   if (paths.length === 0) {
     found.diagnostics.push({ severity: 'error', code: 'NO_FILES', message: 'no desired-state files or directories were given; pass at least one path' });
   }
   const sources = await readSources(found.files, found.diagnostics);
-  const result = parseUnlessUnchanged(sources);
+  const result = parseUnlessUnchanged(sources, options);
   const diagnostics = [...found.diagnostics, ...result.diagnostics].sort(compareDiagnostics);
   const ioFailed = found.diagnostics.some((d) => d.severity === 'error');
-  return { state: ioFailed || sources.length === 0 ? null : result.state, diagnostics };
+  return { state: ioFailed || sources.length === 0 ? null : result.state, diagnostics, ...(result.fleet ? { fleet: result.fleet } : {}) };
 }

@@ -2,6 +2,9 @@ import { compareDiagnostics, hasErrors } from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { DesiredState } from '../model/types.js';
 import { declareFile } from './declare.js';
+import type { Fleet } from './fleet.js';
+import { selectForDirector } from './overlay-select.js';
+import type { OverlayDecl } from './overlay-written.js';
 import { runRules } from './rules.js';
 import { mergeScopes } from './scope.js';
 import { mergeSettings } from './settings.js';
@@ -25,6 +28,13 @@ export interface DesiredSource {
 export interface DesiredResult {
   readonly state: DesiredState | null;
   readonly diagnostics: Diagnostic[];
+  /** the directors, labels and pairs the config describes (fleet.ts) */
+  readonly fleet?: Fleet;
+}
+
+/** Which director's view to build; without one, only the services that name no `directors`, and no overrides. */
+export interface DesiredOptions {
+  readonly director?: string | undefined;
 }
 
 const INTERNAL: Diagnostic = {
@@ -33,25 +43,29 @@ const INTERNAL: Diagnostic = {
 };
 
 // the whole desired state from in-memory sources; files are merged in the order given
-export function parseDesiredSources(sources: readonly DesiredSource[]): DesiredResult {
+export function parseDesiredSources(sources: readonly DesiredSource[], options: DesiredOptions = {}): DesiredResult {
   const diagnostics: Diagnostic[] = [];
   const services: ServiceDecl[] = [];
   const scopes: ScopeDecl[] = [];
   const settingsDecls: SettingsDecl[] = [];
+  const overlays: OverlayDecl[] = [];
   for (const source of sources) {
     const decls = declareFile(source.file, source.text);
     diagnostics.push(...decls.diagnostics);
     services.push(...decls.services);
     if (decls.scope) scopes.push(decls.scope);
     if (decls.settings) settingsDecls.push(decls.settings);
+    if (decls.overlay) overlays.push(decls.overlay);
   }
-  diagnostics.push(...runRules(services));
+  // the director's services (overrides merged in) and settings; everything else as written
+  const selected = selectForDirector({ services, settings: settingsDecls, overlays }, options.director, diagnostics);
+  diagnostics.push(...runRules(selected.services));
   const scope = mergeScopes(scopes, diagnostics);
-  const settings = mergeSettings(settingsDecls, diagnostics);
+  const settings = mergeSettings(selected.settings, diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {
-    state = toDesiredState(services, scope, sources.map((s) => s.file), settings);
+    state = toDesiredState(selected.services, scope, sources.map((s) => s.file), settings);
     if (!state) diagnostics.push(INTERNAL);
   }
-  return { state, diagnostics: diagnostics.sort(compareDiagnostics) };
+  return { state, diagnostics: diagnostics.sort(compareDiagnostics), fleet: selected.fleet };
 }

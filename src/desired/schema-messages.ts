@@ -54,6 +54,10 @@ function unknownKey(e: ErrorObject, path: Path): string {
   const key = String(e.params['additionalProperty']);
   const known = Object.keys((e.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
   const guess = closest(key, known);
+  // maps keyed by director or service names (overrides, fleet.labels) have patterns, not fixed keys
+  if (known.length === 0 && e.parentSchema?.['patternProperties']) {
+    return `\`${key}\` is not a valid name ${describeContext(path)}; director and label names are letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or digit`;
+  }
   const sysctls = path.length === 1 && path[0] === 'sysctls';
   const fix = guess ? `did you mean \`${guess}\`?`
     : sysctls ? 'lvsync manages only the IPVS sysctls (net.ipv4.vs.*, listed in schema/desired-state.v1.schema.json), net.ipv4.ip_forward and net.ipv6.conf.all.forwarding; set other sysctls in the host configuration'

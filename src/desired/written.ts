@@ -1,5 +1,6 @@
 import type { HealthCheckType, OnFailure } from '../health/types.js';
 import type { Family, ForwardMethod, Protocol, TunnelChecksum, TunnelType } from '../model/types.js';
+import type { WrittenDirectorOverride, WrittenFleet } from './overlay-written.js';
 import type { Locator, Path, Spot } from './positions.js';
 
 /**
@@ -58,6 +59,8 @@ export type WrittenPersistence =
 
 export interface WrittenService {
   readonly name?: string;
+  /** director names or labels; absent: every director (overlay-select.ts) */
+  readonly directors?: readonly string[];
   readonly protocol?: Protocol;
   readonly address?: string;
   readonly port?: number;
@@ -104,6 +107,9 @@ export interface WrittenFile {
   /** a role: the daemon, `false` (must not run), or `true` (refused by a rule: it says nothing) */
   readonly syncDaemon?: { readonly master?: WrittenSyncDaemon | boolean; readonly backup?: WrittenSyncDaemon | boolean };
   readonly sysctls?: Readonly<Record<string, number | string>>;
+  /** per-director changes and the fleet's labels and pairs (overlay-written.ts) */
+  readonly overrides?: Readonly<Record<string, WrittenDirectorOverride>>;
+  readonly fleet?: WrittenFleet;
 }
 
 /** The kernel-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`), each null when absent or invalid. */

@@ -43,6 +43,8 @@ export interface DaemonConfig {
   /** how long SIGTERM waits for the current pass */
   readonly shutdownTimeoutMs?: number;
   readonly hostname: string;
+  /** whose part of the desired state this daemon applies (--director); default: every part without `directors` */
+  readonly director?: string;
   readonly version: string;
   /** health checks in flight at most (default 16) */
   readonly healthConcurrency?: number;
@@ -156,7 +158,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     perCommand: config.perCommand,
     allowMassDelete: config.allowMassDelete,
     reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}) },
-    load: deps.load ?? loadDesired,
+    load: deps.load ?? ((paths) => loadDesired(paths, { director: config.director })),
     clock,
     log,
     metrics,

@@ -102,3 +102,30 @@ services:
 `);
   assert.deepEqual([...new Set(r.diagnostics.map((d) => `${d.code}@${d.line}`))], ['SCHEMA@5', 'SCHEMA@6', 'SCHEMA@7']);
 });
+
+test('overrides: a director may change the health check, the fallback and the drain timeout of a service', () => {
+  const text = `version: 1
+services:
+  - name: web
+    address: 10.0.0.1
+    port: 80
+    healthCheck: { type: tcp }
+    realServers: [{ address: 10.0.1.1 }]
+fleet: { pairs: [[lb1, lb2]] }
+overrides:
+  lb2:
+    services:
+      web: { drainTimeout: 5s, healthCheck: { type: http, path: /ping, timeout: 1s } }
+`;
+  const lb1 = parseDesiredSources([{ file: 'f.yaml', text }], { director: 'lb1' });
+  const lb2 = parseDesiredSources([{ file: 'f.yaml', text }], { director: 'lb2' });
+  assert.deepEqual(lb1.diagnostics, []);
+  assert.deepEqual(lb2.diagnostics, []);
+
+  const p1 = lb1.state!.policies!.get('tcp|10.0.0.1|80')!;
+  const p2 = lb2.state!.policies!.get('tcp|10.0.0.1|80')!;
+  assert.deepEqual([p1.drainTimeoutMs, p1.checks.get('10.0.1.1|80')!.type], [30_000, 'tcp']);
+  // the override's block replaces the service's whole (like every override field)
+  const c2 = p2.checks.get('10.0.1.1|80')!;
+  assert.deepEqual([p2.drainTimeoutMs, c2.type, c2.path, c2.timeoutMs], [5000, 'http', '/ping', 1000]);
+});

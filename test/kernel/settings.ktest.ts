@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { SKIP, ipvsadm, lvsync, planCommands, resetKernel, tempStateDir } from './helpers.js';
+import { REPO, SKIP, ipvsadm, loadKernel, lvsync, planCommands, resetKernel, tempStateDir } from './helpers.js';
 
 /**
  * Kernel-wide settings on the real 6.1 kernel: each one is applied by lvsync, read back with
@@ -113,5 +113,36 @@ services:
     writeFileSync(adopted, exported.stdout);
     const plan = await lvsync(['plan', adopted, '--state-dir', tempStateDir(), '--detailed-exitcode']);
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+  });
+
+  test('a fleet: apply --director lb2 of examples/fleet converges lb2\'s table and backup daemon; the second plan is empty', async (t) => {
+    restoreDefaults();
+    loadKernel(readFileSync(`${REPO}examples/fleet/live/lb2.save`, 'utf8'));
+    // the VM has lo but no eth1
+    const copy = (name: string) => readFileSync(`${REPO}examples/fleet/${name}`, 'utf8').replaceAll('eth1', 'lo');
+    const fleet = tempTree({ 'services.yaml': copy('services.yaml'), 'directors.yaml': copy('directors.yaml') });
+    const fleetState = tempStateDir();
+    const apply = await lvsync(['apply', fleet, '--director', 'lb2', '--yes', '--state-dir', fleetState]);
+    t.diagnostic(`apply --director lb2:\n${apply.stdout}`);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    assert.deepEqual(planCommands(apply.stdout), [
+      '--start-daemon backup --mcast-interface lo --syncid 30 --mcast-group 224.0.0.81 --mcast-port 8848 --mcast-ttl 1',
+      '-E -t 192.168.30.10:80 -s wrr',
+      '-e -t 192.168.30.10:80 -r 10.30.0.13:8080 -m -w 0',
+      '-a -u 192.168.30.53:53 -r 10.30.0.22:53 -m -w 1',
+    ]);
+    assert.match(ipvsadm(['-L', '--daemon']).stdout, /^backup sync daemon \(mcast=lo, syncid=30, maxlen=\d+, group=224\.0\.0\.81, port=8848, ttl=1\)\n$/);
+    assert.match(ipvsadm(['-S', '-n']).stdout, /^-a -t 192\.168\.30\.10:80 -r 10\.30\.0\.13:8080 -m -w 0$/m);
+    const again = await lvsync(['plan', fleet, '--director', 'lb2', '--state-dir', fleetState, '--detailed-exitcode']);
+    assert.equal(again.code, 0, `second plan not empty:\n${again.stdout}${again.stderr}`);
+    assert.match(again.stdout, /^No changes\./m);
+    // the same kernel seen as lb1: the master role and lb1's weight
+    const lb1 = await lvsync(['plan', fleet, '--director', 'lb1', '--state-dir', fleetState, '--detailed-exitcode']);
+    assert.equal(lb1.code, 2, lb1.stdout + lb1.stderr);
+    assert.deepEqual(planCommands(lb1.stdout), [
+      '--start-daemon master --mcast-interface lo --syncid 30 --mcast-group 224.0.0.81 --mcast-port 8848 --mcast-ttl 1',
+      '--stop-daemon backup',
+      '-e -t 192.168.30.10:80 -r 10.30.0.13:8080 -m -w 1',
+    ]);
   });
 });

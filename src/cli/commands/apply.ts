@@ -55,7 +55,7 @@ function settled(outcome: ReconcileOutcome): boolean {
 export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('apply needs at least one PATH');
   const saved = await readSavedPlanArg(args.paths);
-  const desired = await loadDesiredOrExit(io, saved ? [...saved.paths] : args.paths);
+  const desired = await loadDesiredOrExit(io, saved ? [...saved.paths] : args.paths, { director: g.director });
   const ipvsadm = io.createIpvsadm(g.ipvsadm);
   const clock = io.clock ?? systemClock;
   const health = args.health ? await runHealthRound(io, desired) : undefined;

@@ -17,6 +17,7 @@ import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
 import { systemClock } from '../../watch/clock.js';
 import { runHealthRound } from '../health-round.js';
 import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
+import { hasSnapshot, missingSnapshot, planAllDirectors, snapshotPath } from './plan-fleet.js';
 
 export interface PlanArgs {
   readonly paths: string[];
@@ -29,10 +30,13 @@ export interface PlanArgs {
   readonly format: 'text' | 'json' | 'markdown';
   /** run one round of health checks first (--health) */
   readonly health: boolean;
+  /** DIR/<director>.save is the live table (plan-fleet.ts: with allDirectors, every director's) */
+  readonly liveDir?: string | undefined;
+  readonly allDirectors?: boolean;
 }
 
 /** Warn when thresholds are declared but the live snapshot cannot show them (a saved -S has none). */
-function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] {
+export function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] {
   for (const svc of desired.table.services.values()) {
     const liveSvc = live.services.get(svc.key);
     for (const s of svc.servers.values()) {
@@ -47,16 +51,23 @@ function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] 
 
 export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
-  const desired = await loadDesiredOrExit(io, args.paths);
+  if (args.allDirectors) return planAllDirectors(io, g, args);
+  if (args.liveDir !== undefined && args.live !== undefined) throw new UsageError('--live and --live-dir both say where the live table is; give one');
+  const liveFile = args.liveDir !== undefined ? snapshotPath(args.liveDir, g.director) : args.live;
+  if (args.liveDir !== undefined && !(await hasSnapshot(args.liveDir, g.director))) {
+    io.stderr(missingSnapshot(args.liveDir, g.director));
+    return EXIT.failure;
+  }
+  const desired = await loadDesiredOrExit(io, args.paths, { director: g.director });
   const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
   const live = await readLiveOrExit(io, {
-    liveFile: args.live, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
+    liveFile, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
   });
   const health = args.health ? await runHealthRound(io, desired) : undefined;
   const planOptions = { inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete, warnings: unobservedThresholds(desired, live) };
   // against the kernel, deletes are drained as apply would drain them; a saved snapshot has no connection counts
   let drains;
-  if (args.live === undefined) {
+  if (liveFile === undefined) {
     const plain = planPass({ desired, live, planOptions, health }).plan;
     const state = await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE);
     if (state.drains.size > 0 || plain.operations.some((op) => op.kind.startsWith('delete'))) {
@@ -67,7 +78,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
   io.stdout(format === 'json' ? renderPlanJson(plan)
-    : format === 'markdown' ? renderPlanMarkdown([{ director: io.hostname(), plan }])
+    : format === 'markdown' ? renderPlanMarkdown([{ director: g.director, plan }])
       : renderPlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }));
   if (plan.refusal) return EXIT.failure;
   if (args.detailedExitcode && !isEmptyPlan(plan)) return EXIT.changes;

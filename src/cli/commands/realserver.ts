@@ -11,6 +11,8 @@ export interface RealServerArgs {
   readonly address: string | undefined;
   readonly apply: boolean;
   readonly check: boolean;
+  /** the director whose services send to this real server */
+  readonly director?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function realServerCommand(io: CliIo, args: RealServerArgs): Promis
   if (args.paths.length === 0) throw new UsageError('realserver needs at least one PATH');
   if (args.address === undefined) throw new UsageError('realserver needs --address RIP (the real server to set up)');
   if (args.apply && args.check) throw new UsageError('--apply already checks before and after; use either --apply or --check');
-  const desired = await loadDesiredOrExit(io, args.paths);
+  const desired = await loadDesiredOrExit(io, args.paths, { director: args.director });
   const needs = realServerNeeds(desired.table.services.values(), args.address);
   if ('error' in needs) throw new UsageError(needs.error);
   if (needs.uses.length === 0) {

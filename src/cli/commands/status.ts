@@ -16,7 +16,7 @@ export interface StatusArgs {
 export async function statusCommand(io: CliIo, g: GlobalArgs, args: StatusArgs): Promise<number> {
   let desired = null;
   if (args.paths.length > 0) {
-    const loaded = await loadDesired(args.paths);
+    const loaded = await loadDesired(args.paths, { director: g.director });
     printDiagnostics(io, loaded.diagnostics);
     desired = loaded.state;
   }

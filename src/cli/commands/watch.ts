@@ -55,6 +55,7 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     perCommand: args.perCommand,
     allowMassDelete: args.allowMassDelete,
     hostname: io.hostname(),
+    director: g.director,
     version: args.version,
     healthConcurrency,
   }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}) });
