@@ -124,7 +124,15 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     status.health = out;
     for (const [s, n] of Object.entries(counts)) metrics.realServersHealth.labels(s).set(n);
   };
+  // the monitor rethrows a callback's error as an uncaught exception: nothing here may throw
   const onTransition = (t: HealthTransition) => {
+    try {
+      reportTransition(t);
+    } catch (err) {
+      log.error({ err: String(err) }, 'could not report a health transition (a bug)');
+    }
+  };
+  const reportTransition = (t: HealthTransition) => {
     const what = `${hostPort(t.target.address, t.target.serverPort)} of ${t.target.service}`;
     const detail = t.state.lastResult?.detail ?? '';
     if (t.to === 'down') {

@@ -130,8 +130,12 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
   function reportDrift(items: readonly DriftItem[], isDrift: boolean, plan: Plan, now: number): number {
     if (items.length === 0) return 0;
     if (!isDrift) {
+      // a health change or a drain step moves the table away from the config too, and says so
+      const health = plan.operations.every((op) => op.reason.startsWith('health:') || op.reason.startsWith('fallback:'));
+      const drain = plan.operations.every((op) => /^drain(ing|ed)?\b/.test(op.reason));
+      const what = health ? 'health changed' : drain ? 'drain step' : 'config changed';
       log.info({ commands: plan.operations.map((op) => `ipvsadm ${operationToArgv(op).join(' ')}`) },
-        `config changed: ${deps.mode === 'apply' ? 'applying' : 'would apply'} ${plural(plan.operations.length, 'operation')}`);
+        `${what}: ${deps.mode === 'apply' ? 'applying' : 'would apply'} ${plural(plan.operations.length, 'operation')}`);
       return 0;
     }
     const seen = new Set<string>();
