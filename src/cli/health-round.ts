@@ -1,24 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hostPort } from '../model/keys.js';
 import { createHealthMonitor } from '../health/monitor.js';
 import { createProbe } from '../health/probe.js';
+import { parseHealth } from '../health/state.js';
 import { healthTargets } from '../health/targets.js';
 import type { HealthState } from '../health/types.js';
-import type { DesiredState } from '../model/types.js';
+import type { DesiredState, ServicePolicy } from '../model/types.js';
 import { systemClock } from '../watch/clock.js';
+import { formatDuration } from '../watch/duration.js';
 import type { CliIo } from './io.js';
 
 /**
- * `plan --health` / `apply --health`: one round of every declared check before planning, so the plan
- * shows what health would change. A one-shot has no history, so each result is decisive (a failed
- * check is down). What was found goes to stderr; stdout stays the plan.
+ * The health that `plan` and `apply` plan with:
+ *  - `--health`: one round of every declared check now. A one-shot has no history, so a failed check
+ *    counts as down, and `onFailure: remove` is only a quiesce (one failed probe must not delete a
+ *    server and its connections).
+ *  - otherwise the states the watch daemon recorded in health.json, when they are fresh, so a manual
+ *    apply on a director does not put servers the daemon took out back into rotation.
+ * What was found goes to stderr; stdout stays the plan.
  */
-export async function runHealthRound(io: CliIo, desired: DesiredState): Promise<ReadonlyMap<string, HealthState>> {
+
+/** A recorded state older than this is not trusted (the daemon checks every few seconds). */
+export const RECORDED_HEALTH_MAX_AGE_MS = 60_000;
+
+export interface PlanHealth {
+  readonly states: ReadonlyMap<string, HealthState>;
+  /** the desired state to plan with: for a one-shot round, `remove` downgraded to quiesce */
+  readonly desired: DesiredState;
+}
+
+function quiesceOnly(desired: DesiredState): DesiredState {
+  if (!desired.policies) return desired;
+  const policies = new Map<string, ServicePolicy>();
+  for (const [key, p] of desired.policies) {
+    const checks = new Map([...p.checks].map(([k, c]) => [k, c.onFailure === 'remove' ? { ...c, onFailure: 'quiesce' as const } : c]));
+    policies.set(key, { ...p, checks });
+  }
+  return { ...desired, policies };
+}
+
+export async function runHealthRound(io: CliIo, desired: DesiredState): Promise<PlanHealth> {
   const targets = healthTargets(desired);
   if (targets.length === 0) {
     io.stderr('lvsync: --health: no real server declares a health check\n');
-    return new Map();
+    return { states: new Map(), desired };
   }
-  const monitor = createHealthMonitor({ clock: io.clock ?? systemClock, probe: io.probe ?? createProbe() });
+  const monitor = createHealthMonitor({ clock: io.clock ?? systemClock, probe: io.probe ?? createProbe(), concurrency: 64 });
   const states = await monitor.runRound(targets);
   await monitor.stop();
   const down = targets.filter((t) => states.get(t.target.id)?.status === 'down');
@@ -27,5 +55,23 @@ export async function runHealthRound(io: CliIo, desired: DesiredState): Promise<
     const detail = states.get(t.target.id)?.lastResult?.detail ?? 'failed';
     io.stderr(`  down: ${hostPort(t.target.address, t.target.port)} of ${t.target.service} (${t.check.type}): ${detail}\n`);
   }
-  return states;
+  return { states, desired: quiesceOnly(desired) };
+}
+
+/** The daemon's recorded health, when fresh and some server is down; undefined otherwise (plan the config). */
+export async function recordedHealth(io: CliIo, stateDir: string, desired: DesiredState): Promise<PlanHealth | undefined> {
+  const text = await readFile(join(stateDir, 'health.json'), 'utf8').catch(() => null);
+  if (text === null) return undefined;
+  const now = (io.clock ?? systemClock).now();
+  const ids = new Set(healthTargets(desired).map((t) => t.target.id));
+  const fresh = parseHealth(text).filter((s) => ids.has(s.id) && s.lastCheckAt !== null && now - s.lastCheckAt <= RECORDED_HEALTH_MAX_AGE_MS);
+  const down = fresh.filter((s) => s.status === 'down');
+  if (down.length === 0) return undefined;
+  const oldest = Math.max(...fresh.map((s) => now - (s.lastCheckAt ?? now)));
+  io.stderr(`lvsync: using the health recorded by lvsync watch (${join(stateDir, 'health.json')}, checked at most ${formatDuration(oldest)} ago): ${down.length} real server(s) down; --health checks now\n`);
+  return { states: new Map(fresh.map((s) => [s.id, s])), desired };
+}
+
+export async function planHealth(io: CliIo, stateDir: string, desired: DesiredState, runRound: boolean): Promise<PlanHealth | undefined> {
+  return runRound ? runHealthRound(io, desired) : recordedHealth(io, stateDir, desired);
 }

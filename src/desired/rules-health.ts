@@ -19,6 +19,8 @@ function checkAt(decl: ServiceDecl, server: WrittenServer, i: number, field?: st
 }
 
 const HTTP_ONLY = ['path', 'expectStatus', 'expectBody', 'host'] as const;
+const MIN_INTERVAL_MS = 100;
+const MIN_TIMEOUT_MS = 10;
 
 // HEALTH_CHECK_PORT, HEALTH_CHECK_COMMAND, HEALTH_CHECK_FIELD_UNUSED, HEALTH_CHECK_TIMEOUT
 export const healthCheckRule: Rule = (ctx) => {
@@ -57,9 +59,17 @@ export const healthCheckRule: Rule = (ctx) => {
       const at = checkAt(decl, server, i, check.timeout !== undefined ? 'timeout' : 'interval');
       once(at, () => ctx.report('HEALTH_CHECK_TIMEOUT', at, `the check timeout (${timeout} ms) is longer than its interval (${interval} ms), so a hanging server is checked less often than the interval says; make the timeout shorter than the interval`, { severity: 'warning' }));
     }
-    if (interval === 0) {
+    if (interval < MIN_INTERVAL_MS) {
       const at = checkAt(decl, server, i, 'interval');
-      ctx.report('HEALTH_CHECK_TIMEOUT', at, 'a health check interval of 0 would check without pause; use at least 100ms (5s is the default)');
+      once(at, () => ctx.report('HEALTH_CHECK_TIMEOUT', at, `a health check interval of ${interval} ms would check almost without pause; use at least ${MIN_INTERVAL_MS}ms (5s is the default)`));
+    }
+    if (timeout < MIN_TIMEOUT_MS) {
+      const at = checkAt(decl, server, i, 'timeout');
+      once(at, () => ctx.report('HEALTH_CHECK_TIMEOUT', at, `a health check timeout of ${timeout} ms fails every check before it can connect; use at least ${MIN_TIMEOUT_MS}ms (2s is the default)`));
+    }
+    if (type === 'tcp' && decl.raw.protocol === 'udp' && check.port === undefined) {
+      const at = checkAt(decl, server, i);
+      once(at, () => ctx.report('HEALTH_CHECK_PROTOCOL', at, 'this is a UDP service but a tcp check connects over TCP: it only passes if the real server also listens on TCP; use an exec check that speaks the protocol (e.g. dig for DNS), or set `healthCheck.port` to a TCP port it serves', { severity: 'warning' }));
     }
   });
 };

@@ -43,10 +43,17 @@ export interface DrainView {
   readonly activeConnections: number;
   /** waiting: still held; deleting: this plan deletes it */
   readonly state: 'waiting' | 'deleting';
+  /** this plan starts the drain (its quiesce is lvsync's own step, not drift) */
+  readonly started: boolean;
 }
 
-/** Active connections of a server (service key, server key), from `ipvsadm -L -n`. */
-export type ActiveConnections = (service: string, server: string) => number;
+/** Targets whose operations in this plan are drain steps (quiesce at the start, the final delete). */
+export function drainStepTargets(plan: Plan): ReadonlySet<string> {
+  return new Set((plan.drains ?? []).filter((v) => v.started || v.state === 'deleting').map((v) => v.record.id));
+}
+
+/** Connections that must end before a delete (service key, server key); null = unknown (not in the listing). */
+export type ActiveConnections = (service: string, server: string) => number | null;
 
 export interface DrainInput {
   readonly plan: Plan;
@@ -69,9 +76,13 @@ export interface DrainResult {
   readonly views: readonly DrainView[];
 }
 
-function serviceActive(service: VirtualService, active: ActiveConnections): number {
+function serviceActive(service: VirtualService, active: ActiveConnections): number | null {
   let n = 0;
-  for (const s of service.servers.values()) n += active(service.key, s.key);
+  for (const s of service.servers.values()) {
+    const c = active(service.key, s.key);
+    if (c === null) return null;
+    n += c;
+  }
   return n;
 }
 
@@ -105,23 +116,27 @@ export function planDrains(input: DrainInput): DrainResult {
     const id = server === null ? op.service.key : `${op.service.key}#${server}`;
     deleting.add(id);
     if (!liveService || input.noDrain || input.immediate?.has(id)) { ops.push(op); continue; }
-    const count = server === null ? serviceActive(liveService, input.active) : input.active(op.service.key, server);
+    const counted = server === null ? serviceActive(liveService, input.active) : input.active(op.service.key, server);
+    // unknown is never "idle": it is held like a server with connections, until its deadline
+    const idle = counted === 0;
+    const count = counted ?? 0;
     const existing = input.drains.get(id);
     if (!existing) {
       const timeout = input.drainTimeoutMs(op.service.key);
-      if (count === 0 || timeout <= 0) { ops.push(op); continue; }
+      // nothing to wait for: delete now (kube-proxy's graceful termination does the same)
+      if (idle || timeout <= 0) { ops.push(op); continue; }
       const what = op.kind === 'delete-server' ? `${hostPort(op.server.address, op.server.port)} of ${describeTarget(op.service.target)}` : describeTarget(op.service.target);
       const record: DrainRecord = { id, service: op.service.key, server, what, startedAt: now, deadline: now + timeout, persistent: liveService.persistence !== null };
       drains.set(id, record);
       events.push({ kind: 'started', record, activeConnections: count });
-      views.push({ record, activeConnections: count, state: 'waiting' });
+      views.push({ record, activeConnections: count, state: 'waiting', started: true });
       ops.push(...quiesce(liveService, server, `draining before ${op.kind === 'delete-server' ? 'delete' : 'deleting the service'} (${op.reason}): ${count} active connection(s); deleted when they reach 0, at the latest after ${seconds(timeout)}`));
       continue;
     }
-    if (count === 0 || now >= existing.deadline) {
-      const timedOut = count > 0;
+    if (idle || now >= existing.deadline) {
+      const timedOut = !idle;
       events.push({ kind: timedOut ? 'timed-out' : 'drained', record: existing, activeConnections: count });
-      views.push({ record: existing, activeConnections: count, state: 'deleting' });
+      views.push({ record: existing, activeConnections: count, state: 'deleting', started: false });
       ops.push({ ...op, reason: timedOut
         ? `drain timed out after ${seconds(now - existing.startedAt)} with ${count} active connection(s) left (${op.reason})`
         : `drained: no active connections after ${seconds(now - existing.startedAt)} (${op.reason})` });
@@ -129,7 +144,7 @@ export function planDrains(input: DrainInput): DrainResult {
     }
     // still draining: hold the delete, and put weight 0 back if something changed it meanwhile
     drains.set(id, existing);
-    views.push({ record: existing, activeConnections: count, state: 'waiting' });
+    views.push({ record: existing, activeConnections: count, state: 'waiting', started: false });
     ops.push(...quiesce(liveService, server, `draining: weight set back to 0 (it was changed outside lvsync); ${count} active connection(s)`));
   }
 

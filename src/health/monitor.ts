@@ -13,7 +13,7 @@ import type { HealthCheckSpec, HealthState, HealthTarget, HealthTransition, Prob
 export interface HealthMonitorDeps {
   readonly clock: Clock;
   readonly probe: Probe;
-  /** probes in flight at most (default 16); the rest wait in the order they fell due */
+  /** probes in flight at most (default 64); the rest wait in the order they fell due */
   readonly concurrency?: number;
   /** every status change, unknown → up included; must not throw */
   readonly onTransition?: (t: HealthTransition) => void;
@@ -36,7 +36,7 @@ export interface HealthMonitor {
 
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const { clock, probe, onTransition, onResult } = deps;
-  const concurrency = deps.concurrency ?? 16;
+  const concurrency = deps.concurrency ?? 64;
   // a NaN limit would never start anything: fall back to the default rather than hang
   const slots = createSlots(Math.max(1, Math.floor(Number.isFinite(concurrency) ? concurrency : 16)));
   const saved = new Map<string, HealthState>();

@@ -7,7 +7,7 @@ import type { HealthState } from '../health/types.js';
 import { runChecked } from '../ipvsadm/port.js';
 import { parseListing } from '../live/parse-listing.js';
 import { isEmptyPlan, type Plan } from '../plan/types.js';
-import { readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
+import { EMPTY_DRAIN_STATE, readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
 import { declaredDrainTimeouts, planPass, type PassPlanInput } from './plan-pass.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { nextInventory, readInventory, writeInventory } from '../state/inventory.js';
@@ -82,10 +82,42 @@ export function declaresThresholds(desired: DesiredState): boolean {
 }
 
 /** The drains in progress plus the connection counts of `ipvsadm -L -n`: what planDrains decides with. */
+/**
+ * The drains in progress plus the connection counts of `ipvsadm -L -n`: what planDrains decides with.
+ * TCP and SCTP count ActiveConn: their InActConn entries are TIME_WAIT/FIN/CLOSE states that no
+ * longer carry data a delete could break (waiting for them would add up to 2 minutes to every
+ * drain). UDP flows are never "active" in IPVS, so UDP services (and fwmark services, whose
+ * traffic may be UDP) count every entry. A server missing from the listing (a race with a change)
+ * is unknown, and unknown is never zero.
+ */
 export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean): Promise<NonNullable<PassPlanInput['drains']>> {
   const conns = parseListing(await runChecked(ipvsadm, ['-L', '-n']));
-  const active = (service: string, server: string) => conns.services.get(service)?.servers.get(server)?.values['ActiveConn'] ?? 0;
+  const active = (service: string, server: string): number | null => {
+    const row = conns.services.get(service)?.servers.get(server)?.values;
+    const a = row?.['ActiveConn'];
+    const i = row?.['InActConn'];
+    if (a === undefined || i === undefined || Number.isNaN(a) || Number.isNaN(i)) return null;
+    return service.startsWith('tcp|') || service.startsWith('sctp|') ? a : a + i;
+  };
   return { records: state.drains, active, now, lastTimeouts: state.timeouts, noDrain };
+}
+
+/** A corrupt drains.json must not wedge every pass: start afresh (drains restart) and say so. */
+async function readDrainStateOrReset(stateDir: string): Promise<{ state: DrainState; warning: Diagnostic | null }> {
+  try {
+    return { state: await readDrainState(stateDir), warning: null };
+  } catch (err) {
+    return {
+      state: EMPTY_DRAIN_STATE,
+      warning: { severity: 'warning', code: 'STATE_FILE', message: `${err instanceof Error ? err.message : String(err)}; drains in progress start again from now` },
+    };
+  }
+}
+
+// a drain target that still exists in the table
+function stillLive(record: DrainRecord, table: Table): boolean {
+  const svc = table.services.get(record.service);
+  return !!svc && (record.server === null || svc.servers.has(record.server));
 }
 
 const QUIESCENT_TEMPLATE = 'net.ipv4.vs.expire_quiescent_template';
@@ -107,47 +139,57 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
   const release = apply ? await (deps.lock ?? acquireLock)(deps.stateDir) : async () => undefined;
   try {
     const inventory = await readInventory(deps.stateDir);
-    const drainState = await readDrainState(deps.stateDir);
+    const { state: drainState, warning: drainStateWarning } = await readDrainStateOrReset(deps.stateDir);
     const declared = declaresThresholds(desired);
     // keep reading thresholds after they were declared once, so clearing them is noticed
     const thresholds = declared || inventory.thresholds;
     const sysctl = deps.sysctl ?? createProcSysctl();
     // the kernel-wide settings the desired state declares are read with the table, every time
     const readLive = async () => withLiveSettings(await deps.readLive(thresholds), desired.settings, deps.ipvsadm, sysctl);
-    const planOptions = { inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete };
+    const planOptions = { inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete, ...(drainStateWarning ? { warnings: [drainStateWarning] } : {}) };
     const live = await readLive();
     const now = (options.now ?? Date.now)();
     const plain = planPass({ desired, live, planOptions, health: options.health });
-    // connection counts only matter when something is deleted or draining: no extra read in the steady state
+    // drains are steps of an apply: detect-only reports plain deletes and a refused plan stays as planned.
+    // Connection counts only matter when something is deleted or draining: no extra read in the steady state.
     const deletes = plain.plan.operations.some((op) => op.kind === 'delete-server' || op.kind === 'delete-service');
-    const drainInput = deletes || drainState.drains.size > 0 ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false) : undefined;
+    const drainInput = apply && !plain.plan.refusal && (deletes || drainState.drains.size > 0)
+      ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false)
+      : undefined;
     const passPlan = drainInput ? planPass({ desired, live, planOptions, health: options.health, drains: drainInput }) : plain;
     const drains = drainInput ? passPlan.drains : drainState.drains;
+    // deletes this plan makes to finish drains: if one does not take effect, its record must survive
+    const finishing = (passPlan.plan.drains ?? []).filter((v) => v.state === 'deleting').map((v) => v.record);
     const warnings = await persistentDrainWarning(drains, sysctl);
     const plan: Plan = warnings.length ? { ...passPlan.plan, warnings: [...passPlan.plan.warnings, ...warnings] } : passPlan.plan;
     const drained = { drains, drainEvents: passPlan.drainEvents };
+    const untouched = { drains: drainState.drains, drainEvents: [] };
     const stale = options.stale?.(plan) ?? null;
-    if (stale !== null) return { status: 'stale', plan, live, reason: stale, ...drained };
+    if (stale !== null) return { status: 'stale', plan, live, reason: stale, ...untouched };
     options.onPlan?.(plan);
-    if (plan.refusal) return { status: 'refused', plan, live, ...drained };
-    const record = async (after: Table) => {
+    if (plan.refusal) return { status: 'refused', plan, live, ...untouched };
+    const record = async (after: Table, kept: ReadonlyMap<string, DrainRecord>) => {
       await writeInventory(deps.stateDir, nextInventory(inventory, desired.table.services.keys(), new Set(after.services.keys()), declared));
-      await writeDrainState(deps.stateDir, { version: 1, drains, timeouts: declaredDrainTimeouts(desired, drainState.timeouts, after) }, drainState);
+      await writeDrainState(deps.stateDir, { version: 1, drains: kept, timeouts: declaredDrainTimeouts(desired, drainState.timeouts, after) }, drainState);
     };
     if (isEmptyPlan(plan)) {
-      if (apply) await record(live);
+      if (apply) await record(live, drains);
       return { status: 'in-sync', plan, live, ...drained };
     }
     if (!apply) return { status: 'detected', plan, live, ...drained };
-    if (options.confirm && !(await options.confirm(plan))) return { status: 'cancelled', plan, live, ...drained };
-    // verification plans the same way, with the drains as they are after this plan
+    if (options.confirm && !(await options.confirm(plan))) return { status: 'cancelled', plan, live, ...untouched };
+    // verification plans the same way, with the drains after this plan plus the ones it finishes:
+    // a finishing delete that did not take effect is then planned again, i.e. reported as pending
+    const verifyRecords = new Map([...drains, ...finishing.map((r) => [r.id, r] as const)]);
     const replan = (after: Table) => planPass({
       desired, live: after, planOptions, health: options.health,
-      ...(drainInput ? { drains: { ...drainInput, records: drains } } : {}),
+      ...(drainInput ? { drains: { ...drainInput, records: verifyRecords } } : {}),
     }).plan;
     const report = await applyPlan(plan, { ipvsadm: deps.ipvsadm, readLive, sysctl }, { perCommand: options.perCommand, replan });
-    await record(report.liveAfter);
-    return { status: 'applied', plan, live, report, ...drained };
+    const kept = new Map(drains);
+    for (const r of finishing) if (stillLive(r, report.liveAfter)) kept.set(r.id, r);
+    await record(report.liveAfter, kept);
+    return { status: 'applied', plan, live, report, drains: kept, drainEvents: passPlan.drainEvents };
   } finally {
     await release();
   }

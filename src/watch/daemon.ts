@@ -46,7 +46,7 @@ export interface DaemonConfig {
   /** whose part of the desired state this daemon applies (--director); default: every part without `directors` */
   readonly director?: string;
   readonly version: string;
-  /** health checks in flight at most (default 16) */
+  /** health checks in flight at most (default 64) */
   readonly healthConcurrency?: number;
 }
 
@@ -103,14 +103,26 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   const targets = new Map<string, ProbeTarget>();
   let loopRef: ReconcileLoop | null = null;
   let persisting: Promise<void> = Promise.resolve();
+  // A failure storm (a switch dies, 10k servers fail together) is one transition per server:
+  // health.json is written at most once a second and health passes are requested at most every
+  // 200 ms, so the event loop keeps probing and serving instead of serialising and planning per server.
+  let persistTimer: (() => void) | null = null;
   const persistHealth = (monitor: HealthMonitor) => {
-    if (mode === 'detect-only') return; // detect-only never writes the state directory
+    if (mode === 'detect-only' || persistTimer) return; // detect-only never writes the state directory
+    persistTimer = clock.setTimeout(() => { persistTimer = null; persistNow(monitor); }, 1000);
+  };
+  const persistNow = (monitor: HealthMonitor) => {
     persisting = persisting.then(async () => {
       await mkdir(config.stateDir, { recursive: true });
       const tmp = `${healthFile}.${process.pid}.tmp`;
       await writeFile(tmp, serializeHealth(monitor.states().values()));
       await rename(tmp, healthFile);
     }).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
+  };
+  let passTimer: (() => void) | null = null;
+  const requestHealthPass = () => {
+    if (passTimer) return;
+    passTimer = clock.setTimeout(() => { passTimer = null; loopRef?.request('health'); }, 200);
   };
   const refreshHealthStatus = (monitor: HealthMonitor) => {
     const out = new Map<string, { target: ProbeTarget; state: HealthState }>();
@@ -146,7 +158,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     refreshHealthStatus(monitor);
     persistHealth(monitor);
     // unknown → up changes no weight; everything else may
-    if (!(t.from === 'unknown' && t.to === 'up')) loopRef?.request('health');
+    if (!(t.from === 'unknown' && t.to === 'up')) requestHealthPass();
   };
   const saved = await readFile(healthFile, 'utf8').then(parseHealth).catch(() => []);
   const monitor = createHealthMonitor({
@@ -255,6 +267,9 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         ]);
         cancelTimer();
         await monitor.stop();
+        passTimer?.();
+        // write what is pending now rather than lose the last transitions
+        if (persistTimer) { persistTimer(); persistTimer = null; persistNow(monitor); }
         await persisting;
         if (timedOut) log.warn(`the current pass did not finish within ${formatDuration(timeoutMs)}; exiting anyway`);
         await Promise.all([watcher?.close(), server?.close()]);

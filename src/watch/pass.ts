@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { DesiredResult } from '../desired/parse.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
-import type { DrainEvent } from '../drain/plan-drains.js';
+import { drainStepTargets, type DrainEvent } from '../drain/plan-drains.js';
 import type { HealthState } from '../health/types.js';
 import type { DesiredState } from '../model/types.js';
 import { operationToArgv } from '../plan/to-argv.js';
-import type { Plan } from '../plan/types.js';
+import { operationTargetKey, type Plan } from '../plan/types.js';
 import { reconcileOnce, type ReconcileDeps, type ReconcileOutcome } from '../reconcile/reconcile.js';
 import type { Clock } from './clock.js';
 import { driftItems, driftKey, type DriftItem } from './drift.js';
@@ -153,7 +153,9 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
 
   function classify(outcome: ReconcileOutcome, now: number): Result {
     const plan = outcome.plan;
-    const items = driftItems(plan);
+    // a drain's own steps (the quiesce that starts it, the delete that ends it) are not drift
+    const steps = drainStepTargets(plan);
+    const items = driftItems(steps.size === 0 ? plan : { ...plan, operations: plan.operations.filter((op) => !steps.has(operationTargetKey(op)) && !steps.has(op.service.key)) });
     const isDrift = deps.mode === 'detect-only' || convergedDigest === plan.desiredDigest;
     const drift = reportDrift(items, isDrift, plan, now);
     if (!isDrift || items.length === 0) driftSeen = new Set();
@@ -220,7 +222,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
       reportHealth(outcome);
       reportDrains(outcome.drainEvents, outcome);
       const result = classify(outcome, clock.now());
-      if (outcome.drains.size === 0) return result;
+      if (outcome.drains.size === 0 || deps.mode !== 'apply') return result;
       return { ...result, summary: `${result.summary}; draining ${plural(outcome.drains.size, 'target')}`, soonMs: DRAIN_POLL_MS };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

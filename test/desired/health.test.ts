@@ -129,3 +129,20 @@ overrides:
   const c2 = p2.checks.get('10.0.1.1|80')!;
   assert.deepEqual([p2.drainTimeoutMs, c2.type, c2.path, c2.timeoutMs], [5000, 'http', '/ping', 1000]);
 });
+
+test('rules: intervals under 100ms and timeouts under 10ms are errors; a tcp check of a UDP service warns', () => {
+  const r = parse(`version: 1
+services:
+  - address: 10.0.0.1
+    port: 80
+    healthCheck: { interval: 50ms, timeout: 0 }
+    realServers: [{ address: 10.0.1.1 }]
+  - address: 10.0.0.2
+    port: 53
+    protocol: udp
+    healthCheck: { type: tcp }
+    realServers: [{ address: 10.0.2.1 }, { address: 10.0.2.2, healthCheck: { port: 8053 } }]
+`);
+  assert.deepEqual(codes(r), ['HEALTH_CHECK_TIMEOUT@5:20', 'HEALTH_CHECK_TIMEOUT@5:36', 'HEALTH_CHECK_PROTOCOL@10:5']);
+  assert.deepEqual(r.diagnostics.map((d) => d.severity), ['error', 'error', 'warning']);
+});

@@ -8,7 +8,7 @@ import { systemClock } from '../../src/watch/clock.js';
 import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
 import { createLogger } from '../../src/watch/logger.js';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, ipvsadm, lvsync, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
+import { REPO, SKIP, addNamespaceHost, ipvsadm, lvsync, must, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
 
 /**
  * Health checks and draining on the real kernel with real traffic (issue 5), all inside the VM:
@@ -30,12 +30,6 @@ const others: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const save = () => ipvsadm(['-S', '-n']).stdout;
 const rip = (name: string) => `10.31.${name.slice(3)}.2`;
-
-function must(command: string): string {
-  const r = sh(command);
-  if (r.code !== 0) throw new Error(`${command}: ${r.stderr}`);
-  return r.stdout;
-}
 
 function startServer(name: string): void {
   servers.set(name, spawn('ip', ['netns', 'exec', name, process.execPath, `${fixtures}/http-identity.mjs`, name, '8080'], { stdio: 'ignore' }));
@@ -75,16 +69,10 @@ describe('health checks and draining on the real kernel', { skip: SKIP }, () => 
     resetKernel();
     for (const [i, name] of NAMES.entries()) {
       const n = i + 1;
-      must(`ip netns add ${name}`);
-      must(`ip link add vh-${name} type veth peer name eth0 netns ${name}`);
-      must(`ip addr add 10.31.${n}.1/24 dev vh-${name} && ip link set vh-${name} up`);
-      must(`ip netns exec ${name} sh -c 'ip link set lo up && ip addr add 10.31.${n}.2/24 dev eth0 && ip link set eth0 up && ip route add default via 10.31.${n}.1'`);
+      addNamespaceHost(name, `vh-${name}`, `10.31.${n}`);
       startServer(name);
     }
-    must('ip netns add hclient');
-    must('ip link add vh-client type veth peer name eth0 netns hclient');
-    must('ip addr add 10.41.0.1/24 dev vh-client && ip link set vh-client up');
-    must(`ip netns exec hclient sh -c 'ip link set lo up && ip addr add 10.41.0.2/24 dev eth0 && ip link set eth0 up && ip route add default via 10.41.0.1'`);
+    addNamespaceHost('hclient', 'vh-client', '10.41.0');
     must(`ip addr add ${VIP}/32 dev lo`);
     for (const name of NAMES) await waitForPort(rip(name), 8080);
   });

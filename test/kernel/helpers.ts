@@ -105,3 +105,22 @@ export async function waitForPort(host: string, port: number, ms = 120000): Prom
   }
   throw new Error(`${host}:${port} never accepted a connection`);
 }
+
+/** Run a shell command inside the VM; throw with its stderr when it fails. */
+export function must(command: string): string {
+  const r = sh(command);
+  if (r.code !== 0) throw new Error(`${command}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * A network namespace joined to the director (the VM's root namespace) by a veth pair: the
+ * director side is `${net}.1/24` on `hostIf`, the namespace has `${net}.2/24` on eth0 and routes
+ * everything back through the director, as a NAT real server or a client must.
+ */
+export function addNamespaceHost(name: string, hostIf: string, net: string): void {
+  must(`ip netns add ${name}`);
+  must(`ip link add ${hostIf} type veth peer name eth0 netns ${name}`);
+  must(`ip addr add ${net}.1/24 dev ${hostIf} && ip link set ${hostIf} up`);
+  must(`ip netns exec ${name} sh -c 'ip link set lo up && ip addr add ${net}.2/24 dev eth0 && ip link set eth0 up && ip route add default via ${net}.1'`);
+}

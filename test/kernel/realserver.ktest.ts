@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, ipvsadm, lvsync, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
+import { REPO, SKIP, ipvsadm, lvsync, must, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
 
 /**
  * A direct-routing real server set up by `lvsync realserver --apply`, serving real traffic through the
@@ -22,12 +22,6 @@ const CLIENT = '10.60.0.100';
 const fixtures = join(REPO, 'test/kernel/fixtures');
 const MAIN = join(REPO, 'dist/src/cli/main.js');
 const children: ChildProcess[] = [];
-
-function must(command: string): string {
-  const r = sh(command);
-  if (r.code !== 0) throw new Error(`${command}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** The real lvsync binary inside the real server's network namespace. */
 function inRealServer(args: string[]): { code: number; stdout: string; stderr: string } {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, ipvsadm, lvsync, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
+import { REPO, SKIP, addNamespaceHost, ipvsadm, lvsync, must, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
 
 /**
  * Real traffic through the real kernel, all inside the VM: three real servers in network namespaces
@@ -15,12 +15,6 @@ const VIP = '10.50.0.10';
 const SERVERS = ['rs1', 'rs2', 'rs3'];
 const fixtures = join(REPO, 'test/kernel/fixtures');
 const children: ChildProcess[] = [];
-
-function must(command: string): string {
-  const r = sh(command);
-  if (r.code !== 0) throw new Error(`${command}: ${r.stderr}`);
-  return r.stdout;
-}
 
 function desired(weights: Record<string, number>): string {
   const servers = Object.entries(weights)
@@ -52,17 +46,11 @@ describe('real traffic through a NAT service', { skip: SKIP }, () => {
     resetKernel();
     for (const [i, name] of SERVERS.entries()) {
       const n = i + 1;
-      must(`ip netns add ${name}`);
-      must(`ip link add vd-${name} type veth peer name eth0 netns ${name}`);
-      must(`ip addr add 10.30.${n}.1/24 dev vd-${name} && ip link set vd-${name} up`);
-      must(`ip netns exec ${name} sh -c 'ip link set lo up && ip addr add 10.30.${n}.2/24 dev eth0 && ip link set eth0 up && ip route add default via 10.30.${n}.1'`);
+      addNamespaceHost(name, `vd-${name}`, `10.30.${n}`);
       const child = spawn('ip', ['netns', 'exec', name, process.execPath, `${fixtures}/http-identity.mjs`, name, '8080'], { stdio: 'ignore' });
       children.push(child);
     }
-    must('ip netns add client');
-    must('ip link add vd-client type veth peer name eth0 netns client');
-    must('ip addr add 10.40.0.1/24 dev vd-client && ip link set vd-client up');
-    must(`ip netns exec client sh -c 'ip link set lo up && ip addr add 10.40.0.2/24 dev eth0 && ip link set eth0 up && ip route add default via 10.40.0.1'`);
+    addNamespaceHost('client', 'vd-client', '10.40.0');
     must(`ip addr add ${VIP}/32 dev lo`);
     for (const [i] of SERVERS.entries()) await waitForPort(`10.30.${i + 1}.2`, 8080);
   });

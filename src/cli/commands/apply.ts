@@ -3,7 +3,8 @@ import { renderPlanText } from '../../plan/render-text.js';
 import { reconcileOnce, type ReconcileOutcome } from '../../reconcile/reconcile.js';
 import { systemClock } from '../../watch/clock.js';
 import { formatDuration } from '../../watch/duration.js';
-import { runHealthRound } from '../health-round.js';
+import { planHealth, recordedHealth } from '../health-round.js';
+import { LockedError } from '../../state/lock.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -58,16 +59,18 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
   const desired = await loadDesiredOrExit(io, saved ? [...saved.paths] : args.paths, { director: g.director });
   const ipvsadm = io.createIpvsadm(g.ipvsadm);
   const clock = io.clock ?? systemClock;
-  const health = args.health ? await runHealthRound(io, desired) : undefined;
+  const withHealth = await planHealth(io, g.stateDir, desired, args.health);
+  const planned = withHealth?.desired ?? desired;
   const deps = {
     ipvsadm,
     stateDir: g.stateDir,
     readLive: (thresholds: boolean) => readLiveOrExit(io, { ipvsadm: () => ipvsadm, thresholds }),
     sysctl: sysctlOf(io),
   };
-  const common = { mode: 'apply' as const, perCommand: args.perCommand, allowMassDelete: args.allowMassDelete, health, noDrain: args.noDrain, now: () => clock.now() };
-  let outcome = await reconcileOnce(desired, deps, {
+  const common = { mode: 'apply' as const, perCommand: args.perCommand, allowMassDelete: args.allowMassDelete, noDrain: args.noDrain, now: () => clock.now() };
+  let outcome = await reconcileOnce(planned, deps, {
     ...common,
+    health: withHealth?.states,
     onPlan: (plan) => io.stdout(renderPlanText(plan, { color: g.color })),
     ...(saved ? { stale: (plan: Plan) => staleReason(saved, plan) } : {}),
     confirm: async (plan) => {
@@ -76,29 +79,42 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
       return answer.trim() === 'yes';
     },
   });
-  // the plan was confirmed once; drains then finish on their own (Ctrl-C leaves them recorded for the next run)
-  let lastLine = '';
+  // The plan was confirmed once; drains then finish on their own (Ctrl-C leaves them recorded for the
+  // next run). Each wait pass plans afresh with the health watch recorded meanwhile (not a stale
+  // one), and a pass of the daemon holding the lock just means trying again a second later.
+  let shown = '';
   let lastPrinted = -Infinity;
+  const timedOut = [...outcome.drainEvents];
   while (outcome.drains.size > 0 && settled(outcome)) {
     if (outcome.status === 'applied') io.stdout(`\n${renderApplyReport(outcome.report)}`);
-    if (lastLine === '') io.stdout(`Waiting for ${outcome.drains.size} drain(s) to finish (Ctrl-C stops waiting; the drains are recorded and the next apply or watch pass finishes them; --no-drain deletes at once).\n`);
+    if (shown === '') io.stdout(`Waiting for ${outcome.drains.size} drain(s) to finish (Ctrl-C stops waiting; the drains are recorded and the next apply or watch pass finishes them; --no-drain deletes at once).\n`);
     const line = drainProgress(outcome, clock.now());
+    // without a terminal: a line when the connection counts change, or every 10 s
+    const counts = line.replace(/, \S+ left/g, '');
     if (io.interactive) io.stderr(`\r\x1b[K${line}`);
-    else if (line !== lastLine || clock.now() - lastPrinted >= 10_000) { io.stderr(`${line}\n`); lastPrinted = clock.now(); }
-    lastLine = line;
+    else if (counts !== shown || clock.now() - lastPrinted >= 10_000) { io.stderr(`${line}\n`); lastPrinted = clock.now(); }
+    shown = counts;
     await new Promise<void>((resolve) => { clock.setTimeout(resolve, DRAIN_POLL_MS); });
-    outcome = await reconcileOnce(desired, deps, {
-      ...common,
-      // what a later pass does (the deletes of finished drains) is shown like the first plan
-      onPlan: (plan) => {
-        if (plan.operations.length === 0) return;
-        if (io.interactive) io.stderr('\r\x1b[K');
-        io.stdout(`\n${renderPlanText(plan, { color: g.color })}`);
-      },
-    });
+    const fresh = args.health ? withHealth : await recordedHealth({ ...io, stderr: () => {} }, g.stateDir, desired);
+    try {
+      outcome = await reconcileOnce(fresh?.desired ?? desired, deps, {
+        ...common,
+        health: fresh?.states,
+        // what a later pass does (the deletes of finished drains) is shown like the first plan
+        onPlan: (plan) => {
+          if (plan.operations.length === 0) return;
+          if (io.interactive) io.stderr('\r\x1b[K');
+          io.stdout(`\n${renderPlanText(plan, { color: g.color })}`);
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof LockedError)) throw err;
+      continue;
+    }
+    timedOut.push(...outcome.drainEvents);
   }
-  if (io.interactive && lastLine) io.stderr('\r\x1b[K');
-  for (const e of outcome.drainEvents) {
+  if (io.interactive && shown) io.stderr('\r\x1b[K');
+  for (const e of timedOut) {
     if (e.kind === 'timed-out') io.stderr(`lvsync: drain of ${e.record.what} timed out with ${e.activeConnections} active connection(s); deleted anyway\n`);
   }
   switch (outcome.status) {

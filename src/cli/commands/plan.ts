@@ -15,7 +15,7 @@ import { declaresThresholds, readDrainInput } from '../../reconcile/reconcile.js
 import { planPass } from '../../reconcile/plan-pass.js';
 import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
 import { systemClock } from '../../watch/clock.js';
-import { runHealthRound } from '../health-round.js';
+import { planHealth } from '../health-round.js';
 import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
 import { hasSnapshot, missingSnapshot, planAllDirectors, snapshotPath } from './plan-fleet.js';
 
@@ -63,18 +63,20 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const live = await readLiveOrExit(io, {
     liveFile, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
   });
-  const health = args.health ? await runHealthRound(io, desired) : undefined;
+  const withHealth = await planHealth(io, g.stateDir, desired, args.health);
+  const health = withHealth?.states;
+  const planned = withHealth?.desired ?? desired;
   const planOptions = { inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete, warnings: unobservedThresholds(desired, live) };
   // against the kernel, deletes are drained as apply would drain them; a saved snapshot has no connection counts
   let drains;
   if (liveFile === undefined) {
-    const plain = planPass({ desired, live, planOptions, health }).plan;
+    const plain = planPass({ desired: planned, live, planOptions, health }).plan;
     const state = await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE);
     if (state.drains.size > 0 || plain.operations.some((op) => op.kind.startsWith('delete'))) {
       drains = await readDrainInput(io.createIpvsadm(g.ipvsadm), state, (io.clock ?? systemClock).now(), false);
     }
   }
-  const plan: Plan = planPass({ desired, live, planOptions, health, drains }).plan;
+  const plan: Plan = planPass({ desired: planned, live, planOptions, health, drains }).plan;
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
   io.stdout(format === 'json' ? renderPlanJson(plan)

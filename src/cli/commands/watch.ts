@@ -36,7 +36,7 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
   if (listen === undefined || (listen === null && listenText !== 'off')) throw new UsageError(`--listen: expected HOST:PORT, [IPV6]:PORT or 'off' (got '${listenText}')`);
   const format = args.logFormat ?? 'auto';
   if (!['auto', 'json', 'pretty'].includes(format)) throw new UsageError(`--log-format: expected auto, json or pretty (got '${format}')`);
-  const healthConcurrency = args.healthConcurrency === undefined ? 16 : Number(args.healthConcurrency);
+  const healthConcurrency = args.healthConcurrency === undefined ? 64 : Number(args.healthConcurrency);
   if (!Number.isInteger(healthConcurrency) || healthConcurrency < 1 || healthConcurrency > 1024) throw new UsageError(`--health-concurrency: expected a whole number from 1 to 1024 (got '${args.healthConcurrency}')`);
   const onSignal = io.onSignal;
   if (!onSignal) throw new UsageError('watch runs only from the lvsync program (it needs signals)');
