@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serializeHealth } from '../../src/health/state.js';
 import { test } from 'node:test';
 import type { Probe } from '../../src/health/types.js';
 import type { Clock } from '../../src/watch/clock.js';
@@ -105,4 +107,34 @@ test('apply --no-drain deletes at once; a drain that times out is deleted at its
   assert.equal(clock.slept, 5000);
   assert.match(late.stderr, /drain of 10\.0\.0\.12:8080 of tcp 192\.168\.10\.100:80 timed out with 9 active connection\(s\); deleted anyway/);
   assert.doesNotMatch(save(b), /10\.0\.0\.12/);
+});
+
+test('apply without --health uses the fresh health.json of lvsync watch; a stale one is ignored', async () => {
+  const now = Date.UTC(2026, 11, 1, 13, 0, 0);
+  const dir = tempTree({ 'web.yaml': WEB });
+  const state = join(dir, 'state');
+  const recorded = (at: number) => serializeHealth([{
+    id: 'tcp|192.168.10.100|80#10.0.0.12|8080', status: 'down', since: at - 20_000, consecutiveOk: 0, consecutiveFail: 3,
+    lastResult: { ok: false, detail: 'connect ECONNREFUSED', durationMs: 1 }, lastCheckAt: at,
+  }]);
+  mkdirSync(state, { recursive: true });
+  writeFileSync(join(state, 'health.json'), recorded(now - 5_000));
+  const fake = fakeWithTable(LIVE);
+  const r = await runCli(['apply', join(dir, 'web.yaml'), '--state-dir', state], { ipvsadm: fake, clock: fastClock(now) });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /using the health recorded by lvsync watch .*: 1 real server\(s\) down/);
+  assert.match(save(fake), /-r 10\.0\.0\.12:8080 -m -w 0/);
+
+  writeFileSync(join(state, 'health.json'), recorded(now - 120_000));
+  const stale = await runCli(['apply', join(dir, 'web.yaml'), '--state-dir', state], { ipvsadm: fake, clock: fastClock(now) });
+  assert.equal(stale.code, 0, stale.stderr);
+  assert.match(save(fake), /-r 10\.0\.0\.12:8080 -m -w 5/, 'a two-minute-old record is not trusted: the config weight');
+});
+
+test('a one-shot --health round never removes: onFailure remove is planned as a quiesce', async () => {
+  const dir = tempTree({ 'web.yaml': WEB.replace('path: /healthz }', 'path: /healthz, onFailure: remove }') });
+  const fake = fakeWithTable(LIVE);
+  const r = await runCli(['plan', join(dir, 'web.yaml'), '--state-dir', join(dir, 'state'), '--health', '--json'], { ipvsadm: fake, probe: probeDown('10.0.0.12') });
+  const plan = JSON.parse(r.stdout) as { operations: { argv: string[] }[] };
+  assert.deepEqual(plan.operations.map((o) => o.argv.join(' ')), ['ipvsadm -e -t 192.168.10.100:80 -r 10.0.0.12:8080 -m -w 0']);
 });

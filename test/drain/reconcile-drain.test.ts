@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDesiredSources } from '../../src/desired/parse.js';
@@ -172,4 +172,65 @@ test('steady state: no deletes and no drains means no extra ipvsadm -L read', as
   const before = fake.calls.length;
   await pass(d, T0 + 1000);
   assert.deepEqual(fake.calls.slice(before).map((c) => c.args.join(' ')), ['-S -n']);
+});
+
+test('UDP: flows are never "active" in IPVS, so a UDP server drains while it has any entry', async () => {
+  const live = '-A -u 10.0.0.53:53 -s rr\n-a -u 10.0.0.53:53 -r 10.0.5.1:53 -m -w 1\n-a -u 10.0.0.53:53 -r 10.0.5.2:53 -m -w 1\n';
+  const { fake, pass } = env(live);
+  for (const svc of fake.kernel.state.services) for (const d of svc.dests) if (d.addr === '10.0.5.2') d.inactConns = 4;
+  const d = parseDesiredSources([{ file: 'dns.yaml', text: 'version: 1\nservices:\n  - { protocol: udp, address: 10.0.0.53, port: 53, scheduler: rr, realServers: [{ address: 10.0.5.1, method: nat }] }\n' }]).state!;
+  const first = await pass(d, T0);
+  assert.deepEqual(commands(first), ['-e -u 10.0.0.53:53 -r 10.0.5.2:53 -m -w 0']);
+  assert.deepEqual(first.drainEvents.map((e) => [e.kind, e.activeConnections]), [['started', 4]]);
+});
+
+test('a finishing delete that does not take effect is reported as pending and its drain stays recorded', async () => {
+  const { fake, stateDir, pass } = env();
+  setActive(fake, '10.0.1.2', 1);
+  const d = desired(['10.0.1.1']);
+  await pass(d, T0);
+  setActive(fake, '10.0.1.2', 0);
+  // the kernel ignores this -d (as if the -R batch stopped before it, and every retry failed)
+  const run = fake.run.bind(fake);
+  (fake as { run: typeof fake.run }).run = async (args, input) => {
+    if (args[0] === '-d' || (args[0] === '-R' && input?.includes('-d '))) return { exitCode: 1, stdout: '', stderr: 'Memory allocation problem' };
+    return run(args, input);
+  };
+  const failed = await pass(d, T0 + 5000);
+  assert.equal(failed.status, 'applied');
+  assert.equal(failed.status === 'applied' && failed.report.converged, false, 'not reported as converged');
+  assert.deepEqual([...failed.drains.keys()], ['tcp|10.0.0.1|80#10.0.1.2|8080']);
+  const saved = JSON.parse(readFileSync(join(stateDir, 'drains.json'), 'utf8')) as { drains: { startedAt: number }[] };
+  assert.deepEqual(saved.drains.map((r) => r.startedAt), [T0], 'the original drain, not a new one');
+});
+
+test('detect-only never drains (plain deletes, nothing recorded); a refused mass delete is shown as planned', async () => {
+  const { fake, stateDir, pass } = env();
+  setActive(fake, '10.0.1.2', 2);
+  const detect = await reconcileOnce(desired(['10.0.1.1']), {
+    ipvsadm: fake, stateDir, sysctl: createFakeSysctl(), readLive: async (t) => (await readLiveTable(fake, { thresholds: t })).table,
+  }, { mode: 'detect-only', perCommand: false, allowMassDelete: false, now: () => T0 });
+  assert.equal(detect.status, 'detected');
+  assert.deepEqual(commands(detect), ['-d -t 10.0.0.1:80 -r 10.0.1.2:8080']);
+  assert.equal(detect.drains.size, 0);
+  assert.deepEqual(detect.drainEvents, []);
+
+  await pass(desired(['10.0.1.1', '10.0.1.2']), T0); // adopt the service into the inventory
+  const empty = parseDesiredSources([{ file: 'empty.yaml', text: 'version: 1\nservices: []\n' }]).state!;
+  const refused = await reconcileOnce(empty, {
+    ipvsadm: fake, stateDir, sysctl: createFakeSysctl(), readLive: async (t) => (await readLiveTable(fake, { thresholds: t })).table,
+  }, { mode: 'apply', perCommand: false, allowMassDelete: false, now: () => T0 + 1000 });
+  assert.equal(refused.status, 'refused');
+  assert.deepEqual(commands(refused), ['-D -t 10.0.0.1:80']);
+  assert.deepEqual(refused.drainEvents, []);
+  assert.equal(weightOf(fake, '10.0.1.2'), 1, 'nothing was quiesced');
+});
+
+test('a corrupt drains.json does not wedge the reconciler: a STATE_FILE warning, then drains start afresh', async () => {
+  const { fake, stateDir, pass } = env();
+  writeFileSync(join(stateDir, 'drains.json'), '{"version": 1, "drains": [ trunc');
+  setActive(fake, '10.0.1.2', 1);
+  const first = await pass(desired(['10.0.1.1']), T0);
+  assert.deepEqual(first.plan.warnings.map((w) => w.code), ['STATE_FILE']);
+  assert.deepEqual(commands(first), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
 });
