@@ -60,6 +60,13 @@ function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
   // fast exit for the common case: a word that starts with a letter other than t/T/f/F/n/N
   if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !/^[tTfFnN]/.test(s)) return s;
+  if (c >= 48 && c <= 57) {
+    let i = 1;
+    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    if (i === s.length) return parseInt(s, 10); // only INT matches a run of digits
+    const dot = s.indexOf('.');
+    if (dot !== -1 && s.indexOf('.', dot + 1) !== -1) return s; // no pattern has two dots (IPv4 addresses)
+  }
   if (NULL.test(s)) return null;
   if (BOOL.test(s)) return s[0] === 't' || s[0] === 'T';
   if (INT_OCT.test(s)) return parseInt(s.substring(2), 8);
@@ -108,6 +115,8 @@ class Reader {
   private readonly indents: number[] = [];
   private readonly nLines: number;
   private line = 0;
+  /** the offset just after the value the last inlineValue/quoted/flow/flowValue call read (no tuple per value) */
+  private after = 0;
   readonly serviceSpots: FastSpot[] = [];
 
   constructor(text: string) {
@@ -168,8 +177,8 @@ class Reader {
         this.line = line + 1;
         setKey(obj, key, this.nested(indent, top && key === 'services'));
       } else {
-        const [value, after] = this.inlineValue(p, end);
-        this.endOfLine(after, end);
+        const value = this.inlineValue(p, end);
+        this.endOfLine(this.after, end);
         this.line = line + 1;
         this.noContinuation(indent);
         setKey(obj, key, value);
@@ -228,8 +237,8 @@ class Reader {
       if (KEY.test(this.text) && this.text.charCodeAt(KEY.lastIndex) === COLON) {
         items.push(this.blockMap(col, p, false));
       } else {
-        const [value, after] = this.inlineValue(p, end);
-        this.endOfLine(after, end);
+        const value = this.inlineValue(p, end);
+        this.endOfLine(this.after, end);
         this.line = line + 1;
         this.noContinuation(indent);
         items.push(value);
@@ -268,7 +277,7 @@ class Reader {
   }
 
   // a value that starts at `p` on a line ending at `end`, in block context; returns it and the offset after it
-  private inlineValue(p: number, end: number): [unknown, number] {
+  private inlineValue(p: number, end: number): unknown {
     const c = this.text.charCodeAt(p);
     if (c === 123 || c === 91) return this.flow(p, end);
     if (c === 34 || c === 39) return this.quoted(p, end);
@@ -289,18 +298,20 @@ class Reader {
       q++;
       lastNonSpace = q;
     }
-    return [resolvePlain(this.text.slice(p, lastNonSpace)), lastNonSpace];
+    this.after = lastNonSpace;
+    return resolvePlain(this.text.slice(p, lastNonSpace));
   }
 
   // "…" without escapes, or '…' with '' for a quote; on this line; always a string
-  private quoted(p: number, end: number): [string, number] {
+  private quoted(p: number, end: number): string {
     const quote = this.text.charCodeAt(p);
     if (quote === 34) {
       const close = this.text.indexOf('"', p + 1);
       if (close === -1 || close >= end) out();
       const value = this.text.slice(p + 1, close);
       if (value.includes('\\')) out();
-      return [value, close + 1];
+      this.after = close + 1;
+      return value;
     }
     let value = '';
     let from = p + 1;
@@ -313,51 +324,46 @@ class Reader {
         continue;
       }
       value += this.text.slice(from, close);
-      return [value, close + 1];
+      this.after = close + 1;
+      return value;
     }
   }
 
   // a flow mapping or sequence that closes on this line
-  private flow(p: number, end: number): [unknown, number] {
+  private flow(p: number, end: number): unknown {
     const t = this.text;
     const isMap = t.charCodeAt(p) === 123;
     const close = isMap ? 125 : 93;
-    const obj: Record<string, unknown> = {};
-    const items: unknown[] = [];
+    const obj: Record<string, unknown> | null = isMap ? {} : null;
+    const items: unknown[] | null = isMap ? null : [];
     p++;
-    const skip = (): void => {
-      while (p < end && t.charCodeAt(p) === SPACE) p++;
-    };
-    skip();
-    if (t.charCodeAt(p) === close) return [isMap ? obj : items, p + 1];
+    while (p < end && t.charCodeAt(p) === SPACE) p++;
+    if (t.charCodeAt(p) === close) { this.after = p + 1; return obj ?? items; }
     for (;;) {
       if (p >= end) out();
-      if (isMap) {
+      if (obj) {
         const key = this.key(p);
         if (Object.prototype.hasOwnProperty.call(obj, key)) out();
         p += key.length + 1;
         if (t.charCodeAt(p) !== SPACE) out();
-        skip();
-        const [value, after] = this.flowValue(p, end);
-        setKey(obj, key, value);
-        p = after;
+        while (p < end && t.charCodeAt(p) === SPACE) p++;
+        setKey(obj, key, this.flowValue(p, end));
       } else {
-        const [value, after] = this.flowValue(p, end);
-        items.push(value);
-        p = after;
+        items!.push(this.flowValue(p, end));
       }
-      skip();
-      const c = t.charCodeAt(p);
+      p = this.after;
+      while (p < end && t.charCodeAt(p) === SPACE) p++;
       if (p >= end) out();
-      if (c === close) return [isMap ? obj : items, p + 1];
+      const c = t.charCodeAt(p);
+      if (c === close) { this.after = p + 1; return obj ?? items; }
       if (c !== 44) out();
       p++;
-      skip();
+      while (p < end && t.charCodeAt(p) === SPACE) p++;
       if (p >= end || t.charCodeAt(p) === close) out(); // a trailing comma
     }
   }
 
-  private flowValue(p: number, end: number): [unknown, number] {
+  private flowValue(p: number, end: number): unknown {
     const t = this.text;
     const c = t.charCodeAt(p);
     if (c === 123 || c === 91) return this.flow(p, end);
@@ -373,7 +379,8 @@ class Reader {
       q++;
       lastNonSpace = q;
     }
-    return [resolvePlain(t.slice(p, lastNonSpace)), lastNonSpace];
+    this.after = lastNonSpace;
+    return resolvePlain(t.slice(p, lastNonSpace));
   }
 }
 
