@@ -51,7 +51,9 @@ export function formatSave(table: Table): string {
   const out: string[] = [];
   for (const svc of sortedServices(table.services.values())) {
     out.push(formatServiceLine(svc));
-    for (const server of sortedServers(svc.servers.values())) out.push(formatServerLine(svc, server));
+    // formatServerLine's text, with the service part built once per service (plans digest two such texts)
+    const prefix = `-a ${serviceSpecArgs(svc.target).join(' ')} `;
+    for (const server of sortedServers(svc.servers.values())) out.push(prefix + serverAttributeArgs(server).join(' '));
   }
   return out.length ? `${out.join('\n')}\n` : '';
 }

@@ -14,6 +14,9 @@ export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table:
   const services = new Map<string, { svc: MutableService; line: number }>();
   const diagnostics: Diagnostic[] = [];
   const lines = text.split(/\r?\n/);
+  let lastSpec = '';
+  let lastKey = '';
+  let lastUsed = 0;
   lines.forEach((raw, index) => {
     const line = index + 1;
     const tokens = raw.trim().split(/[ \t]+/).filter((t) => t !== '' && t !== 'ipvsadm');
@@ -27,8 +30,16 @@ export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table:
         if (services.has(svc.key)) return fail('service listed twice');
         services.set(svc.key, { svc, line });
       } else if (tokens[0] === '-a' || tokens[0] === '--add-server') {
-        const { target, rest } = parseTarget(tokens.slice(1));
-        const entry = services.get(serviceKey(target));
+        // consecutive -a lines name the same service: reuse its parsed target (a pure function of these tokens)
+        const spec = `${tokens[1] ?? ''} ${tokens[2] ?? ''} ${tokens[3] ?? ''}`;
+        if (spec !== lastSpec) {
+          const { target, rest } = parseTarget(tokens.slice(1));
+          lastSpec = spec;
+          lastKey = serviceKey(target);
+          lastUsed = tokens.length - 1 - rest.length;
+        }
+        const rest = tokens.slice(1 + lastUsed);
+        const entry = services.get(lastKey);
         if (!entry) return fail('real server line before its service line');
         const server = parseServerLine(rest);
         if (entry.svc.servers.has(server.key)) return fail('real server listed twice');
