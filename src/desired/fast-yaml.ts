@@ -19,6 +19,8 @@
  * scalars `|`/`>`, multi-line scalars, `?` keys, quoted keys, escapes — is outside and goes to `yaml`.
  */
 
+import { detached } from '../model/strings.js';
+
 /** Where a node starts, as the `yaml` library's LineCounter reports its range start (both 1-based). */
 export interface FastSpot {
   readonly line: number;
@@ -42,7 +44,13 @@ function out(): never {
 // characters that make the whole text go to `yaml`: tab, CR, other C0/C1 controls, DEL, NEL, LS, PS, BOM, lone surrogates are left to JS
 // eslint-disable-next-line no-control-regex
 const UNSAFE_TEXT = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
-const KEY = /[A-Za-z_][A-Za-z0-9_.-]*/y;
+// a plain-word key: [A-Za-z_][A-Za-z0-9_.-]*
+function isKeyStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+}
 const MAX_KEY = 256;
 
 // the `yaml` library's core-schema tests (yaml/dist/schema/core/*.js, common/null.js), in its order
@@ -75,6 +83,12 @@ function resolvePlain(s: string): unknown {
   if (FLOAT_NAN.test(s)) return s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   if (FLOAT_EXP.test(s) || FLOAT.test(s)) return parseFloat(s);
   return s;
+}
+
+// a string kept in the data must not keep the whole text alive (model/strings.ts)
+function plainValue(raw: string): unknown {
+  const value = resolvePlain(raw);
+  return typeof value === 'string' ? detached(value) : value;
 }
 
 // as yaml's addPairToJSMap: a key already "in" the object (an inherited name such as `constructor`) becomes an own property
@@ -117,6 +131,8 @@ class Reader {
   private line = 0;
   /** the offset just after the value the last inlineValue/quoted/flow/flowValue call read (no tuple per value) */
   private after = 0;
+  /** keys already read, by length and first character */
+  private readonly seenKeys = new Map<number, string[]>();
   readonly serviceSpots: FastSpot[] = [];
 
   constructor(text: string) {
@@ -197,15 +213,27 @@ class Reader {
 
   // a plain-word key at `pos`, followed by ':' and a space or the end of the line
   private key(pos: number): string {
-    KEY.lastIndex = pos;
-    if (!KEY.test(this.text)) out();
-    const endKey = KEY.lastIndex;
-    if (endKey - pos > MAX_KEY || this.text.charCodeAt(endKey) !== COLON) out();
+    const endKey = this.keyEnd(pos);
+    if (endKey === -1 || endKey - pos > MAX_KEY || this.text.charCodeAt(endKey) !== COLON) out();
     const after = this.text.charCodeAt(endKey + 1);
     if (!(after === SPACE || after === 10 || endKey + 1 >= this.text.length)) out();
+    // the same few keys repeat on every line: reuse the string seen before instead of slicing a new one
+    const slot = (endKey - pos) * 128 + this.text.charCodeAt(pos);
+    let seen = this.seenKeys.get(slot);
+    if (seen) for (const k of seen) if (this.text.startsWith(k, pos)) return k;
     const key = this.text.slice(pos, endKey);
     if (key === '__proto__') out();
+    if (!seen) this.seenKeys.set(slot, (seen = []));
+    if (seen.length < 8) seen.push(key);
     return key;
+  }
+
+  // the end of a plain-word key starting at `pos`, or -1
+  private keyEnd(pos: number): number {
+    if (!isKeyStart(this.text.charCodeAt(pos))) return -1;
+    let q = pos + 1;
+    while (isKeyChar(this.text.charCodeAt(q))) q++;
+    return q;
   }
 
   // the value of a key written with nothing after it: a block collection on the next content line, or null
@@ -232,9 +260,9 @@ class Reader {
       while (p < end && this.text.charCodeAt(p) === SPACE) p++;
       if (p === end || this.text.charCodeAt(p) === HASH || this.text.charCodeAt(p) === DASH && this.text.charCodeAt(p + 1) === SPACE) out();
       if (services) this.serviceSpots.push({ line: line + 1, col: p - this.starts[line]! + 1 });
-      KEY.lastIndex = p;
       const col = p - this.starts[line]!;
-      if (KEY.test(this.text) && this.text.charCodeAt(KEY.lastIndex) === COLON) {
+      const endKey = this.keyEnd(p);
+      if (endKey !== -1 && this.text.charCodeAt(endKey) === COLON) {
         items.push(this.blockMap(col, p, false));
       } else {
         const value = this.inlineValue(p, end);
@@ -299,7 +327,7 @@ class Reader {
       lastNonSpace = q;
     }
     this.after = lastNonSpace;
-    return resolvePlain(this.text.slice(p, lastNonSpace));
+    return plainValue(this.text.slice(p, lastNonSpace));
   }
 
   // "…" without escapes, or '…' with '' for a quote; on this line; always a string
@@ -311,7 +339,7 @@ class Reader {
       const value = this.text.slice(p + 1, close);
       if (value.includes('\\')) out();
       this.after = close + 1;
-      return value;
+      return detached(value);
     }
     let value = '';
     let from = p + 1;
@@ -325,7 +353,7 @@ class Reader {
       }
       value += this.text.slice(from, close);
       this.after = close + 1;
-      return value;
+      return detached(value);
     }
   }
 
@@ -380,7 +408,7 @@ class Reader {
       lastNonSpace = q;
     }
     this.after = lastNonSpace;
-    return resolvePlain(t.slice(p, lastNonSpace));
+    return plainValue(t.slice(p, lastNonSpace));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { parseAddress } from '../model/address.js';
 import { serverKey, serviceKey } from '../model/keys.js';
+import { detached } from '../model/strings.js';
 import { DEFAULT_PERSISTENCE_TIMEOUT, FLAG_3, flagBit } from '../model/schedulers.js';
 import type { Family, ForwardMethod, RealServer, ServiceTarget, Table, TunnelOptions, TunnelType, VirtualService } from '../model/types.js';
 import { SWITCH_CHECKSUM, SWITCH_METHOD, SWITCH_PROTOCOL, splitHostPort } from './grammar.js';
@@ -19,7 +20,11 @@ export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table:
   let lastUsed = 0;
   lines.forEach((raw, index) => {
     const line = index + 1;
-    const tokens = raw.trim().split(/[ \t]+/).filter((t) => t !== '' && t !== 'ipvsadm');
+    const trimmed = raw.trim();
+    if (trimmed === '') return;
+    // after trim() no token is empty; most lines are single-spaced and never name ipvsadm
+    let tokens = trimmed.includes('\t') || trimmed.includes('  ') ? trimmed.split(/[ \t]+/) : trimmed.split(' ');
+    if (trimmed.includes('ipvsadm')) tokens = tokens.filter((t) => t !== 'ipvsadm');
     if (tokens.length === 0) return;
     const fail = (message: string): void => {
       diagnostics.push({ severity: 'error', code: 'LIVE_PARSE', message: `${message}: ${raw.trim()}`, file, line, col: 1 });
@@ -76,7 +81,7 @@ function parseTarget(tokens: string[]): { target: ServiceTarget; rest: string[] 
   const hp = splitHostPort(value);
   const parsed = hp ? parseAddress(hp.address) : null;
   if (!hp || !parsed) throw new LineError(`bad virtual address "${value}"`);
-  return { target: { kind: 'address', protocol, family: parsed.family, address: parsed.canonical, port: hp.port }, rest: tokens.slice(2) };
+  return { target: { kind: 'address', protocol, family: parsed.family, address: detached(parsed.canonical), port: hp.port }, rest: tokens.slice(2) };
 }
 
 /** Walks "switch [value]" pairs; `take` insists on a value. */
@@ -185,7 +190,7 @@ function parseServerLine(tokens: string[]): RealServer {
   return {
     key: serverKey(parsed.canonical, hp.port),
     family: parsed.family,
-    address: parsed.canonical,
+    address: detached(parsed.canonical),
     port: hp.port,
     method,
     weight,
