@@ -39,6 +39,19 @@ export function serverAttributeArgs(server: RealServer): string[] {
   return args;
 }
 
+// serverAttributeArgs(server).join(' '), without the array (it runs for every server of both tables in a plan)
+function serverAttributeText(server: RealServer): string {
+  let text = `-r ${hostPort(server.address, server.port)} ${METHOD_SWITCH[server.method]} -w ${server.weight}`;
+  if (server.upperThreshold) text += ` -x ${server.upperThreshold}`;
+  if (server.lowerThreshold) text += ` -y ${server.lowerThreshold}`;
+  if (server.tunnel) {
+    text += ` --tun-type ${server.tunnel.type}`;
+    if (server.tunnel.type === 'gue') text += ` --tun-port ${server.tunnel.port}`;
+    if (server.tunnel.checksum) text += ` ${CHECKSUM_SWITCH[server.tunnel.checksum]}`;
+  }
+  return text;
+}
+
 export function formatServiceLine(svc: VirtualService): string {
   return ['-A', ...serviceSpecArgs(svc.target), ...serviceAttributeArgs(svc)].join(' ');
 }
@@ -52,7 +65,7 @@ function eachSaveLine(table: Table, emit: (line: string) => void): void {
   for (const svc of sortedServices(table.services.values())) {
     emit(formatServiceLine(svc));
     const prefix = `-a ${serviceSpecArgs(svc.target).join(' ')} `;
-    for (const server of sortedServers(svc.servers.values())) emit(prefix + serverAttributeArgs(server).join(' '));
+    for (const server of sortedServers(svc.servers.values())) emit(prefix + serverAttributeText(server));
   }
 }
 
