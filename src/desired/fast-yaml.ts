@@ -7,7 +7,8 @@
  * test/desired/fast-yaml.test.ts checks that differentially, on generated and hand-picked inputs.
  *
  * The subset:
- * - one document, no `---`/`...`/`%` lines; the top level is a block mapping at column 1;
+ * - one document, no `%` directive and no `...`, at most a first line `---`; the top level is a block
+ *   mapping at column 1;
  * - block mappings whose keys are plain words ([A-Za-z_][A-Za-z0-9_.-]*, no duplicates, not `__proto__`)
  *   followed by `:` and a space or the end of the line; block sequences of `- ` items (at the parent key's
  *   indentation or deeper), whose item is a scalar, a one-line flow collection or a compact mapping;
@@ -164,7 +165,12 @@ class Reader {
   }
 
   document(): Record<string, unknown> {
-    const l = this.nextContent();
+    let l = this.nextContent();
+    // one explicit document start, alone on its line, as many files begin
+    if (l < this.nLines && this.lineEnd(l) - this.starts[l]! === 3 && this.text.startsWith('---', this.starts[l]!)) {
+      this.line = l + 1;
+      l = this.nextContent();
+    }
     if (l >= this.nLines || this.indents[l] !== 0) out(); // empty documents and indented tops go to `yaml`
     this.line = l;
     const data = this.blockMap(0, this.starts[l]!, true);

@@ -137,7 +137,8 @@ const docArb = (keys: readonly string[], scalars: readonly string[]) =>
   fc.tuple(
     fc.array(fc.tuple(fc.constantFrom(...keys), treeArb(keys, scalars)), { minLength: 1, maxLength: 4 }),
     fc.array(styleArb, { minLength: 1, maxLength: 6 }),
-  ).map(([entries, styles]) => render({ m: entries }, styles));
+    fc.constantFrom('', '', '---\n', '# head\n---\n', '---\n# c\n\n'),
+  ).map(([entries, styles, head]) => head + render({ m: entries }, styles));
 
 const EDITS = [' ', '  ', '\t', '#', ' #', ':', ': ', '-', '- ', '\n', '\n  ', '&a ', '*a', '!!str ', '"', "'", '{', '}', '[', ']', ',', '\r', '---\n', '...\n', '%YAML 1.2\n', '|', '>', '? ', '<<: ', '\ufeff', '\\'];
 const mutatedArb = fc.tuple(docArb(SAFE_KEYS, SAFE), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...EDITS), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 3 }))
@@ -150,12 +151,13 @@ test('hand-picked: YAML 1.1 scalars, numbers, null/bool spellings, indicators, k
   for (const s of TRICKY) {
     for (const text of [`a: ${s}\n`, `a: "${s}"\n`, `a: '${s}'\n`, `a:\n  - ${s}\n`, `a: [${s}]\n`, `a: { b: ${s} }\n`, `a: ${s} # c\n`, `${s}: 1\n`, `a:\n  ${s}: 1\n`]) agrees(text);
   }
+  for (const text of ['---\na: 1\n', '# c\n---\nservices:\n  - a: 1\n', '---\n\nservices:\n- a: 1\n- b: 2\n']) assert.ok(agrees(text), text);
   for (const k of KEYS) for (const text of [`${k}: 1\n`, `a: { ${k}: 1 }\n`, `- ${k}: 1\n`, `a:\n- ${k}: 1\n  ${k}: 2\n`]) agrees(text);
 });
 
 test('hand-picked: texts outside the subset go to yaml (anchors, aliases, tags, merge keys, directives, documents, duplicates, block and multi-line scalars, tabs, CR)', () => {
   const refused = [
-    'a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: !x 1\n', 'base: { p: 1 }\nb:\n  <<: { p: 2 }\n', '%YAML 1.2\n---\na: 1\n', '---\na: 1\n',
+    'a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: !x 1\n', 'base: { p: 1 }\nb:\n  <<: { p: 2 }\n', '%YAML 1.2\n---\na: 1\n', '--- a: 1\n', '--- \na: 1\n', '---\n---\na: 1\n', '---\n',
     'a: 1\n---\nb: 2\n', 'a: 1\n...\n', 'a: 1\na: 2\n', 'a: { b: 1, b: 2 }\n', 'a: |\n  x\n', 'a: >-\n  x\n', 'a: x\n  y\n',
     'a: "x\n  y"\n', 'a:\tb\n', 'a: 1\r\nb: 2\r\n', '\ufeffa: 1\n', '"a": 1\n', '? a\n: 1\n', 'a: "\\u0041"\n', '', '# only\n',
     '- a\n', '  a: 1\n', 'a: [1,\n  2]\n', 'a: { b: 1, }\n', 'a: 1\n  # indented comment\n', 'a: b: c\n', '__proto__: 1\n',
