@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
 
@@ -60,7 +61,7 @@ type Precompiled = ValidateFunction & { schemaDigest?: string };
 // the build's standalone validator, when it was generated from exactly this schema text
 function precompiled(): ValidateFunction | null {
   try {
-    const validate = createRequire(import.meta.url)(PRECOMPILED_URL.pathname) as Precompiled;
+    const validate = createRequire(import.meta.url)(fileURLToPath(PRECOMPILED_URL)) as Precompiled;
     return validate.schemaDigest === desiredStateSchemaDigest() ? validate : null;
   } catch {
     return null;
