@@ -17,6 +17,7 @@ import { mergeScopes } from '../src/desired/scope.js';
 import { parseYaml } from '../src/desired/syntax.js';
 import { toDesiredState } from '../src/desired/to-state.js';
 import type { ServiceDecl, WrittenFile } from '../src/desired/written.js';
+import type { DesiredState } from '../src/model/types.js';
 import type { Diagnostic } from '../src/diagnostics.js';
 import { parseIpvsadmSave } from '../src/live/parse-save.js';
 import { createPlan } from '../src/plan/plan.js';
@@ -118,21 +119,10 @@ function cliPass(files: string[], liveText: string): Promise<Plan> {
   });
 }
 
-/**
- * The staged pipeline: the same calls parseDesiredSources makes, with a clock between them. Files go
- * one by one as in declareFile (so only one YAML Document is alive at a time, as in lvsync); the
- * YAML, schema and declaration times are summed over the files.
- */
-function stagedRun(files: string[], livePath: string, times: Record<Stage, number[]>): number {
-  const d: Record<Stage, number> = { read: 0, yaml: 0, schema: 0, rules: 0, normalise: 0, liveParse: 0, plan: 0, renderR: 0, renderText: 0 };
-  let t = performance.now();
-  const lap = (stage: Stage): void => {
-    const now = performance.now();
-    d[stage] += now - t;
-    t = now;
-  };
+type Lap = (stage: Stage) => void;
+
+function stagedDesired(files: string[], lap: Lap): DesiredState {
   const sources = files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
-  const liveText = readFileSync(livePath, 'utf8');
   lap('read');
   const diagnostics: Diagnostic[] = [];
   const services: ServiceDecl[] = [];
@@ -155,6 +145,26 @@ function stagedRun(files: string[], livePath: string, times: Record<Stage, numbe
   const state = toDesiredState(services, scope, files);
   lap('normalise');
   if (!state || diagnostics.some((x) => x.severity === 'error')) throw new Error(`staged pipeline failed: ${JSON.stringify(diagnostics.slice(0, 3))}`);
+  return state;
+}
+
+/**
+ * The staged pipeline: the same calls parseDesiredSources makes, with a clock between them. Files go
+ * one by one as in declareFile (so only one YAML Document is alive at a time, as in lvsync); the
+ * YAML, schema and declaration times are summed over the files.
+ */
+function stagedRun(files: string[], livePath: string, times: Record<Stage, number[]>): number {
+  const d: Record<Stage, number> = { read: 0, yaml: 0, schema: 0, rules: 0, normalise: 0, liveParse: 0, plan: 0, renderR: 0, renderText: 0 };
+  let t = performance.now();
+  const lap = (stage: Stage): void => {
+    const now = performance.now();
+    d[stage] += now - t;
+    t = now;
+  };
+  const liveText = readFileSync(livePath, 'utf8');
+  // the desired stages in their own function, as in parseDesiredSources: the texts and declarations
+  // are garbage once the state exists (held through plan and render, they overstated the peak RSS)
+  const state = stagedDesired(files, lap);
   const live = parseIpvsadmSave(liveText);
   lap('liveParse');
   const plan = createPlan(state, live.table, planOptions(live.table.services.keys()));

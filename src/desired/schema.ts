@@ -1,31 +1,81 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
 
 /**
  * The JSON schema is the contract for the written shape (schema/desired-state.v1.schema.json).
- * It ships in the package root and is read and compiled once, on first use; after that this
- * module is a pure function of its input.
+ * It ships in the package root and is read once, on first use; after that this module is a pure
+ * function of its input.
+ *
+ * Compiling it with Ajv took ~170 ms of every run (and ~2% of `lvsync apply` in the emulated VM,
+ * issue 6), so `npm run build` also writes Ajv's standalone code for it next to this module
+ * (schema-codegen.ts → dist/src/desired/desired-state.validate.cjs). The generated file is never
+ * committed and carries the sha256 of the schema text it was made from: it is used only when that
+ * matches the schema file read at run time, otherwise (a schema edited after the build, a build
+ * without the step) the schema is compiled here as before. Either way the same Ajv, options and
+ * schema produce the validator, so the errors are the same.
  */
 
 /** Where the schema lives, relative to the compiled module (dist/src/desired/schema.js). */
 export const SCHEMA_URL = new URL('../../../schema/desired-state.v1.schema.json', import.meta.url);
 
+/** The generated validator, relative to the compiled module. */
+export const PRECOMPILED_URL = new URL('./desired-state.validate.cjs', import.meta.url);
+
+// allErrors: report every problem in one run; verbose: errors carry the offending data and schema for messages
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true };
+
 let compiled: ValidateFunction | null = null;
 let rawSchema: Record<string, unknown> | null = null;
+let schemaDigest: string | null = null;
+
+function readSchema(): void {
+  const text = readFileSync(SCHEMA_URL, 'utf8');
+  schemaDigest = createHash('sha256').update(text).digest('hex');
+  rawSchema = JSON.parse(text) as Record<string, unknown>;
+}
 
 // read once: the file is part of the package and does not change while we run
 export function desiredStateSchema(): Record<string, unknown> {
-  rawSchema ??= JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as Record<string, unknown>;
-  return rawSchema;
+  if (!rawSchema) readSchema();
+  return rawSchema!;
+}
+
+/** sha256 (hex) of the schema file's text: what a precompiled validator must have been made from. */
+export function desiredStateSchemaDigest(): string {
+  if (!schemaDigest) readSchema();
+  return schemaDigest!;
+}
+
+/** The validator as Ajv compiles it at run time (the build step generates its code from the same call). */
+export function compileDesiredSchema(options: Options = {}): { ajv: Ajv2020; validate: ValidateFunction } {
+  const ajv = new Ajv2020({ ...AJV_OPTIONS, ...options });
+  return { ajv, validate: ajv.compile(desiredStateSchema()) };
+}
+
+type Precompiled = ValidateFunction & { schemaDigest?: string };
+
+// the build's standalone validator, when it was generated from exactly this schema text
+function precompiled(): ValidateFunction | null {
+  try {
+    const validate = createRequire(import.meta.url)(fileURLToPath(PRECOMPILED_URL)) as Precompiled;
+    return validate.schemaDigest === desiredStateSchemaDigest() ? validate : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether validation uses the build's precompiled validator (tests check the build produced one). */
+export function usesPrecompiledSchema(): boolean {
+  validator();
+  return compiled !== null && (compiled as Precompiled).schemaDigest !== undefined;
 }
 
 function validator(): ValidateFunction {
-  if (!compiled) {
-    // allErrors: report every problem in one run; verbose: errors carry the offending data and schema for messages
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    compiled = ajv.compile(desiredStateSchema());
-  }
+  compiled ??= precompiled() ?? compileDesiredSchema().validate;
   return compiled;
 }
 

@@ -1,8 +1,10 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { Document, YAMLError } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
-import { createLocator } from './positions.js';
-import type { Locator } from './positions.js';
+import { fastParseYaml } from './fast-yaml.js';
+import type { FastSpot } from './fast-yaml.js';
+import { createLocator, toPointer } from './positions.js';
+import type { Locator, Path, Spot } from './positions.js';
 
 /** Finds nodes while the Document is kept; after release() a position request parses the text again. */
 export interface ReleasableLocator extends Locator {
@@ -10,9 +12,8 @@ export interface ReleasableLocator extends Locator {
   release(): void;
 }
 
-/** One source file after the YAML stage: its document (when usable) and where its nodes are. */
+/** One source file after the YAML stage: its data (when usable) and where its nodes are. */
 export interface ParsedYaml {
-  readonly doc: Document;
   readonly locator: ReleasableLocator;
   /** plain JS value of the document; undefined when the YAML had errors */
   readonly data: unknown;
@@ -46,19 +47,77 @@ function releasableLocator(file: string, text: string, doc: Document, lineCounte
   return { file, value: (path) => get().value(path), key: (path) => get().key(path), release: () => { current = null; } };
 }
 
+/**
+ * A file the fast reader accepted (fast-yaml.ts): its positions come from the `yaml` library, on
+ * demand. Valid input needs only where each service starts (declareFile's `at`, the plan's origins),
+ * which the fast reader recorded; every other spot (schema errors, rules, settings and scope merges)
+ * is lazy: its line and col are read from a positioned parse of the text the first time anyone reads
+ * them, which happens only when a diagnostic is built. So every diagnostic is placed by exactly the
+ * code that placed it before, and a valid file is never parsed twice.
+ */
+function fastLocator(file: string, text: string, serviceSpots: readonly FastSpot[]): ReleasableLocator {
+  let current: Locator | null = null;
+  const get = (): Locator => {
+    if (!current) {
+      const lineCounter = new LineCounter();
+      current = createLocator(file, parseDocument(text, { ...OPTIONS, lineCounter }), lineCounter);
+    }
+    return current;
+  };
+  const lazy = (path: Path, which: 'value' | 'key'): Spot => {
+    let found: Spot | null = null;
+    const resolve = (): Spot => (found ??= get()[which](path));
+    return {
+      file, pointer: toPointer(path),
+      get line() { return resolve().line; },
+      get col() { return resolve().col; },
+    };
+  };
+  return {
+    file,
+    value: (path) => {
+      const spot = path.length === 2 && path[0] === 'services' && typeof path[1] === 'number' ? serviceSpots[path[1]] : undefined;
+      return spot ? { file, line: spot.line, col: spot.col, pointer: toPointer(path) } : lazy(path, 'value');
+    },
+    key: (path) => lazy(path, 'key'),
+    release: () => { current = null; },
+  };
+}
+
+let fastReader = true;
+
+/** Tests and the bench turn the fast reader off to compare with the `yaml`-only path; lvsync never does. */
+export function useFastReader(on: boolean): void {
+  fastReader = on;
+}
+
 // YAML problems are reported with positions and stop this file; the other files are still checked
 export function parseYaml(file: string, text: string): ParsedYaml {
+  const fast = fastReader ? fastParseYaml(text) : null;
+  if (fast) return { locator: fastLocator(file, text, fast.serviceSpots), data: fast.data, diagnostics: [] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...OPTIONS, lineCounter });
   const locator = releasableLocator(file, text, doc, lineCounter);
   const diagnostics = [...doc.errors, ...doc.warnings].map((e) => toDiagnostic(file, lineCounter, e));
-  if (doc.errors.length > 0) return { doc, locator, data: undefined, diagnostics };
+  if (doc.errors.length > 0) return { locator, data: undefined, diagnostics };
   try {
-    return { doc, locator, data: doc.toJS({ maxAliasCount: 1000 }), diagnostics };
+    return { locator, data: doc.toJS({ maxAliasCount: 1000 }), diagnostics };
   } catch (err) {
     // toJS throws on alias bombs ("Excessive alias count") and similar; report, never throw
     const message = `${(err as Error).message}; simplify the anchors and aliases in this file`;
     diagnostics.push({ severity: 'error', code: 'YAML_SYNTAX', message, file, line: 1, col: 1 });
-    return { doc, locator, data: undefined, diagnostics };
+    return { locator, data: undefined, diagnostics };
   }
+}
+
+/** The `yaml` library's reading of a text, for the differential test of the fast reader: its value, or null when it reports anything. */
+export function positionedParse(text: string): { data: unknown; services: Spot[] } | null {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { ...OPTIONS, lineCounter });
+  if (doc.errors.length > 0 || doc.warnings.length > 0) return null;
+  const data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  const locator = createLocator('-', doc, lineCounter);
+  const list = (data as { services?: unknown } | null)?.services;
+  const services = Array.isArray(list) ? list.map((_, i) => locator.value(['services', i])) : [];
+  return { data, services };
 }

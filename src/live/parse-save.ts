@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { parseAddress } from '../model/address.js';
 import { serverKey, serviceKey } from '../model/keys.js';
+import { detached } from '../model/strings.js';
 import { DEFAULT_PERSISTENCE_TIMEOUT, FLAG_3, flagBit } from '../model/schedulers.js';
 import type { Family, ForwardMethod, RealServer, ServiceTarget, Table, TunnelOptions, TunnelType, VirtualService } from '../model/types.js';
 import { SWITCH_CHECKSUM, SWITCH_METHOD, SWITCH_PROTOCOL, splitHostPort } from './grammar.js';
@@ -14,9 +15,16 @@ export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table:
   const services = new Map<string, { svc: MutableService; line: number }>();
   const diagnostics: Diagnostic[] = [];
   const lines = text.split(/\r?\n/);
+  let lastSpec = '';
+  let lastKey = '';
+  let lastUsed = 0;
   lines.forEach((raw, index) => {
     const line = index + 1;
-    const tokens = raw.trim().split(/[ \t]+/).filter((t) => t !== '' && t !== 'ipvsadm');
+    const trimmed = raw.trim();
+    if (trimmed === '') return;
+    // after trim() no token is empty; most lines are single-spaced and never name ipvsadm
+    let tokens = trimmed.includes('\t') || trimmed.includes('  ') ? trimmed.split(/[ \t]+/) : trimmed.split(' ');
+    if (trimmed.includes('ipvsadm')) tokens = tokens.filter((t) => t !== 'ipvsadm');
     if (tokens.length === 0) return;
     const fail = (message: string): void => {
       diagnostics.push({ severity: 'error', code: 'LIVE_PARSE', message: `${message}: ${raw.trim()}`, file, line, col: 1 });
@@ -27,8 +35,16 @@ export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table:
         if (services.has(svc.key)) return fail('service listed twice');
         services.set(svc.key, { svc, line });
       } else if (tokens[0] === '-a' || tokens[0] === '--add-server') {
-        const { target, rest } = parseTarget(tokens.slice(1));
-        const entry = services.get(serviceKey(target));
+        // consecutive -a lines name the same service: reuse its parsed target (a pure function of these tokens)
+        const spec = `${tokens[1] ?? ''} ${tokens[2] ?? ''} ${tokens[3] ?? ''}`;
+        if (spec !== lastSpec) {
+          const { target, rest } = parseTarget(tokens.slice(1));
+          lastSpec = spec;
+          lastKey = serviceKey(target);
+          lastUsed = tokens.length - 1 - rest.length;
+        }
+        const rest = tokens.slice(1 + lastUsed);
+        const entry = services.get(lastKey);
         if (!entry) return fail('real server line before its service line');
         const server = parseServerLine(rest);
         if (entry.svc.servers.has(server.key)) return fail('real server listed twice');
@@ -65,7 +81,7 @@ function parseTarget(tokens: string[]): { target: ServiceTarget; rest: string[] 
   const hp = splitHostPort(value);
   const parsed = hp ? parseAddress(hp.address) : null;
   if (!hp || !parsed) throw new LineError(`bad virtual address "${value}"`);
-  return { target: { kind: 'address', protocol, family: parsed.family, address: parsed.canonical, port: hp.port }, rest: tokens.slice(2) };
+  return { target: { kind: 'address', protocol, family: parsed.family, address: detached(parsed.canonical), port: hp.port }, rest: tokens.slice(2) };
 }
 
 /** Walks "switch [value]" pairs; `take` insists on a value. */
@@ -174,7 +190,7 @@ function parseServerLine(tokens: string[]): RealServer {
   return {
     key: serverKey(parsed.canonical, hp.port),
     family: parsed.family,
-    address: parsed.canonical,
+    address: detached(parsed.canonical),
     port: hp.port,
     method,
     weight,

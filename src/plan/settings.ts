@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
-import { formatSave } from '../live/format-save.js';
+import { saveTextSha256 } from '../live/format-save.js';
 import {
   DAEMON_ROLES, TIMEOUT_FIELDS, declaresSettings,
   type DaemonRole, type DesiredSettings, type LiveSettings, type SyncDaemon,
@@ -142,5 +141,5 @@ export function describeSetting(change: SettingChange): string {
  * when a setting changes too.
  */
 export function digestWithSettings(table: Table, settingsText: string): string {
-  return `sha256:${createHash('sha256').update(formatSave(table) + (settingsText ? `#settings\n${settingsText}` : '')).digest('hex')}`;
+  return `sha256:${saveTextSha256(table, settingsText ? `#settings\n${settingsText}` : '')}`;
 }
