@@ -1,3 +1,5 @@
+import type { DrainRecord } from '../drain/plan-drains.js';
+import type { HealthState } from '../health/types.js';
 import type { Listing } from '../live/parse-listing.js';
 import { describeTarget, hostPort } from '../model/keys.js';
 import { sortedServers, sortedServices } from '../model/order.js';
@@ -15,6 +17,30 @@ export interface StatusOptions {
   readonly rates: boolean;
   /** names and ownership from the config, when PATHs were given */
   readonly desired?: DesiredState | null;
+  /** health of checked real servers as lvsync watch recorded it (state directory), by `service#server` */
+  readonly health?: ReadonlyMap<string, HealthState>;
+  /** drains in progress (state directory), by id (`service` or `service#server`) */
+  readonly drains?: ReadonlyMap<string, DrainRecord>;
+  /** the time the snapshot is shown at (for "since" and "left") */
+  readonly now?: number;
+}
+
+// "up", "down since 13:54:00 (connect ECONNREFUSED)", "draining, 25s left": what lvsync knows beyond the kernel
+function healthCell(key: string, server: string, options: StatusOptions): string {
+  const parts: string[] = [];
+  const drain = options.drains?.get(`${key}#${server}`) ?? options.drains?.get(key);
+  if (drain) parts.push(`draining, ${Math.max(0, Math.round((drain.deadline - (options.now ?? Date.now())) / 1000))}s left`);
+  const h = options.health?.get(`${key}#${server}`);
+  if (h) {
+    const since = h.status === 'down' && h.since !== null ? ` since ${new Date(h.since).toISOString().slice(11, 19)}` : '';
+    const why = h.status === 'down' && h.lastResult ? ` (${h.lastResult.detail})` : '';
+    parts.push(`${h.status}${since}${why}`);
+  }
+  return parts.join('; ') || '-';
+}
+
+function showsHealth(options: StatusOptions): boolean {
+  return (options.health?.size ?? 0) > 0 || (options.drains?.size ?? 0) > 0;
 }
 
 const STAT_COLUMNS = ['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'] as const;
@@ -58,14 +84,17 @@ export function renderStatusText(snapshot: LiveStats, options: StatusOptions): s
     if (options.desired) attrs.push(declared ? 'declared' : 'not declared');
     out.push(`${name}${describeTarget(svc.target)}  ${attrs.join(', ')}`);
     const header = ['  real server', 'method', 'weight', 'active', 'inactive'];
+    const health = showsHealth(options);
     if (options.stats) header.push(...STAT_COLUMNS.map((c) => c.toLowerCase()));
     if (options.rates) header.push(...RATE_COLUMNS.map((c) => c.toLowerCase()));
+    if (health) header.push('health');
     const rows = [header];
     for (const s of sortedServers(svc.servers.values())) {
       const conns = values(snapshot.conns, svc.key, s.key);
       const row = [`  ${hostPort(s.address, s.port)}`, s.method, String(s.weight), humanCount(conns['ActiveConn']), humanCount(conns['InActConn'])];
       if (options.stats) { const v = values(snapshot.stats, svc.key, s.key); row.push(...STAT_COLUMNS.map((c) => humanCount(v[c]))); }
       if (options.rates) { const v = values(snapshot.rates, svc.key, s.key); row.push(...RATE_COLUMNS.map((c) => humanCount(v[c]))); }
+      if (health) row.push(healthCell(svc.key, s.key, options));
       rows.push(row);
     }
     if (rows.length === 1) { out.push('  (no real servers)', ''); continue; }
@@ -103,6 +132,8 @@ export function renderStatusJson(snapshot: LiveStats, options: StatusOptions): s
       inactiveConns: values(snapshot.conns, svc.key, s.key)['InActConn'] ?? null,
       stats: values(snapshot.stats, svc.key, s.key),
       rates: values(snapshot.rates, svc.key, s.key),
+      health: options.health?.get(`${svc.key}#${s.key}`) ?? null,
+      draining: options.drains?.get(`${svc.key}#${s.key}`) ?? options.drains?.get(svc.key) ?? null,
     })),
   }));
   return `${JSON.stringify({ formatVersion: 1, at: new Date(snapshot.at).toISOString(), services }, null, 2)}\n`;

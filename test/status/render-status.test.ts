@@ -59,3 +59,20 @@ test('lvsync status through the CLI: text, --stats columns and --json', async ()
   // read-only: only listings ran
   assert.ok(fake.calls.every((c) => c.args[0] === '-S' || c.args[0] === '-L'));
 });
+
+test('status shows what lvsync watch recorded: health per checked server and drains in progress', async () => {
+  const at = Date.parse('2026-11-24T12:00:00Z');
+  const health = new Map([['tcp|10.0.0.1|80#10.1.0.1|8080', {
+    id: 'tcp|10.0.0.1|80#10.1.0.1|8080', status: 'up' as const, since: at - 60_000, consecutiveOk: 5, consecutiveFail: 0, lastResult: { ok: true, detail: 'HTTP 200', durationMs: 3 }, lastCheckAt: at,
+  }]]);
+  const drains = new Map([['tcp|10.0.0.1|80#10.1.0.2|8080', {
+    id: 'tcp|10.0.0.1|80#10.1.0.2|8080', service: 'tcp|10.0.0.1|80', server: '10.1.0.2|8080', what: '10.1.0.2:8080 of tcp 10.0.0.1:80', startedAt: at - 5_000, deadline: at + 25_000, persistent: true,
+  }]]);
+  const text = renderStatusText(await snapshot(), { stats: false, rates: false, health, drains, now: at });
+  assert.equal(text.split('\n').slice(0, 4).join('\n'), `tcp 10.0.0.1:80  wrr, persistent 300s
+  real server    method  weight  active  inactive  health
+  10.1.0.1:8080  nat     3       12      3         up
+  10.1.0.2:8080  nat     0       0       0         draining, 25s left`);
+  const json = JSON.parse(renderStatusJson(await snapshot(), { stats: false, rates: false, health, drains, now: at })) as { services: { realServers: { health: { status: string } | null; draining: { deadline: number } | null }[] }[] };
+  assert.deepEqual(json.services[0]!.realServers.map((s) => [s.health?.status ?? null, s.draining?.deadline ?? null]), [['up', null], [null, at + 25_000]]);
+});
