@@ -138,3 +138,9 @@ test('a one-shot --health round never removes: onFailure remove is planned as a 
   const plan = JSON.parse(r.stdout) as { operations: { argv: string[] }[] };
   assert.deepEqual(plan.operations.map((o) => o.argv.join(' ')), ['ipvsadm -e -t 192.168.10.100:80 -r 10.0.0.12:8080 -m -w 0']);
 });
+
+test('plan --health --out is a usage error (exit 64): a saved plan cannot carry a health round', async () => {
+  const dir = tempTree({ 'web.yaml': WEB });
+  const r = await runCli(['plan', join(dir, 'web.yaml'), '--health', '--out', join(dir, 'p.json'), '--live', '/dev/null']);
+  assert.equal(r.code, 64, r.stderr);
+});

@@ -52,6 +52,8 @@ export function unobservedThresholds(desired: DesiredState, live: Table): Diagno
 export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
   if (args.allDirectors) return planAllDirectors(io, g, args);
+  // a saved plan is applied exactly, and one round of checks now says nothing about health at apply time
+  if (args.health && args.out !== undefined) throw new UsageError('--health and --out do not go together: a saved plan is applied exactly, and health can change before it is; plan --out without --health (apply PLAN.json then refuses it as stale if the table moved)');
   if (args.liveDir !== undefined && args.live !== undefined) throw new UsageError('--live and --live-dir both say where the live table is; give one');
   const liveFile = args.liveDir !== undefined ? snapshotPath(args.liveDir, g.director) : args.live;
   if (args.liveDir !== undefined && !(await hasSnapshot(args.liveDir, g.director))) {
