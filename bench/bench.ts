@@ -12,7 +12,11 @@
  *   --vm-reps N      floor/lvsync pairs per scenario in the VM (default 1)
  *   --vm-only        only the VM part (its result is kept in test-output/bench/vm-result.json and shown by later runs)
  *   --no-apply       skip the fake-ipvsadm parts (-R vs per command, steady state)
- *   --record         also write the results into BENCHMARKS.md and bench/stage-times.png
+ *   --record         also write the results into BENCHMARKS.md and bench/stage-times.png (the whole
+ *                    results block: with --vm-only it would hold only the VM part)
+ *
+ * Environment: LVSYNC_BENCH_VM_TIMEOUT (seconds for the VM boot, default 1800), LVSYNC_VM_ACCEL=tcg
+ * (skip the KVM probe), and the other LVSYNC_VM_* knobs of test/kernel/vm.sh.
  *
  * Every size and scenario runs in its own child process (fresh heap, its own peak RSS). Results go
  * to test-output/bench/ (results.json, results.md, stage-times.png).

@@ -59,7 +59,9 @@ export function runVm(reps: number, log: (s: string) => void): { result: VmResul
   rmSync(resultFile, { force: true });
   log(`VM: ${sizes.coldLines} cold-start lines, ${sizes.churnLines} churn lines; booting (software emulation takes minutes)...`);
   const t0 = Date.now();
-  const r = spawnSync(vmsh, ['--timeout', '1800', '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps)], {
+  // LVSYNC_BENCH_VM_TIMEOUT: seconds for the whole boot (default 1800); a 50,000-line -R under TCG on a loaded host can need more
+  const timeoutS = process.env['LVSYNC_BENCH_VM_TIMEOUT'] ?? '1800';
+  const r = spawnSync(vmsh, ['--timeout', timeoutS, '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps)], {
     cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
     // no_timer_check: under heavy host load the emulated guest's IO-APIC timer check can fail and panic the boot
     env: { ...process.env, LVSYNC_VM_APPEND: `${process.env['LVSYNC_VM_APPEND'] ?? ''} no_timer_check`.trim() },
