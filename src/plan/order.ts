@@ -1,8 +1,8 @@
 import type { Operation, OperationKind } from './types.js';
 
 /**
- * The one place that encodes safe ordering: make before break. Services are edited and created and
- * new servers added before anything is removed, so a replaced real server never leaves its service
+ * The one place that encodes safe ordering: make before break. Services are edited and created (each
+ * with its servers) and new servers added before anything is removed, so a replaced real server never leaves its service
  * with less capacity than it had; deletes come last. No operation ever depends on a later one:
  * a server is added after its service, and `-D` takes its servers with it (no `-d` lines for it).
  */
@@ -16,7 +16,13 @@ const RANK: Record<OperationKind, number> = {
 };
 
 export function orderOperations(ops: readonly Operation[]): Operation[] {
+  // A new service's -a lines follow its -A directly (they rank with it): the kernel loads a batch in
+  // that order ~2.4x faster than every -A first and then every -a (50,000 lines: 35.5 s vs 85.2 s
+  // in the VM, bench/profiles/vm-apply-cold-10kx4-20261201.txt). Adds still all come before deletes.
+  const added = new Set<string>();
+  for (const op of ops) if (op.kind === 'add-service') added.add(op.service.key);
+  const rank = (op: Operation) => (op.kind === 'add-server' && added.has(op.service.key) ? RANK['add-service'] : RANK[op.kind]);
   // stable sort: within a rank, diffTables already emits services and servers in canonical order,
-  // and a new service's -A precedes its -a lines because add-service ranks before add-server
-  return ops.map((op, i) => ({ op, i })).sort((a, b) => RANK[a.op.kind] - RANK[b.op.kind] || a.i - b.i).map((x) => x.op);
+  // each new service followed by its servers
+  return ops.map((op, i) => ({ op, i, r: rank(op) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.op);
 }
