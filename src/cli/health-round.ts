@@ -1,14 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { hostPort } from '../model/keys.js';
 import { createHealthMonitor } from '../health/monitor.js';
 import { createProbe } from '../health/probe.js';
-import { parseHealth } from '../health/state.js';
 import { healthTargets } from '../health/targets.js';
 import type { HealthState } from '../health/types.js';
 import type { DesiredState, ServicePolicy } from '../model/types.js';
 import { systemClock } from '../watch/clock.js';
 import { formatDuration } from '../watch/duration.js';
+import { healthFilePath, readHealthFile } from '../state/health-file.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -59,16 +57,16 @@ export async function runHealthRound(io: CliIo, desired: DesiredState): Promise<
 }
 
 /** The daemon's recorded health, when fresh and some server is down; undefined otherwise (plan the config). */
-export async function recordedHealth(io: CliIo, stateDir: string, desired: DesiredState): Promise<PlanHealth | undefined> {
-  const text = await readFile(join(stateDir, 'health.json'), 'utf8').catch(() => null);
-  if (text === null) return undefined;
+export async function recordedHealth(io: CliIo, stateDir: string, desired: DesiredState, options: { quiet?: boolean } = {}): Promise<PlanHealth | undefined> {
+  const recorded = await readHealthFile(stateDir);
+  if (recorded.length === 0) return undefined;
   const now = (io.clock ?? systemClock).now();
   const ids = new Set(healthTargets(desired).map((t) => t.target.id));
-  const fresh = parseHealth(text).filter((s) => ids.has(s.id) && s.lastCheckAt !== null && now - s.lastCheckAt <= RECORDED_HEALTH_MAX_AGE_MS);
+  const fresh = recorded.filter((s) => ids.has(s.id) && s.lastCheckAt !== null && now - s.lastCheckAt <= RECORDED_HEALTH_MAX_AGE_MS);
   const down = fresh.filter((s) => s.status === 'down');
   if (down.length === 0) return undefined;
   const oldest = Math.max(...fresh.map((s) => now - (s.lastCheckAt ?? now)));
-  io.stderr(`lvsync: using the health recorded by lvsync watch (${join(stateDir, 'health.json')}, checked at most ${formatDuration(oldest)} ago): ${down.length} real server(s) down; --health checks now\n`);
+  if (!options.quiet) io.stderr(`lvsync: using the health recorded by lvsync watch (${healthFilePath(stateDir)}, checked at most ${formatDuration(oldest)} ago): ${down.length} real server(s) down; --health checks now\n`);
   return { states: new Map(fresh.map((s) => [s.id, s])), desired };
 }
 

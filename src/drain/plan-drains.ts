@@ -2,7 +2,7 @@ import { describeTarget, hostPort } from '../model/keys.js';
 import type { Table, VirtualService } from '../model/types.js';
 import { orderOperations } from '../plan/order.js';
 import { summarize } from '../plan/plan.js';
-import type { Operation, Plan } from '../plan/types.js';
+import { operationTargetKey, serverTargetKey, type Operation, type Plan } from '../plan/types.js';
 
 /**
  * Graceful draining (issue 5), pure. Deleting a real server with live connections blackholes them
@@ -50,6 +50,16 @@ export interface DrainView {
 /** Targets whose operations in this plan are drain steps (quiesce at the start, the final delete). */
 export function drainStepTargets(plan: Plan): ReadonlySet<string> {
   return new Set((plan.drains ?? []).filter((v) => v.started || v.state === 'deleting').map((v) => v.record.id));
+}
+
+/** Every target this plan drains, at whatever step. */
+export function drainTargets(plan: Plan): ReadonlySet<string> {
+  return new Set((plan.drains ?? []).map((v) => v.record.id));
+}
+
+/** The operation acts on one of `targets`: a drained server, or a server of a drained service. */
+export function onDrainTarget(op: Operation, targets: ReadonlySet<string>): boolean {
+  return targets.has(operationTargetKey(op)) || targets.has(op.service.key);
 }
 
 /** Connections that must end before a delete (service key, server key); null = unknown (not in the listing). */
@@ -113,7 +123,7 @@ export function planDrains(input: DrainInput): DrainResult {
     if (op.kind !== 'delete-server' && op.kind !== 'delete-service') { ops.push(op); continue; }
     const liveService = live.services.get(op.service.key);
     const server = op.kind === 'delete-server' ? op.server.key : null;
-    const id = server === null ? op.service.key : `${op.service.key}#${server}`;
+    const id = server === null ? op.service.key : serverTargetKey(op.service.key, server);
     deleting.add(id);
     if (!liveService || input.noDrain || input.immediate?.has(id)) { ops.push(op); continue; }
     const counted = server === null ? serviceActive(liveService, input.active) : input.active(op.service.key, server);

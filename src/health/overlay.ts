@@ -1,5 +1,6 @@
 import { describeTarget, hostPort } from '../model/keys.js';
 import type { DesiredState, RealServer, ServicePolicy, VirtualService } from '../model/types.js';
+import { serverTargetKey } from '../plan/types.js';
 import type { HealthState } from './types.js';
 
 /**
@@ -45,9 +46,8 @@ export interface HealthOverlay {
   readonly removed: ReadonlySet<string>;
 }
 
-export function targetId(serviceKey: string, serverKeyText: string): string {
-  return `${serviceKey}#${serverKeyText}`;
-}
+/** The id of a checked real server: the same key its operations have (plan/types.ts). */
+export const targetId = serverTargetKey;
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -5,6 +5,9 @@ import { serverChanges, serviceChanges } from './compare.js';
 import { createOwnership } from './ownership.js';
 import type { Operation } from './types.js';
 
+/** Why a plain in-place edit is planned; health and drains give their own reasons instead. */
+export const EDIT_REASON = 'attributes differ from the declaration';
+
 export interface DiffResult {
   readonly operations: Operation[];
   readonly ignoredServices: number;
@@ -37,7 +40,7 @@ export function diffTables(desired: DesiredState, live: Table, inventory: Readon
     ownedLiveServices++;
     const svcChanges = serviceChanges(have, want);
     if (svcChanges.length > 0) {
-      ops.push({ kind: 'edit-service', service: want, before: have, changes: svcChanges, reason: 'attributes differ from the declaration' });
+      ops.push({ kind: 'edit-service', service: want, before: have, changes: svcChanges, reason: EDIT_REASON });
     }
     for (const server of sortedServers(want.servers.values())) {
       const current = have.servers.get(server.key);
@@ -47,7 +50,7 @@ export function diffTables(desired: DesiredState, live: Table, inventory: Readon
       }
       const changes = serverChanges(current, server);
       if (changes.length > 0) {
-        ops.push({ kind: 'edit-server', service: want, server, before: current, changes, reason: 'attributes differ from the declaration' });
+        ops.push({ kind: 'edit-server', service: want, server, before: current, changes, reason: EDIT_REASON });
       }
     }
     for (const server of sortedServers(have.servers.values())) {

@@ -9,6 +9,7 @@ import { renderSettingsLines, settingsCommandLines } from './render-settings.js'
 import { operationToArgv } from './to-argv.js';
 import { isEmptyPlan, type Operation, type Plan } from './types.js';
 import { iso } from '../health/overlay.js';
+import { EDIT_REASON } from './diff.js';
 
 export interface TextOptions {
   readonly color?: boolean;
@@ -50,8 +51,6 @@ function tableAfter(plan: Plan, live: Table, desired: Table): Table {
   for (const [key, svc] of desired.services) services.set(key, svc);
   return { services };
 }
-
-const DEFAULT_EDIT_REASON = 'attributes differ from the declaration';
 
 /** Health overrides and drains in progress: why the table is not exactly the config, and what is waiting. */
 function renderHealthAndDrains(plan: Plan): string[] {
@@ -116,7 +115,7 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
       else if (op.kind === 'edit-server') {
         const fields = op.changes.map((ch) => `${ch.field} ${ch.before} → ${ch.after}`).join(', ');
         // health and drains say why a weight differs from the config; a plain config change needs no comment
-        const why = op.reason === DEFAULT_EDIT_REASON ? '' : `  ${c.dim}# ${op.reason}${c.reset}`;
+        const why = op.reason === EDIT_REASON ? '' : `  ${c.dim}# ${op.reason}${c.reset}`;
         out.push(`${c.change}      ~ real server ${hostPort(op.server.address, op.server.port)}${c.reset} ${fields}${why}`);
       }
     }

@@ -78,5 +78,10 @@ export function isEmptyPlan(plan: Plan): boolean {
 
 /** Identity of an operation's target, to match operations across plans (what took effect). */
 export function operationTargetKey(op: Operation): string {
-  return 'server' in op ? `${op.service.key}#${op.server.key}` : op.service.key;
+  return 'server' in op ? serverTargetKey(op.service.key, op.server.key) : op.service.key;
+}
+
+/** `service#server`: one real server of one service, as operations, health states and drains name it. */
+export function serverTargetKey(serviceKey: string, serverKey: string): string {
+  return `${serviceKey}#${serverKey}`;
 }

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { planDrains, type ActiveConnections, type DrainEvent, type DrainRecord } from '../drain/plan-drains.js';
-import { applyHealth, type HealthOverlay } from '../health/overlay.js';
+import { applyHealth, targetId, type HealthOverlay } from '../health/overlay.js';
 import type { HealthState } from '../health/types.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type DesiredState, type Table } from '../model/types.js';
 import { createPlan, type PlanOptions } from '../plan/plan.js';
@@ -40,7 +40,7 @@ export interface PassPlan {
 // a weight that differs from the config because of health says so, instead of "attributes differ"
 function annotate(ops: readonly Operation[], overlay: HealthOverlay): Operation[] {
   if (overlay.adjustments.length === 0) return [...ops];
-  const reasons = new Map(overlay.adjustments.map((a) => [`${a.service}#${a.server}`, `${a.reason}; declared weight ${a.declaredWeight}`]));
+  const reasons = new Map(overlay.adjustments.map((a) => [targetId(a.service, a.server), `${a.reason}; declared weight ${a.declaredWeight}`]));
   return ops.map((op) => {
     const reason = reasons.get(operationTargetKey(op));
     return reason ? { ...op, reason } : op;
@@ -54,31 +54,45 @@ function failOpenWarnings(overlay: HealthOverlay): Diagnostic[] {
   }));
 }
 
-export function planPass(input: PassPlanInput): PassPlan {
+/** The health overlay and the minimal plan, without drains: the first half of planPass. */
+export function planTable(input: Omit<PassPlanInput, 'drains'>): PassPlan {
   const overlay = applyHealth(input.desired, input.health ?? new Map());
   const raw = createPlan(overlay.desired, input.live, {
     ...input.planOptions,
     warnings: [...(input.planOptions.warnings ?? []), ...failOpenWarnings(overlay)],
   });
-  const annotated: Plan = {
+  const plan: Plan = {
     ...raw,
     operations: annotate(raw.operations, overlay),
     ...(input.health ? { health: overlay.adjustments } : {}),
   };
-  const d = input.drains;
-  if (!d) return { plan: annotated, overlay, drains: new Map(), drainEvents: [] };
-  const policies = input.desired.policies;
+  return { plan, overlay, drains: new Map(), drainEvents: [] };
+}
+
+/** Deletes or drains in progress: only then do connection counts matter (no extra read in the steady state). */
+export function needsDrainInput(base: PassPlan, records: ReadonlyMap<string, DrainRecord>): boolean {
+  return records.size > 0 || base.plan.operations.some((op) => op.kind === 'delete-server' || op.kind === 'delete-service');
+}
+
+/** The second half: the plan of planTable with its deletes turned into drain steps. */
+export function withDrains(base: PassPlan, desired: DesiredState, live: Table, d: NonNullable<PassPlanInput['drains']>): PassPlan {
+  const policies = desired.policies;
   const drained = planDrains({
-    plan: annotated,
-    live: input.live,
+    plan: base.plan,
+    live,
     drains: d.records,
     active: d.active,
     now: d.now,
     drainTimeoutMs: (key) => policies?.get(key)?.drainTimeoutMs ?? d.lastTimeouts[key] ?? DEFAULT_DRAIN_TIMEOUT_MS,
-    immediate: overlay.removed,
+    immediate: base.overlay.removed,
     noDrain: d.noDrain,
   });
-  return { plan: drained.plan, overlay, drains: drained.drains, drainEvents: drained.events };
+  return { plan: drained.plan, overlay: base.overlay, drains: drained.drains, drainEvents: drained.events };
+}
+
+export function planPass(input: PassPlanInput): PassPlan {
+  const base = planTable(input);
+  return input.drains ? withDrains(base, input.desired, input.live, input.drains) : base;
 }
 
 /** The non-default drain timeouts of the declared services, to remember for when they are removed. */

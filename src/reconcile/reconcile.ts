@@ -8,7 +8,7 @@ import { runChecked } from '../ipvsadm/port.js';
 import { parseListing } from '../live/parse-listing.js';
 import { isEmptyPlan, type Plan } from '../plan/types.js';
 import { EMPTY_DRAIN_STATE, readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
-import { declaredDrainTimeouts, planPass, type PassPlanInput } from './plan-pass.js';
+import { declaredDrainTimeouts, needsDrainInput, planPass, planTable, withDrains, type PassPlanInput } from './plan-pass.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { nextInventory, readInventory, writeInventory } from '../state/inventory.js';
 import { acquireLock } from '../state/lock.js';
@@ -81,7 +81,6 @@ export function declaresThresholds(desired: DesiredState): boolean {
   return false;
 }
 
-/** The drains in progress plus the connection counts of `ipvsadm -L -n`: what planDrains decides with. */
 /**
  * The drains in progress plus the connection counts of `ipvsadm -L -n`: what planDrains decides with.
  * TCP and SCTP count ActiveConn: their InActConn entries are TIME_WAIT/FIN/CLOSE states that no
@@ -149,14 +148,12 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const planOptions = { inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete, ...(drainStateWarning ? { warnings: [drainStateWarning] } : {}) };
     const live = await readLive();
     const now = (options.now ?? Date.now)();
-    const plain = planPass({ desired, live, planOptions, health: options.health });
-    // drains are steps of an apply: detect-only reports plain deletes and a refused plan stays as planned.
-    // Connection counts only matter when something is deleted or draining: no extra read in the steady state.
-    const deletes = plain.plan.operations.some((op) => op.kind === 'delete-server' || op.kind === 'delete-service');
-    const drainInput = apply && !plain.plan.refusal && (deletes || drainState.drains.size > 0)
+    const plain = planTable({ desired, live, planOptions, health: options.health });
+    // drains are steps of an apply: detect-only reports plain deletes and a refused plan stays as planned
+    const drainInput = apply && !plain.plan.refusal && needsDrainInput(plain, drainState.drains)
       ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false)
       : undefined;
-    const passPlan = drainInput ? planPass({ desired, live, planOptions, health: options.health, drains: drainInput }) : plain;
+    const passPlan = drainInput ? withDrains(plain, desired, live, drainInput) : plain;
     const drains = drainInput ? passPlan.drains : drainState.drains;
     // deletes this plan makes to finish drains: if one does not take effect, its record must survive
     const finishing = (passPlan.plan.drains ?? []).filter((v) => v.state === 'deleting').map((v) => v.record);

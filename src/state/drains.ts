@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeStateFile } from './atomic.js';
 import type { DrainRecord } from '../drain/plan-drains.js';
 
 /**
@@ -64,9 +65,5 @@ function toJson(state: DrainState) {
 /** Atomic replace; skipped when nothing changed, so a steady-state pass writes nothing. */
 export async function writeDrainState(stateDir: string, state: DrainState, previous?: DrainState): Promise<void> {
   if (previous && sameState(previous, state)) return;
-  await mkdir(stateDir, { recursive: true });
-  const path = join(stateDir, FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(toJson(state), null, 2)}\n`);
-  await rename(tmp, path);
+  await writeStateFile(stateDir, FILE, `${JSON.stringify(toJson(state), null, 2)}\n`);
 }

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeStateFile } from './atomic.js';
 
 /**
  * The inventory: which services lvsync created or adopted, so that deleting a service from git deletes
@@ -31,11 +32,7 @@ export async function readInventory(stateDir: string): Promise<Inventory> {
 
 /** Atomic replace, so a crash never leaves half an inventory. */
 export async function writeInventory(stateDir: string, inventory: Inventory): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  const path = join(stateDir, FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify({ ...inventory, services: [...inventory.services].sort() }, null, 2)}\n`);
-  await rename(tmp, path);
+  await writeStateFile(stateDir, FILE, `${JSON.stringify({ ...inventory, services: [...inventory.services].sort() }, null, 2)}\n`);
 }
 
 /** After an apply: everything declared that exists now, plus earlier entries that still exist (kept by prune: false). */

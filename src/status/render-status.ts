@@ -1,6 +1,7 @@
 import type { DrainRecord } from '../drain/plan-drains.js';
 import type { HealthState } from '../health/types.js';
 import type { Listing } from '../live/parse-listing.js';
+import { serverTargetKey } from '../plan/types.js';
 import { describeTarget, hostPort } from '../model/keys.js';
 import { sortedServers, sortedServices } from '../model/order.js';
 import { flagNames } from '../model/schedulers.js';
@@ -28,9 +29,9 @@ export interface StatusOptions {
 // "up", "down since 13:54:00 (connect ECONNREFUSED)", "draining, 25s left": what lvsync knows beyond the kernel
 function healthCell(key: string, server: string, options: StatusOptions): string {
   const parts: string[] = [];
-  const drain = options.drains?.get(`${key}#${server}`) ?? options.drains?.get(key);
+  const drain = options.drains?.get(serverTargetKey(key, server)) ?? options.drains?.get(key);
   if (drain) parts.push(`draining, ${Math.max(0, Math.round((drain.deadline - (options.now ?? Date.now())) / 1000))}s left`);
-  const h = options.health?.get(`${key}#${server}`);
+  const h = options.health?.get(serverTargetKey(key, server));
   if (h) {
     const since = h.status === 'down' && h.since !== null ? ` since ${new Date(h.since).toISOString().slice(11, 19)}` : '';
     const why = h.status === 'down' && h.lastResult ? ` (${h.lastResult.detail})` : '';

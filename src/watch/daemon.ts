@@ -5,20 +5,18 @@ import type { Ipvsadm } from '../ipvsadm/port.js';
 import { readLiveTable } from '../live/read.js';
 import { createHealthMonitor, type HealthMonitor } from '../health/monitor.js';
 import { createProbe } from '../health/probe.js';
-import { parseHealth, serializeHealth } from '../health/state.js';
 import { healthTargets } from '../health/targets.js';
 import type { HealthState, HealthTransition, Probe, ProbeTarget } from '../health/types.js';
 import { hostPort } from '../model/keys.js';
 import type { Table } from '../model/types.js';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { healthFilePath, readHealthFile, writeHealthFile } from '../state/health-file.js';
 import type { Clock } from './clock.js';
 import { createDebouncer } from './debounce.js';
 import { formatDuration } from './duration.js';
 import { createLiveStatsReader } from './live-stats.js';
 import { createReconcileLoop, type Backoff, type ReconcileLoop } from './loop.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
-import { createPass } from './pass.js';
+import { createPass, plural } from './pass.js';
 import { startStatusServer, type StatusServer } from './server.js';
 import { createStatus, type DaemonStatus } from './status.js';
 import { watchDesired, type DesiredWatcher } from './triggers.js';
@@ -84,8 +82,6 @@ export class LiveTableUnreadableError extends Error {
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promise<Daemon> {
   const { clock, log } = deps;
   const metrics = deps.metrics ?? createMetrics();
@@ -99,7 +95,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   };
 
   // health: checks run on their own schedule; a status change requests a pass (level-based, like everything else)
-  const healthFile = join(config.stateDir, 'health.json');
+  const healthFile = healthFilePath(config.stateDir);
   const targets = new Map<string, ProbeTarget>();
   let loopRef: ReconcileLoop | null = null;
   let persisting: Promise<void> = Promise.resolve();
@@ -112,12 +108,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     persistTimer = clock.setTimeout(() => { persistTimer = null; persistNow(monitor); }, 1000);
   };
   const persistNow = (monitor: HealthMonitor) => {
-    persisting = persisting.then(async () => {
-      await mkdir(config.stateDir, { recursive: true });
-      const tmp = `${healthFile}.${process.pid}.tmp`;
-      await writeFile(tmp, serializeHealth(monitor.states().values()));
-      await rename(tmp, healthFile);
-    }).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
+    persisting = persisting.then(() => writeHealthFile(config.stateDir, monitor.states().values())).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
   };
   let passTimer: (() => void) | null = null;
   const requestHealthPass = () => {
@@ -160,7 +151,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     // unknown → up changes no weight; everything else may
     if (!(t.from === 'unknown' && t.to === 'up')) requestHealthPass();
   };
-  const saved = await readFile(healthFile, 'utf8').then(parseHealth).catch(() => []);
+  const saved = await readHealthFile(config.stateDir);
   const monitor = createHealthMonitor({
     clock,
     probe: deps.probe ?? createProbe(),

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { DesiredResult } from '../desired/parse.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
-import { drainStepTargets, type DrainEvent } from '../drain/plan-drains.js';
+import { drainStepTargets, drainTargets, onDrainTarget, type DrainEvent } from '../drain/plan-drains.js';
+import { targetId } from '../health/overlay.js';
 import type { HealthState } from '../health/types.js';
 import type { DesiredState } from '../model/types.js';
 import { operationToArgv } from '../plan/to-argv.js';
@@ -51,7 +52,7 @@ interface Result {
   readonly soonMs?: number;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function counts(desired: DesiredState): { services: number; servers: number } {
   let servers = 0;
@@ -131,8 +132,10 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     if (items.length === 0) return 0;
     if (!isDrift) {
       // a health change or a drain step moves the table away from the config too, and says so
-      const health = plan.operations.every((op) => op.reason.startsWith('health:') || op.reason.startsWith('fallback:'));
-      const drain = plan.operations.every((op) => /^drain(ing|ed)?\b/.test(op.reason));
+      const adjusted = new Set((plan.health ?? []).map((a) => targetId(a.service, a.server)));
+      const drained = drainTargets(plan);
+      const health = plan.operations.every((op) => adjusted.has(operationTargetKey(op)));
+      const drain = plan.operations.every((op) => onDrainTarget(op, drained));
       const what = health ? 'health changed' : drain ? 'drain step' : 'config changed';
       log.info({ commands: plan.operations.map((op) => `ipvsadm ${operationToArgv(op).join(' ')}`) },
         `${what}: ${deps.mode === 'apply' ? 'applying' : 'would apply'} ${plural(plan.operations.length, 'operation')}`);
@@ -155,7 +158,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     const plan = outcome.plan;
     // a drain's own steps (the quiesce that starts it, the delete that ends it) are not drift
     const steps = drainStepTargets(plan);
-    const items = driftItems(steps.size === 0 ? plan : { ...plan, operations: plan.operations.filter((op) => !steps.has(operationTargetKey(op)) && !steps.has(op.service.key)) });
+    const items = driftItems(steps.size === 0 ? plan : { ...plan, operations: plan.operations.filter((op) => !onDrainTarget(op, steps)) });
     const isDrift = deps.mode === 'detect-only' || convergedDigest === plan.desiredDigest;
     const drift = reportDrift(items, isDrift, plan, now);
     if (!isDrift || items.length === 0) driftSeen = new Set();

@@ -95,7 +95,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
     else if (counts !== shown || clock.now() - lastPrinted >= 10_000) { io.stderr(`${line}\n`); lastPrinted = clock.now(); }
     shown = counts;
     await new Promise<void>((resolve) => { clock.setTimeout(resolve, DRAIN_POLL_MS); });
-    const fresh = args.health ? withHealth : await recordedHealth({ ...io, stderr: () => {} }, g.stateDir, desired);
+    const fresh = args.health ? withHealth : await recordedHealth(io, g.stateDir, desired, { quiet: true });
     try {
       outcome = await reconcileOnce(fresh?.desired ?? desired, deps, {
         ...common,

@@ -12,7 +12,7 @@ import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
 import { declaresThresholds, readDrainInput } from '../../reconcile/reconcile.js';
-import { planPass } from '../../reconcile/plan-pass.js';
+import { needsDrainInput, planTable, withDrains } from '../../reconcile/plan-pass.js';
 import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
 import { systemClock } from '../../watch/clock.js';
 import { planHealth } from '../health-round.js';
@@ -70,15 +70,11 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const planned = withHealth?.desired ?? desired;
   const planOptions = { inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete, warnings: unobservedThresholds(desired, live) };
   // against the kernel, deletes are drained as apply would drain them; a saved snapshot has no connection counts
-  let drains;
-  if (liveFile === undefined) {
-    const plain = planPass({ desired: planned, live, planOptions, health }).plan;
-    const state = await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE);
-    if (state.drains.size > 0 || plain.operations.some((op) => op.kind.startsWith('delete'))) {
-      drains = await readDrainInput(io.createIpvsadm(g.ipvsadm), state, (io.clock ?? systemClock).now(), false);
-    }
-  }
-  const plan: Plan = planPass({ desired: planned, live, planOptions, health, drains }).plan;
+  const base = planTable({ desired: planned, live, planOptions, health });
+  const drainState = liveFile === undefined ? await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE) : EMPTY_DRAIN_STATE;
+  const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains)
+    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false)).plan
+    : base.plan;
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
   io.stdout(format === 'json' ? renderPlanJson(plan)

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadDesired } from '../../desired/load.js';
-import { parseHealth } from '../../health/state.js';
 import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
+import { readHealthFile } from '../../state/health-file.js';
 import { renderStatusJson, renderStatusText } from '../../status/render-status.js';
 import { readLiveStats } from '../../watch/live-stats.js';
 import type { GlobalArgs } from '../args.js';
@@ -26,8 +24,7 @@ export async function statusCommand(io: CliIo, g: GlobalArgs, args: StatusArgs):
   }
   const snapshot = await readLiveStats(io.createIpvsadm(g.ipvsadm), Date.now());
   // what lvsync watch recorded in the state directory: health per checked server, drains in progress
-  const healthText = await readFile(join(g.stateDir, 'health.json'), 'utf8').catch(() => null);
-  const health = new Map((healthText === null ? [] : parseHealth(healthText)).map((s) => [s.id, s]));
+  const health = new Map((await readHealthFile(g.stateDir)).map((s) => [s.id, s]));
   const drains = (await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE)).drains;
   const options = { stats: args.stats, rates: args.rates, desired, health, drains, now: snapshot.at };
   io.stdout(args.json ? renderStatusJson(snapshot, options) : renderStatusText(snapshot, options));
