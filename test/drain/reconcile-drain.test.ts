@@ -184,19 +184,19 @@ test('UDP: flows are never "active" in IPVS, so a UDP server drains while it has
   assert.deepEqual(first.drainEvents.map((e) => [e.kind, e.activeConnections]), [['started', 4]]);
 });
 
-test('a finishing delete that does not take effect is reported as pending and its drain stays recorded', async () => {
+test('a finishing delete (here: a timed-out drain) that does not take effect is reported as pending and its drain stays recorded', async () => {
   const { fake, stateDir, pass } = env();
   setActive(fake, '10.0.1.2', 1);
   const d = desired(['10.0.1.1']);
   await pass(d, T0);
-  setActive(fake, '10.0.1.2', 0);
   // the kernel ignores this -d (as if the -R batch stopped before it, and every retry failed)
   const run = fake.run.bind(fake);
   (fake as { run: typeof fake.run }).run = async (args, input) => {
     if (args[0] === '-d' || (args[0] === '-R' && input?.includes('-d '))) return { exitCode: 1, stdout: '', stderr: 'Memory allocation problem' };
     return run(args, input);
   };
-  const failed = await pass(d, T0 + 5000);
+  // the connection is still there at the deadline: the delete is due, but it does not happen
+  const failed = await pass(d, T0 + 30_000);
   assert.equal(failed.status, 'applied');
   assert.equal(failed.status === 'applied' && failed.report.converged, false, 'not reported as converged');
   assert.deepEqual([...failed.drains.keys()], ['tcp|10.0.0.1|80#10.0.1.2|8080']);
@@ -233,4 +233,18 @@ test('a corrupt drains.json does not wedge the reconciler: a STATE_FILE warning,
   const first = await pass(desired(['10.0.1.1']), T0);
   assert.deepEqual(first.plan.warnings.map((w) => w.code), ['STATE_FILE']);
   assert.deepEqual(commands(first), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
+});
+
+test('a server missing from the -L -n listing (a race) counts as unknown: quiesced and held, not deleted as idle', async () => {
+  const { fake, pass } = env();
+  const run = fake.run.bind(fake);
+  // the listing is read after the table: here it no longer shows 10.0.1.2
+  (fake as { run: typeof fake.run }).run = async (args, input) => {
+    const r = await run(args, input);
+    if (args.join(' ') !== '-L -n') return r;
+    return { ...r, stdout: r.stdout.split('\n').filter((l) => !l.includes('10.0.1.2:8080')).join('\n') };
+  };
+  const first = await pass(desired(['10.0.1.1']), T0);
+  assert.deepEqual(commands(first), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
+  assert.equal(first.drains.size, 1);
 });

@@ -83,6 +83,10 @@ test('a server the config sets to weight 0 stays at 0, up or down, and does not 
   const d = desired(WEB());
   assert.deepEqual(commands(d, LIVE, health({ '10.0.1.3|80': 'up' })), []);
   assert.deepEqual(commands(d, LIVE, health({ '10.0.1.3|80': 'down' })), []);
+  assert.deepEqual(applyHealth(d, health({ '10.0.1.3|80': 'down' })).adjustments, [], 'health did not change its weight: nothing to explain');
+  // not even onFailure: remove takes it out: the operator's 0 is the whole truth about it
+  const removing = desired(WEB().replace('fall: 3, rise: 2', 'fall: 3, rise: 2, onFailure: remove'));
+  assert.deepEqual(commands(removing, LIVE, health({ '10.0.1.3|80': 'down' })), []);
   // both weighted servers down: every server that carries weight failed → fail open, even though .3 is "up"
   const overlay = applyHealth(d, health({ '10.0.1.1|80': 'down', '10.0.1.2|80': 'down', '10.0.1.3|80': 'up' }));
   assert.deepEqual(overlay.failOpen.map((f) => [f.service, f.servers]), [[SVC, 2]]);

@@ -143,6 +143,9 @@ test('a removed server with connections drains in the background: weight 0, poll
   await tick(t, 2000);
   assert.equal(weight(t, '10.0.0.12'), undefined, 'deleted once idle');
   assert.match(await metric(t, 'lvsync_drains_finished_total'), /lvsync_drains_finished_total\{outcome="drained"\} 1/);
+  // the quiesce that started the drain and the delete that ended it were lvsync's own steps, not drift
+  assert.deepEqual(t.logs.messages().filter((m) => m.includes('changed outside lvsync')), []);
+  assert.match(await metric(t, 'lvsync_drift_events_total'), /lvsync_drift_events_total\{object="real-server"\} 0/);
   assert.equal(t.daemon.status.drains.length, 0);
   await t.stop();
 });
