@@ -12,13 +12,10 @@ import type { DesiredState, Table } from '../model/types.js';
 import { createProcSysctl } from '../sysctl/proc.js';
 import type { Sysctl } from '../sysctl/port.js';
 import type { CliIo } from './io.js';
+import { CommandExit } from './exit-codes.js';
 
 /** Thrown to end a command with an exit code after its message has been printed. */
-export class CommandExit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
+export { CommandExit } from './exit-codes.js';
 
 export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { formatDuration } from '../watch/duration.js';
 import { IpvsadmUnavailableError, type Ipvsadm, type IpvsadmResult } from './port.js';
 
@@ -28,6 +27,8 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
     describe: binary,
     async run(args: readonly string[], input?: string): Promise<IpvsadmResult> {
       const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
+      // imported on first use: plan --live, validate and --help never start a process
+      const { execa } = await import('execa');
       const result = await execa(binary, [...args], {
         input: input ?? '',
         reject: false,
