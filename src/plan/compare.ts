@@ -21,7 +21,20 @@ function tunnelText(t: TunnelOptions | null): string {
   return [t.type, t.type === 'gue' ? `port ${t.port}` : null, t.checksum].filter(Boolean).join(' ');
 }
 
+// equal services and servers are the common case (every one of them in a no-change plan): decide that
+// first, without building the texts the change list shows (issue 6 profiles)
+function samePersistence(a: Persistence | null, b: Persistence | null): boolean {
+  return a === b || (a !== null && b !== null && a.timeout === b.timeout && a.netmask === b.netmask);
+}
+
+function sameTunnel(a: TunnelOptions | null, b: TunnelOptions | null): boolean {
+  return a === b || (a !== null && b !== null && a.type === b.type && (a.type !== 'gue' || a.port === b.port) && a.checksum === b.checksum);
+}
+
 export function serviceChanges(live: VirtualService, desired: VirtualService): FieldChange[] {
+  if (live.scheduler === desired.scheduler && live.schedulerFlags === desired.schedulerFlags
+    && samePersistence(live.persistence, desired.persistence)
+    && (live.persistenceEngine ?? null) === (desired.persistenceEngine ?? null) && live.onePacket === desired.onePacket) return [];
   const changes: FieldChange[] = [];
   const add = (field: string, before: string, after: string): void => {
     if (before !== after) changes.push({ field, before, after });
@@ -39,6 +52,10 @@ export function serviceChanges(live: VirtualService, desired: VirtualService): F
 }
 
 export function serverChanges(live: RealServer, desired: RealServer): FieldChange[] {
+  if (live.method === desired.method && live.weight === desired.weight
+    && (live.upperThreshold === null || live.upperThreshold === (desired.upperThreshold ?? 0))
+    && (live.lowerThreshold === null || live.lowerThreshold === (desired.lowerThreshold ?? 0))
+    && sameTunnel(live.tunnel, desired.tunnel)) return [];
   const changes: FieldChange[] = [];
   const add = (field: string, before: string, after: string): void => {
     if (before !== after) changes.push({ field, before, after });

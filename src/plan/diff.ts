@@ -1,6 +1,6 @@
 import { describeTarget } from '../model/keys.js';
 import { sortedServers, sortedServices } from '../model/order.js';
-import type { DesiredState, Table } from '../model/types.js';
+import type { DesiredState, RealServer, Table, VirtualService } from '../model/types.js';
 import { serverChanges, serviceChanges } from './compare.js';
 import { createOwnership } from './ownership.js';
 import type { Operation } from './types.js';
@@ -30,9 +30,11 @@ export function diffTables(desired: DesiredState, live: Table, inventory: Readon
 
   for (const want of sortedServices(desired.table.services.values())) {
     const have = live.services.get(want.key);
+    // each service's servers are sorted once; the live side only for what it alone has (usually nothing)
+    const servers = sortedServers(want.servers.values());
     if (!have) {
       ops.push({ kind: 'add-service', service: want, reason: 'declared, not in the live table' });
-      for (const server of sortedServers(want.servers.values())) {
+      for (const server of servers) {
         ops.push({ kind: 'add-server', service: want, server, reason: 'declared with its new service' });
       }
       continue;
@@ -42,7 +44,7 @@ export function diffTables(desired: DesiredState, live: Table, inventory: Readon
     if (svcChanges.length > 0) {
       ops.push({ kind: 'edit-service', service: want, before: have, changes: svcChanges, reason: EDIT_REASON });
     }
-    for (const server of sortedServers(want.servers.values())) {
+    for (const server of servers) {
       const current = have.servers.get(server.key);
       if (!current) {
         ops.push({ kind: 'add-server', service: want, server, reason: 'declared, not in the live table' });
@@ -53,15 +55,21 @@ export function diffTables(desired: DesiredState, live: Table, inventory: Readon
         ops.push({ kind: 'edit-server', service: want, server, before: current, changes, reason: EDIT_REASON });
       }
     }
-    for (const server of sortedServers(have.servers.values())) {
-      if (!want.servers.has(server.key)) {
+    let undeclared: RealServer[] | null = null;
+    for (const server of have.servers.values()) {
+      if (!want.servers.has(server.key)) (undeclared ??= []).push(server);
+    }
+    if (undeclared) {
+      for (const server of sortedServers(undeclared)) {
         ops.push({ kind: 'delete-server', service: want, server, reason: 'not declared for this service' });
       }
     }
   }
 
-  for (const have of sortedServices(live.services.values())) {
-    if (desired.table.services.has(have.key)) continue;
+  // only the live services nothing declares are sorted: filtering first gives the same order
+  const undeclaredServices: VirtualService[] = [];
+  for (const have of live.services.values()) if (!desired.table.services.has(have.key)) undeclaredServices.push(have);
+  for (const have of sortedServices(undeclaredServices)) {
     const reason = owns(have.key, have.target);
     if (reason === null) { ignoredServices++; continue; }
     ownedLiveServices++;

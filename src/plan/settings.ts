@@ -141,5 +141,13 @@ export function describeSetting(change: SettingChange): string {
  * when a setting changes too.
  */
 export function digestWithSettings(table: Table, settingsText: string): string {
-  return `sha256:${saveTextSha256(table, settingsText ? `#settings\n${settingsText}` : '')}`;
+  const known = digestMemo.get(table);
+  if (known?.settingsText === settingsText) return known.digest;
+  const digest = `sha256:${saveTextSha256(table, settingsText ? `#settings\n${settingsText}` : '')}`;
+  digestMemo.set(table, { settingsText, digest });
+  return digest;
 }
+
+// Tables are immutable values: the daemon plans the same desired table every pass while no file
+// changes, and hashes it once.
+const digestMemo = new WeakMap<Table, { readonly settingsText: string; readonly digest: string }>();
