@@ -1,5 +1,5 @@
 import { renderApplyReport } from '../../apply/render-report.js';
-import { renderPlanText } from '../../plan/render-text.js';
+import { writePlanText } from '../../plan/render-text.js';
 import { reconcileOnce, type ReconcileOutcome } from '../../reconcile/reconcile.js';
 import { systemClock } from '../../watch/clock.js';
 import { formatDuration } from '../../watch/duration.js';
@@ -71,7 +71,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
   let outcome = await reconcileOnce(planned, deps, {
     ...common,
     health: withHealth?.states,
-    onPlan: (plan) => io.stdout(renderPlanText(plan, { color: g.color })),
+    onPlan: (plan) => writePlanText(plan, { color: g.color }, io.stdout),
     ...(saved ? { stale: (plan: Plan) => staleReason(saved, plan) } : {}),
     confirm: async (plan) => {
       if (!io.interactive || args.yes) return true;
@@ -104,7 +104,8 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
         onPlan: (plan) => {
           if (plan.operations.length === 0) return;
           if (io.interactive) io.stderr('\r\x1b[K');
-          io.stdout(`\n${renderPlanText(plan, { color: g.color })}`);
+          io.stdout('\n');
+          writePlanText(plan, { color: g.color }, io.stdout);
         },
       });
     } catch (err) {

@@ -5,7 +5,7 @@ import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderSavedPlan } from '../../plan/saved.js';
 import type { DesiredState, Table } from '../../model/types.js';
 import { renderPlanJson } from '../../plan/render-json.js';
-import { renderPlanText } from '../../plan/render-text.js';
+import { writePlanText } from '../../plan/render-text.js';
 import { isEmptyPlan, type Plan } from '../../plan/types.js';
 import { readInventory } from '../../state/inventory.js';
 import type { GlobalArgs } from '../args.js';
@@ -77,9 +77,9 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
     : base.plan;
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
-  io.stdout(format === 'json' ? renderPlanJson(plan)
-    : format === 'markdown' ? renderPlanMarkdown([{ director: g.director, plan }])
-      : renderPlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }));
+  if (format === 'json') io.stdout(renderPlanJson(plan));
+  else if (format === 'markdown') io.stdout(renderPlanMarkdown([{ director: g.director, plan }]));
+  else writePlanText(plan, { color: g.color, diff: args.diff ? { live, desired: desired.table } : null }, io.stdout);
   if (plan.refusal) return EXIT.failure;
   if (args.detailedExitcode && !isEmptyPlan(plan)) return EXIT.changes;
   return EXIT.ok;

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { parseDesiredSources } from '../../src/desired/parse.js';
+import { tableDigest } from '../../src/live/format-save.js';
+import { parseIpvsadmSave } from '../../src/live/parse-save.js';
+import { flagNames } from '../../src/model/schedulers.js';
+import type { Persistence, RealServer, TunnelOptions, VirtualService } from '../../src/model/types.js';
+import { serverChanges, serviceChanges } from '../../src/plan/compare.js';
+import { createPlan } from '../../src/plan/plan.js';
+import { renderPlanText, writePlanText } from '../../src/plan/render-text.js';
+import type { FieldChange } from '../../src/plan/types.js';
+
+/**
+ * The shortcuts issue 6 added to the planner must not change a plan: the equality fast paths of the
+ * field comparison, the chunked text rendering and the digests computed when read.
+ */
+
+// The comparison as it was before the fast paths: every field as text, then compared.
+function referenceServerChanges(live: RealServer, desired: RealServer): FieldChange[] {
+  const tunnelText = (t: TunnelOptions | null) => (t ? [t.type, t.type === 'gue' ? `port ${t.port}` : null, t.checksum].filter(Boolean).join(' ') : 'none');
+  const changes: FieldChange[] = [];
+  const add = (field: string, before: string, after: string) => { if (before !== after) changes.push({ field, before, after }); };
+  add('method', live.method, desired.method);
+  add('weight', String(live.weight), String(desired.weight));
+  if (live.upperThreshold !== null) add('upperThreshold', String(live.upperThreshold), String(desired.upperThreshold ?? 0));
+  if (live.lowerThreshold !== null) add('lowerThreshold', String(live.lowerThreshold), String(desired.lowerThreshold ?? 0));
+  add('tunnel', tunnelText(live.tunnel), tunnelText(desired.tunnel));
+  return changes;
+}
+
+function referenceServiceChanges(live: VirtualService, desired: VirtualService): FieldChange[] {
+  const persistenceText = (p: Persistence | null) => (p ? `${p.timeout}s` : 'off');
+  const flagsText = (scheduler: string, bits: number) => flagNames(scheduler, bits).join(',') || 'none';
+  const changes: FieldChange[] = [];
+  const add = (field: string, before: string, after: string) => { if (before !== after) changes.push({ field, before, after }); };
+  add('scheduler', live.scheduler, desired.scheduler);
+  if (live.schedulerFlags !== desired.schedulerFlags) {
+    changes.push({ field: 'schedulerFlags', before: flagsText(live.scheduler, live.schedulerFlags), after: flagsText(desired.scheduler, desired.schedulerFlags) });
+  }
+  add('persistence', persistenceText(live.persistence), persistenceText(desired.persistence));
+  if (live.persistence && desired.persistence) add('netmask', live.persistence.netmask, desired.persistence.netmask);
+  add('persistenceEngine', live.persistenceEngine ?? 'none', desired.persistenceEngine ?? 'none');
+  add('onePacket', String(live.onePacket), String(desired.onePacket));
+  return changes;
+}
+
+// small value sets, so that equal and nearly equal pairs are common
+const tunnelArb: fc.Arbitrary<TunnelOptions | null> = fc.oneof(
+  fc.constant(null),
+  fc.record({
+    type: fc.constantFrom('ipip' as const, 'gue' as const, 'gre' as const),
+    port: fc.constantFrom(0, 6080),
+    checksum: fc.constantFrom(null, 'nocsum' as const, 'csum' as const, 'remcsum' as const),
+  }),
+);
+const serverArb: fc.Arbitrary<RealServer> = fc.record({
+  key: fc.constant('10.1.0.1|80'), family: fc.constant('ipv4' as const), address: fc.constant('10.1.0.1'), port: fc.constant(80),
+  method: fc.constantFrom('nat' as const, 'dr' as const, 'tun' as const),
+  weight: fc.constantFrom(0, 1, 5),
+  upperThreshold: fc.constantFrom(null, 0, 10),
+  lowerThreshold: fc.constantFrom(null, 0, 3),
+  tunnel: tunnelArb,
+});
+const persistenceArb: fc.Arbitrary<Persistence | null> = fc.oneof(
+  fc.constant(null),
+  fc.record({ timeout: fc.constantFrom(300, 600), netmask: fc.constantFrom('255.255.255.255', '255.255.255.0') }),
+);
+const serviceArb: fc.Arbitrary<VirtualService> = fc.record({
+  key: fc.constant('tcp|10.0.0.1|80'),
+  target: fc.constant({ kind: 'address' as const, protocol: 'tcp' as const, family: 'ipv4' as const, address: '10.0.0.1', port: 80 }),
+  name: fc.constant(null),
+  scheduler: fc.constantFrom('rr', 'sh', 'mh'),
+  schedulerFlags: fc.constantFrom(0, 1, 3),
+  persistence: persistenceArb,
+  persistenceEngine: fc.constantFrom(null, 'sip'),
+  onePacket: fc.boolean(),
+  servers: fc.constant(new Map()),
+});
+
+test('property: serverChanges equals the field-by-field text comparison', () => {
+  fc.assert(fc.property(serverArb, serverArb, (live, desired) => {
+    assert.deepEqual(serverChanges(live, desired), referenceServerChanges(live, desired));
+    assert.deepEqual(serverChanges(live, live), []);
+  }), { numRuns: 3000 });
+});
+
+test('property: serviceChanges equals the field-by-field text comparison', () => {
+  fc.assert(fc.property(serviceArb, serviceArb, (live, desired) => {
+    assert.deepEqual(serviceChanges(live, desired), referenceServiceChanges(live, desired));
+  }), { numRuns: 3000 });
+});
+
+function bigDesired(services: number): string {
+  const lines = ['version: 1', 'services:'];
+  for (let i = 0; i < services; i++) {
+    const vip = `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+    lines.push(`  - { protocol: tcp, address: ${vip}, port: 80, scheduler: wrr, realServers: [{ address: 10.9.${Math.floor(i / 250)}.${(i % 250) + 1}, port: 8080, method: nat, weight: 2 }] }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+test('writePlanText hands the text over in ~64 KiB chunks of whole lines, and they make renderPlanText', () => {
+  const parsed = parseDesiredSources([{ file: 'big.yaml', text: bigDesired(2000) }]);
+  assert.ok(parsed.state);
+  const plan = createPlan(parsed.state, parseIpvsadmSave('').table);
+  assert.equal(plan.operations.length, 4000);
+  const chunks: string[] = [];
+  writePlanText(plan, {}, (chunk) => chunks.push(chunk));
+  assert.ok(chunks.length > 3, `${chunks.length} chunks`);
+  for (const chunk of chunks) assert.ok(chunk.endsWith('\n'));
+  for (const chunk of chunks.slice(0, -1)) assert.ok(chunk.length >= 65536 && chunk.length < 65536 + 1000, `${chunk.length}`);
+  const text = renderPlanText(plan);
+  assert.equal(chunks.join(''), text);
+  assert.match(text, /\nPlan: 4000 to add, 0 to change, 0 to destroy\.\n$/);
+});
+
+test('plan digests are those of the canonical tables, computed when read, and follow each table', () => {
+  const parsed = parseDesiredSources([{ file: 'big.yaml', text: bigDesired(3) }]);
+  assert.ok(parsed.state);
+  const empty = parseIpvsadmSave('').table;
+  const live = parseIpvsadmSave('-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.9.0.1:8080 -m -w 2\n').table;
+  const a = createPlan(parsed.state, empty);
+  const b = createPlan(parsed.state, live);
+  assert.equal(a.desiredDigest, tableDigest(parsed.state.table));
+  assert.equal(b.desiredDigest, a.desiredDigest);
+  assert.equal(a.liveDigest, tableDigest(empty));
+  assert.equal(b.liveDigest, tableDigest(live));
+  assert.notEqual(a.liveDigest, b.liveDigest);
+  // a copy of the plan (as drains make one) carries the same values
+  assert.equal({ ...b }.liveDigest, b.liveDigest);
+  assert.equal(JSON.parse(JSON.stringify(b)).desiredDigest, b.desiredDigest);
+});
