@@ -92,10 +92,11 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptio
   const pendingSettings = new Set(remaining.settings.map(settingTargetKey));
   const pending = new Set(remaining.operations.map(operationTargetKey));
   const failedKeys = new Set(failed.map((f) => operationTargetKey(f.operation)));
-  const tookEffect = plan.operations.filter((op) => !pending.has(operationTargetKey(op)));
+  // converged (the common case): everything took effect, without a key per operation (250k at a cold start)
+  const tookEffect = pending.size === 0 ? plan.operations : plan.operations.filter((op) => !pending.has(operationTargetKey(op)));
   // anything still pending that neither failed nor was skipped was never reached (e.g. -R aborted early)
   const accounted = new Set([...failedKeys, ...notAttempted.map(operationTargetKey)]);
-  const unreached = plan.operations.filter((op) => pending.has(operationTargetKey(op)) && !accounted.has(operationTargetKey(op)));
+  const unreached = pending.size === 0 ? [] : plan.operations.filter((op) => pending.has(operationTargetKey(op)) && !accounted.has(operationTargetKey(op)));
   return {
     mode: options.perCommand ? 'per-command' : 'batch',
     plan,
