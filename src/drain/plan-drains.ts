@@ -2,7 +2,7 @@ import { describeTarget, hostPort } from '../model/keys.js';
 import type { Table, VirtualService } from '../model/types.js';
 import { orderOperations } from '../plan/order.js';
 import { summarize } from '../plan/plan.js';
-import { operationTargetKey, serverTargetKey, type Operation, type Plan } from '../plan/types.js';
+import { operationTargetKey, revisePlan, serverTargetKey, type Operation, type Plan } from '../plan/types.js';
 
 /**
  * Graceful draining (issue 5), pure. Deleting a real server with live connections blackholes them
@@ -164,7 +164,7 @@ export function planDrains(input: DrainInput): DrainResult {
   }
   const operations = orderOperations(ops);
   return {
-    plan: { ...plan, operations, summary: summarize(operations, plan.settings), drains: views },
+    plan: revisePlan(plan, { operations, summary: summarize(operations, plan.settings), drains: views }),
     drains,
     events,
     views,

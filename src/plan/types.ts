@@ -71,6 +71,15 @@ export interface Plan {
   readonly drains?: readonly DrainView[];
 }
 
+/**
+ * A copy of `plan` with some fields replaced. Use it rather than a spread: a plan's digests are
+ * computed when first read (createPlan), and a spread would compute both to copy them; this copy
+ * shares them, still unread.
+ */
+export function revisePlan(plan: Plan, changes: Partial<Omit<Plan, 'desiredDigest' | 'liveDigest'>>): Plan {
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(plan), ...Object.getOwnPropertyDescriptors(changes) }) as Plan;
+}
+
 /** Nothing to do: no table operation and no setting change. */
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.operations.length === 0 && plan.settings.length === 0;

@@ -4,7 +4,7 @@ import { applyHealth, targetId, type HealthOverlay } from '../health/overlay.js'
 import type { HealthState } from '../health/types.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type DesiredState, type Table } from '../model/types.js';
 import { createPlan, type PlanOptions } from '../plan/plan.js';
-import { operationTargetKey, type Operation, type Plan } from '../plan/types.js';
+import { operationTargetKey, revisePlan, type Operation, type Plan } from '../plan/types.js';
 
 /**
  * The whole planning step of a pass, pure: health overlay → minimal plan → drains. `plan`, `apply`,
@@ -61,11 +61,10 @@ export function planTable(input: Omit<PassPlanInput, 'drains'>): PassPlan {
     ...input.planOptions,
     warnings: [...(input.planOptions.warnings ?? []), ...failOpenWarnings(overlay)],
   });
-  const plan: Plan = {
-    ...raw,
+  const plan = revisePlan(raw, {
     operations: annotate(raw.operations, overlay),
     ...(input.health ? { health: overlay.adjustments } : {}),
-  };
+  });
   return { plan, overlay, drains: new Map(), drainEvents: [] };
 }
 

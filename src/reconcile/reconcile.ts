@@ -6,7 +6,7 @@ import type { DrainEvent, DrainRecord } from '../drain/plan-drains.js';
 import type { HealthState } from '../health/types.js';
 import { runChecked } from '../ipvsadm/port.js';
 import { parseListing } from '../live/parse-listing.js';
-import { isEmptyPlan, type Plan } from '../plan/types.js';
+import { isEmptyPlan, revisePlan, type Plan } from '../plan/types.js';
 import { EMPTY_DRAIN_STATE, readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
 import { declaredDrainTimeouts, needsDrainInput, planPass, planTable, withDrains, type PassPlanInput } from './plan-pass.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -158,7 +158,7 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     // deletes this plan makes to finish drains: if one does not take effect, its record must survive
     const finishing = (passPlan.plan.drains ?? []).filter((v) => v.state === 'deleting').map((v) => v.record);
     const warnings = await persistentDrainWarning(drains, sysctl);
-    const plan: Plan = warnings.length ? { ...passPlan.plan, warnings: [...passPlan.plan.warnings, ...warnings] } : passPlan.plan;
+    const plan: Plan = warnings.length ? revisePlan(passPlan.plan, { warnings: [...passPlan.plan.warnings, ...warnings] }) : passPlan.plan;
     const drained = { drains, drainEvents: passPlan.drainEvents };
     const untouched = { drains: drainState.drains, drainEvents: [] };
     const stale = options.stale?.(plan) ?? null;

@@ -6,7 +6,7 @@ import { targetId } from '../health/overlay.js';
 import type { HealthState } from '../health/types.js';
 import type { DesiredState } from '../model/types.js';
 import { operationToArgv } from '../plan/to-argv.js';
-import { operationTargetKey, type Plan } from '../plan/types.js';
+import { operationTargetKey, revisePlan, type Plan } from '../plan/types.js';
 import { reconcileOnce, type ReconcileDeps, type ReconcileOutcome } from '../reconcile/reconcile.js';
 import type { Clock } from './clock.js';
 import { driftItems, driftKey, type DriftItem } from './drift.js';
@@ -158,7 +158,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     const plan = outcome.plan;
     // a drain's own steps (the quiesce that starts it, the delete that ends it) are not drift
     const steps = drainStepTargets(plan);
-    const items = driftItems(steps.size === 0 ? plan : { ...plan, operations: plan.operations.filter((op) => !onDrainTarget(op, steps)) });
+    const items = driftItems(steps.size === 0 ? plan : revisePlan(plan, { operations: plan.operations.filter((op) => !onDrainTarget(op, steps)) }));
     const isDrift = deps.mode === 'detect-only' || convergedDigest === plan.desiredDigest;
     const drift = reportDrift(items, isDrift, plan, now);
     if (!isDrift || items.length === 0) driftSeen = new Set();

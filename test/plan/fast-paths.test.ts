@@ -9,7 +9,7 @@ import type { Persistence, RealServer, TunnelOptions, VirtualService } from '../
 import { serverChanges, serviceChanges } from '../../src/plan/compare.js';
 import { createPlan } from '../../src/plan/plan.js';
 import { renderPlanText, writePlanText } from '../../src/plan/render-text.js';
-import type { FieldChange } from '../../src/plan/types.js';
+import { revisePlan, type FieldChange } from '../../src/plan/types.js';
 
 /**
  * The shortcuts issue 6 added to the planner must not change a plan: the equality fast paths of the
@@ -130,4 +130,19 @@ test('plan digests are those of the canonical tables, computed when read, and fo
   // a copy of the plan (as drains make one) carries the same values
   assert.equal({ ...b }.liveDigest, b.liveDigest);
   assert.equal(JSON.parse(JSON.stringify(b)).desiredDigest, b.desiredDigest);
+});
+
+test('revisePlan replaces fields and shares the digests without computing them', () => {
+  const parsed = parseDesiredSources([{ file: 'big.yaml', text: bigDesired(2) }]);
+  assert.ok(parsed.state);
+  const plan = createPlan(parsed.state, parseIpvsadmSave('').table);
+  const revised = revisePlan(plan, { operations: plan.operations.slice(1) });
+  assert.equal(revised.operations.length, plan.operations.length - 1);
+  assert.equal(plan.operations.length, 4);
+  assert.equal(revised.summary, plan.summary);
+  // still a getter on the copy (a spread would have turned it into a computed value)
+  assert.equal(typeof Object.getOwnPropertyDescriptor(revised, 'liveDigest')?.get, 'function');
+  assert.equal(typeof Object.getOwnPropertyDescriptor({ ...plan }, 'liveDigest')?.get, 'undefined');
+  assert.equal(revised.liveDigest, plan.liveDigest);
+  assert.equal(revised.desiredDigest, tableDigest(parsed.state.table));
 });
