@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatSave } from '../live/format-save.js';
 import { describeTarget, hostPort } from '../model/keys.js';
-import { compareServices } from '../model/order.js';
+import { sortedServices } from '../model/order.js';
 import { flagNames } from '../model/schedulers.js';
 import type { RealServer, Table, VirtualService } from '../model/types.js';
 import { renderSettingsLines, settingsCommandLines } from './render-settings.js';
@@ -113,8 +113,9 @@ export function writePlanText(plan: Plan, options: TextOptions, write: (chunk: s
     list.push(op);
     groups.set(op.service.key, list);
   }
-  const ordered = [...groups.values()].sort((a, b) => compareServices(a[0]!.service, b[0]!.service));
-  for (const ops of ordered) {
+  // sortedServices ranks each service once; a compareServices sort parsed two addresses per comparison
+  for (const service of sortedServices([...groups.values()].map((ops) => ops[0]!.service))) {
+    const ops = groups.get(service.key)!;
     const first = ops[0]!;
     const svcOp = ops.find((o) => o.kind === 'add-service' || o.kind === 'edit-service' || o.kind === 'delete-service');
     if (svcOp?.kind === 'add-service') {
