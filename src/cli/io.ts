@@ -26,6 +26,8 @@ export interface CliIo {
   readonly runCommand?: CommandRunner;
   /** health-check probes (--health, watch); default: real tcp/http/https/exec probes */
   readonly probe?: Probe;
+  /** LVSYNC_TRACE: a line per step with the time since the process started (src/cli/trace.ts) */
+  readonly trace?: (event: string) => void;
   /** time and sleeping for apply's drain wait and health rounds; default: the system clock */
   readonly clock?: Clock;
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { createExecIpvsadm } from '../ipvsadm/exec.js';
 import { run } from './run.js';
+import { createTrace, tracedIpvsadm } from './trace.js';
 
 /** The only module that touches process: it builds the real dependencies and sets the exit code. */
 async function readStdin(): Promise<string> {
@@ -12,6 +13,7 @@ async function readStdin(): Promise<string> {
 }
 
 const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+const trace = createTrace(process.env, (t) => process.stderr.write(t));
 const code = await run(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
@@ -23,7 +25,8 @@ const code = await run(process.argv.slice(2), {
     try { return await rl.question(question); } finally { rl.close(); }
   },
   env: process.env,
-  createIpvsadm: (binary) => createExecIpvsadm({ binary }),
+  createIpvsadm: (binary) => (trace ? tracedIpvsadm(createExecIpvsadm({ binary }), trace) : createExecIpvsadm({ binary })),
+  ...(trace ? { trace } : {}),
   hostname,
   onSignal: (signal, handler) => {
     process.on(signal, handler);
@@ -31,3 +34,4 @@ const code = await run(process.argv.slice(2), {
   },
 });
 process.exitCode = code;
+trace?.(`exit ${code}`);

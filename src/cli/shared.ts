@@ -28,7 +28,9 @@ export async function loadDesiredOrExit(io: CliIo, paths: readonly string[], opt
 
 /** loadDesiredOrExit, plus the fleet the config describes (for commands that report per director). */
 export async function loadFleetOrExit(io: CliIo, paths: readonly string[], options: DesiredOptions = {}): Promise<{ state: DesiredState; fleet: Fleet | undefined }> {
+  io.trace?.(`loading the desired state from ${paths.join(' ')}`);
   const { state, diagnostics, fleet } = await loadDesired(paths, options);
+  io.trace?.(`desired state loaded: ${state?.table.services.size ?? 0} services, ${diagnostics.length} diagnostics`);
   printDiagnostics(io, diagnostics);
   if (!state || hasErrors(diagnostics)) {
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
@@ -38,7 +40,6 @@ export async function loadFleetOrExit(io: CliIo, paths: readonly string[], optio
   return { state, fleet };
 }
 
-/** The live table from a saved `-S -n` file (or stdin) or from ipvsadm; unparseable lines end the command. */
 /** The sysctls commands read and write: injected in tests, /proc/sys otherwise. */
 export function sysctlOf(io: CliIo): Sysctl {
   return io.sysctl ?? createProcSysctl();
@@ -57,10 +58,12 @@ export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | un
       io.stderr('lvsync: the live table could not be parsed; refusing to plan against a partial table.\n');
       throw new CommandExit(1);
     }
+    io.trace?.(`live table parsed: ${parsed.table.services.size} services`);
     return parsed.table;
   }
   const ipvsadm = source.ipvsadm();
   const parsed = await readLiveTable(ipvsadm, { thresholds: source.thresholds });
+  io.trace?.(`live table parsed: ${parsed.table.services.size} services`);
   if (parsed.diagnostics.length) {
     printDiagnostics(io, parsed.diagnostics);
     io.stderr(`lvsync: ${ipvsadm.describe} -S -n printed lines lvsync cannot parse; refusing to plan against a partial table.\n`);

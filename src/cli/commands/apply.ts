@@ -71,7 +71,11 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
   let outcome = await reconcileOnce(planned, deps, {
     ...common,
     health: withHealth?.states,
-    onPlan: (plan) => writePlanText(plan, { color: g.color }, io.stdout),
+    onPlan: (plan) => {
+      io.trace?.(`planned: ${plan.operations.length} operations`);
+      writePlanText(plan, { color: g.color }, io.stdout);
+      io.trace?.('plan printed');
+    },
     ...(saved ? { stale: (plan: Plan) => staleReason(saved, plan) } : {}),
     confirm: async (plan) => {
       if (!io.interactive || args.yes) return true;

@@ -75,6 +75,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains)
     ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false)).plan
     : base.plan;
+  io.trace?.(`planned: ${plan.operations.length} operations`);
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
   if (format === 'json') io.stdout(renderPlanJson(plan));
