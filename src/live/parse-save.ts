@@ -1,9 +1,9 @@
 import type { Diagnostic } from '../diagnostics.js';
-import { parseAddress } from '../model/address.js';
-import { serverKey, serviceKey } from '../model/keys.js';
+import { parseAddress, scanIpv4 } from '../model/address.js';
+import { addressServiceKey, serverKey, serviceKey } from '../model/keys.js';
 import { detached } from '../model/strings.js';
 import { DEFAULT_PERSISTENCE_TIMEOUT, FLAG_3, flagBit } from '../model/schedulers.js';
-import type { Family, ForwardMethod, RealServer, ServiceTarget, Table, TunnelOptions, TunnelType, VirtualService } from '../model/types.js';
+import type { Family, ForwardMethod, Protocol, RealServer, ServiceTarget, Table, TunnelOptions, TunnelType, VirtualService } from '../model/types.js';
 import { SWITCH_CHECKSUM, SWITCH_METHOD, SWITCH_PROTOCOL, splitHostPort } from './grammar.js';
 
 /**
@@ -12,14 +12,232 @@ import { SWITCH_CHECKSUM, SWITCH_METHOD, SWITCH_PROTOCOL, splitHostPort } from '
  * silent skip, because a skipped service would look absent and be re-added or deleted.
  */
 export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table: Table; diagnostics: Diagnostic[] } {
-  const services = new Map<string, { svc: MutableService; line: number }>();
-  const diagnostics: Diagnostic[] = [];
-  const lines = text.split(/\r?\n/);
-  let lastSpec = '';
-  let lastKey = '';
-  let lastUsed = 0;
-  lines.forEach((raw, index) => {
-    const line = index + 1;
+  const reader = new SaveReader(text, file);
+  reader.readAll();
+  return { table: { services: reader.services }, diagnostics: reader.diagnostics };
+}
+
+type MutableService = Omit<VirtualService, 'servers'> & { servers: Map<string, RealServer> };
+
+const SPACE = 32;
+const DASH = 45;
+const COLON = 58;
+
+/**
+ * One pass over the text, line by line without splitting it (issue 6: at 50k services the line array,
+ * the token arrays and their slices were most of the parse time and much of the garbage).
+ *
+ * Each line first goes to a fast path that reads, in place, exactly the lines ipvsadm prints for the
+ * common shapes (`-A -t|-u A.B.C.D:PORT -s NAME` and `-a -t|-u A.B.C.D:PORT -r A.B.C.D:PORT -m|-g -w N`,
+ * single-spaced). The fast path changes nothing until it knows the line is one of those, so when it
+ * declines (any other option, IPv6, fwmark, odd spacing, `ipvsadm` tokens, any error, a duplicate, a
+ * server before its service) the general token reader below reads the same line from scratch and
+ * decides, with every diagnostic it always gave. test/live/parse-save.differential.test.ts holds the
+ * two paths together against the parser as it was before.
+ */
+class SaveReader {
+  readonly services = new Map<string, MutableService>();
+  readonly diagnostics: Diagnostic[] = [];
+
+  /**
+   * Where the service part ("-t 10.0.0.1:80") of the last -A or -a line the fast path read stands in
+   * the text, and its service: ipvsadm repeats it on every -a line, so a line that starts with the same
+   * characters needs no parsing. (Compared in place: startsWith with a slice was slower.)
+   */
+  private specStart = 0;
+  private specLength = 0;
+  private fastEntry: MutableService | null = null;
+  /** schedulers repeat too: the last name read, so all services share one string */
+  private lastScheduler = '';
+  /** set by scanHostPort: where its ":" is and the port */
+  private colon = 0;
+  private port = 0;
+
+  /** the general reader's own memo of the last -a service part (see readLine) */
+  private lastSpec = '';
+  private lastKey = '';
+  private lastUsed = 0;
+
+  constructor(private readonly text: string, private readonly file: string) {}
+
+  readAll(): void {
+    const text = this.text;
+    let line = 0;
+    // lines as text.split(/\r?\n/) makes them: a "\r" goes only with the "\n" after it
+    for (let start = 0; start <= text.length; ) {
+      line++;
+      const nl = text.indexOf('\n', start);
+      let end = nl < 0 ? text.length : nl;
+      if (nl >= 0 && end > start && text.charCodeAt(end - 1) === 13 /* \r */) end--;
+      if (end > start && !this.fastLine(start, end)) this.readLine(text.slice(start, end), line);
+      start = nl < 0 ? text.length + 1 : nl + 1;
+    }
+  }
+
+  // ---- fast path: text[start, end) read in place; false, having changed nothing, for anything else ----
+
+  private fastLine(start: number, end: number): boolean {
+    const t = this.text;
+    if (end - start < 4 || t.charCodeAt(start) !== DASH || t.charCodeAt(start + 2) !== SPACE) return false;
+    const op = t.charCodeAt(start + 1);
+    if (op === 65 /* A */) return this.fastService(start + 3, end);
+    if (op === 97 /* a */) return this.fastServer(start + 3, end);
+    return false;
+  }
+
+  /** "-t " / "-u " at p; the long forms and --sctp-service are left to the general reader */
+  private protocolAt(p: number): Protocol | null {
+    const t = this.text;
+    if (t.charCodeAt(p) !== DASH || t.charCodeAt(p + 2) !== SPACE) return null;
+    const c = t.charCodeAt(p + 1);
+    return c === 116 /* t */ ? 'tcp' : c === 117 /* u */ ? 'udp' : null;
+  }
+
+  /**
+   * "A.B.C.D:PORT" at p, ending at a space or at end, read the way splitHostPort + parseAddress read it
+   * (strict dotted quad, one to five port digits, at most 65535). Returns the position after it and sets
+   * this.colon and this.port, or returns -1.
+   */
+  private scanHostPort(p: number, end: number): number {
+    const t = this.text;
+    const colon = t.indexOf(':', p);
+    if (colon < 0 || colon >= end || scanIpv4(t, p, colon) < 0) return -1;
+    let q = colon + 1;
+    let port = 0;
+    for (; q < end; q++) {
+      const d = t.charCodeAt(q) - 48;
+      if (d < 0 || d > 9) break;
+      port = port * 10 + d;
+    }
+    const digits = q - colon - 1;
+    if (digits < 1 || digits > 5 || port > 65535 || (q < end && t.charCodeAt(q) !== SPACE)) return -1;
+    this.colon = colon;
+    this.port = port;
+    return q;
+  }
+
+  /** "-A " already read; p is at the service switch */
+  private fastService(p: number, end: number): boolean {
+    const t = this.text;
+    const protocol = this.protocolAt(p);
+    if (protocol === null) return false;
+    const q = this.scanHostPort(p + 3, end);
+    // then exactly " -s NAME" to the end of the line
+    if (q < 0 || q + 4 >= end || !t.startsWith(' -s ', q)) return false;
+    const name = q + 4;
+    for (let i = name; i < end; i++) {
+      // printable ASCII only: no tab to split on and nothing trim() would remove
+      const c = t.charCodeAt(i);
+      if (c <= SPACE || c >= 127) return false;
+    }
+    // the general reader drops a token "ipvsadm", which leaves -s without its value
+    if (end - name === 7 && t.startsWith('ipvsadm', name)) return false;
+    const address = detached(t.slice(p + 3, this.colon));
+    const port = this.port;
+    const key = addressServiceKey(protocol, address, port);
+    if (this.services.has(key)) return false;
+    const svc: MutableService = {
+      key,
+      target: { kind: 'address', protocol, family: 'ipv4', address, port },
+      name: null,
+      scheduler: this.schedulerName(name, end),
+      schedulerFlags: 0,
+      persistence: null,
+      persistenceEngine: null,
+      onePacket: false,
+      servers: new Map(),
+    };
+    this.services.set(key, svc);
+    this.remember(p, q, svc);
+    return true;
+  }
+
+  private remember(start: number, end: number, entry: MutableService): void {
+    this.specStart = start;
+    this.specLength = end - start;
+    this.fastEntry = entry;
+  }
+
+  /** whether the remembered service part, then a space, stands at p */
+  private sameSpec(p: number, end: number): boolean {
+    const t = this.text;
+    const n = this.specLength;
+    if (p + n >= end || t.charCodeAt(p + n) !== SPACE) return false;
+    const s = this.specStart;
+    for (let i = 0; i < n; i++) if (t.charCodeAt(p + i) !== t.charCodeAt(s + i)) return false;
+    return true;
+  }
+
+  private schedulerName(start: number, end: number): string {
+    const last = this.lastScheduler;
+    if (last.length === end - start && this.text.startsWith(last, start)) return last;
+    this.lastScheduler = detached(this.text.slice(start, end));
+    return this.lastScheduler;
+  }
+
+  /** "-a " already read; p is at the service switch */
+  private fastServer(p: number, end: number): boolean {
+    const t = this.text;
+    let entry = this.fastEntry;
+    let q: number;
+    if (entry !== null && this.sameSpec(p, end)) {
+      q = p + this.specLength;
+    } else {
+      const protocol = this.protocolAt(p);
+      if (protocol === null) return false;
+      q = this.scanHostPort(p + 3, end);
+      if (q < 0 || q === end) return false;
+      entry = this.services.get(addressServiceKey(protocol, t.slice(p + 3, this.colon), this.port)) ?? null;
+      // no such service: the general reader names the error
+      if (entry === null) return false;
+      this.remember(p, q, entry);
+    }
+    // " -r A.B.C.D:PORT"
+    if (!t.startsWith(' -r ', q)) return false;
+    const a = q + 4;
+    const r = this.scanHostPort(a, end);
+    if (r < 0 || r === end) return false;
+    const colon = this.colon;
+    const port = this.port;
+    // " -m" or " -g" (-i brings tunnel options: general reader)
+    let method: ForwardMethod;
+    if (t.startsWith(' -m ', r)) method = 'nat';
+    else if (t.startsWith(' -g ', r)) method = 'dr';
+    else return false;
+    // "-w N" to the end of the line; more than 10 digits (leading zeros, overflow) goes the general way
+    if (!t.startsWith('-w ', r + 4)) return false;
+    const w = r + 7;
+    if (end - w < 1 || end - w > 10) return false;
+    let weight = 0;
+    for (let i = w; i < end; i++) {
+      const d = t.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return false;
+      weight = weight * 10 + d;
+    }
+    if (weight > 2147483647) return false;
+    // The key is made from the address where it stands in the input; slicing the address back out of
+    // the key makes V8 flatten the key into a string of its own first, so neither keeps the input
+    // alive, and the address costs no copy of its own (what detached would do, one allocation less).
+    const key = serverKey(t.slice(a, colon), port);
+    const address = key.slice(0, colon - a);
+    if (entry.servers.has(key)) return false;
+    entry.servers.set(key, {
+      key,
+      family: 'ipv4',
+      address,
+      port,
+      method,
+      weight,
+      upperThreshold: null,
+      lowerThreshold: null,
+      tunnel: null,
+    });
+    return true;
+  }
+
+  // ---- general path: any line ipvsadm or lvsync may write, token by token ----
+
+  private readLine(raw: string, line: number): void {
     const trimmed = raw.trim();
     if (trimmed === '') return;
     // after trim() no token is empty; most lines are single-spaced and never name ipvsadm
@@ -27,41 +245,37 @@ export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table:
     if (trimmed.includes('ipvsadm')) tokens = tokens.filter((t) => t !== 'ipvsadm');
     if (tokens.length === 0) return;
     const fail = (message: string): void => {
-      diagnostics.push({ severity: 'error', code: 'LIVE_PARSE', message: `${message}: ${raw.trim()}`, file, line, col: 1 });
+      // detached: a diagnostic must not keep the whole input alive either
+      this.diagnostics.push({ severity: 'error', code: 'LIVE_PARSE', message: `${message}: ${detached(trimmed)}`, file: this.file, line, col: 1 });
     };
     try {
       if (tokens[0] === '-A' || tokens[0] === '--add-service') {
         const svc = parseServiceLine(tokens.slice(1));
-        if (services.has(svc.key)) return fail('service listed twice');
-        services.set(svc.key, { svc, line });
+        if (this.services.has(svc.key)) return fail('service listed twice');
+        this.services.set(svc.key, svc);
       } else if (tokens[0] === '-a' || tokens[0] === '--add-server') {
         // consecutive -a lines name the same service: reuse its parsed target (a pure function of these tokens)
         const spec = `${tokens[1] ?? ''} ${tokens[2] ?? ''} ${tokens[3] ?? ''}`;
-        if (spec !== lastSpec) {
+        if (spec !== this.lastSpec) {
           const { target, rest } = parseTarget(tokens.slice(1));
-          lastSpec = spec;
-          lastKey = serviceKey(target);
-          lastUsed = tokens.length - 1 - rest.length;
+          this.lastSpec = spec;
+          this.lastKey = serviceKey(target);
+          this.lastUsed = tokens.length - 1 - rest.length;
         }
-        const rest = tokens.slice(1 + lastUsed);
-        const entry = services.get(lastKey);
+        const rest = tokens.slice(1 + this.lastUsed);
+        const entry = this.services.get(this.lastKey);
         if (!entry) return fail('real server line before its service line');
         const server = parseServerLine(rest);
-        if (entry.svc.servers.has(server.key)) return fail('real server listed twice');
-        entry.svc.servers.set(server.key, server);
+        if (entry.servers.has(server.key)) return fail('real server listed twice');
+        entry.servers.set(server.key, server);
       } else {
         fail('expected an -A or -a line');
       }
     } catch (err) {
       fail(err instanceof LineError ? err.message : String(err));
     }
-  });
-  const table = new Map<string, VirtualService>();
-  for (const [key, { svc }] of services) table.set(key, svc);
-  return { table: { services: table }, diagnostics };
+  }
 }
-
-type MutableService = Omit<VirtualService, 'servers'> & { servers: Map<string, RealServer> };
 
 class LineError extends Error {}
 
@@ -136,10 +350,11 @@ function parseServiceLine(tokens: string[]): MutableService {
     key: serviceKey(target),
     target,
     name: null,
-    scheduler: scheduler ?? 'none',
+    // tokens are slices of the whole input: keep copies (see detached)
+    scheduler: scheduler === null ? 'none' : detached(scheduler),
     schedulerFlags: flags,
-    persistence: timeout === null ? null : { timeout, netmask: normaliseLiveNetmask(netmask, family) },
-    persistenceEngine: engine,
+    persistence: timeout === null ? null : { timeout, netmask: detached(normaliseLiveNetmask(netmask, family)) },
+    persistenceEngine: engine === null ? null : detached(engine),
     onePacket,
     servers: new Map(),
   };
@@ -187,10 +402,13 @@ function parseServerLine(tokens: string[]): RealServer {
   } else if (tunType !== null) {
     throw new LineError('tunnel options on a server that is not -i');
   }
+  // the key from the copy too: a key made from the token kept the whole input alive (Map hashing
+  // does not flatten it)
+  const address = detached(parsed.canonical);
   return {
-    key: serverKey(parsed.canonical, hp.port),
+    key: serverKey(address, hp.port),
     family: parsed.family,
-    address: detached(parsed.canonical),
+    address,
     port: hp.port,
     method,
     weight,

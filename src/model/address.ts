@@ -11,29 +11,39 @@ import type { Family } from './types.js';
 // every address of both tables goes through here, several times per pass, and the regex + split
 // showed up in the profile of a 50k-service plan (bench/, issue 6).
 export function parseIpv4(text: string): number | null {
-  const n = text.length;
-  if (n < 7 || n > 15) return null;
+  const value = scanIpv4(text, 0, text.length);
+  return value < 0 ? null : value;
+}
+
+/**
+ * parseIpv4 of text.slice(start, end) without making the slice: the `-S -n` reader looks at
+ * addresses where they stand in the input (issue 6). -1 when it is not a dotted quad.
+ */
+export function scanIpv4(text: string, start: number, end: number): number {
+  const n = end - start;
+  if (n < 7 || n > 15) return -1;
   let value = 0;
-  let i = 0;
+  let i = start;
   for (let part = 0; part < 4; part++) {
     if (part > 0) {
-      if (text.charCodeAt(i) !== 46 /* . */) return null;
+      // bounded by end: the character after the region may well be a dot
+      if (i >= end || text.charCodeAt(i) !== 46 /* . */) return -1;
       i++;
     }
-    const start = i;
+    const first = i;
     let octet = 0;
-    while (i < n && i - start < 4) {
+    while (i < end && i - first < 4) {
       const c = text.charCodeAt(i) - 48;
       if (c < 0 || c > 9) break;
       octet = octet * 10 + c;
       i++;
     }
-    const digits = i - start;
+    const digits = i - first;
     // one to three digits, no leading zero, at most 255
-    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === 48) || octet > 255) return null;
+    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(first) === 48) || octet > 255) return -1;
     value = value * 256 + octet;
   }
-  return i === n ? value : null;
+  return i === end ? value : -1;
 }
 
 export function formatIpv4(value: number): string {

@@ -1,4 +1,4 @@
-import type { ServiceTarget } from './types.js';
+import type { Protocol, ServiceTarget } from './types.js';
 
 /**
  * The only place identity keys are made. Two services are the same kernel object exactly when
@@ -7,7 +7,12 @@ import type { ServiceTarget } from './types.js';
 export function serviceKey(target: ServiceTarget): string {
   return target.kind === 'fwmark'
     ? `fwmark|${target.family}|${target.mark}`
-    : `${target.protocol}|${target.address}|${target.port}`;
+    : addressServiceKey(target.protocol, target.address, target.port);
+}
+
+/** serviceKey of an address target, for readers that have its parts before they build the target. */
+export function addressServiceKey(protocol: Protocol, address: string, port: number): string {
+  return `${protocol}|${address}|${port}`;
 }
 
 /** A real server is identified inside its service by address and the port the kernel stores. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cidrContains, formatIpv6, ipv4Netmask, nonUnicastReason, parseAddress, parseCidr, parseIpv6 } from '../../src/model/address.js';
+import fc from 'fast-check';
+import { cidrContains, formatIpv6, ipv4Netmask, nonUnicastReason, parseAddress, parseCidr, parseIpv4, parseIpv6, scanIpv4 } from '../../src/model/address.js';
 
 test('IPv6 text is canonical the way glibc inet_ntop prints it', () => {
   const cases: [string, string][] = [
@@ -48,4 +49,19 @@ test('non-unicast addresses are named', () => {
   assert.ok(nonUnicastReason('0.0.0.0'));
   assert.ok(nonUnicastReason('ff02::1'));
   assert.equal(nonUnicastReason('10.0.0.1'), null);
+});
+
+test('parseIpv4 is the strict dotted-quad regex, and scanIpv4 reads the same inside a longer text', () => {
+  const strict = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+  const piece = fc.constantFrom('0', '1', '9', '10', '25', '99', '100', '199', '200', '249', '250', '255', '256', '300', '01', '00', '1000', '.', ':', 'a', ' ', '');
+  const text = fc.array(fc.tuple(piece, fc.constantFrom('.', '.', '')), { maxLength: 8 }).map((parts) => parts.map(([p, sep]) => p + sep).join('').replace(/\.$/, ''));
+  fc.assert(fc.property(text, text, text, (before, address, after) => {
+    const want = strict.test(address) ? address.split('.').reduce((v, o) => v * 256 + Number(o), 0) : null;
+    assert.equal(parseIpv4(address), want);
+    // the characters around the region (dots and digits included) must not change the answer
+    assert.equal(scanIpv4(before + address + after, before.length, before.length + address.length), want ?? -1);
+  }), { numRuns: 5000 });
+  assert.equal(scanIpv4('1.2.3.4.5', 0, 7), 16909060);
+  assert.equal(scanIpv4('1.2.3.4.5', 0, 6), -1);
+  assert.equal(scanIpv4('x1.2.3.45', 1, 8), 16909060);
 });
