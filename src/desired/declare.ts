@@ -59,10 +59,11 @@ export function declareFile(file: string, text: string): FileDecls {
   if (skip.file) return none;
   const written = parsed.data as WrittenFile;
   const locator = parsed.locator;
-  const services = (written.services ?? []).flatMap((raw, i): ServiceDecl[] => {
-    if (skip.services.has(i)) return [];
+  const services: ServiceDecl[] = [];
+  (written.services ?? []).forEach((raw, i) => {
+    if (skip.services.has(i)) return;
     const path = ['services', i] as const;
-    return [{ raw, path, locator, at: locator.value(path) }];
+    services.push({ raw, path, locator, at: locator.value(path) });
   });
   const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
   const overlay = overlayOf(written, locator, skip.overlay);

@@ -21,6 +21,7 @@
  */
 
 import { detached } from '../model/strings.js';
+import { WordCache } from './word-cache.js';
 
 /** Where a node starts, as the `yaml` library's LineCounter reports its range start (both 1-based). */
 export interface FastSpot {
@@ -53,6 +54,9 @@ function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
 }
 const MAX_KEY = 256;
+// digits up to 15 sum to an exact double; a cached word is short enough to need no detached() copy (< 13)
+const MAX_EXACT_DIGITS = 15;
+const MAX_WORD = 12;
 
 // the `yaml` library's core-schema tests (yaml/dist/schema/core/*.js, common/null.js), in its order
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
@@ -67,8 +71,12 @@ const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 // a plain scalar resolved the way yaml's core schema resolves it (the same tests, the same conversions)
 function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
-  // fast exit for the common case: a word that starts with a letter other than t/T/f/F/n/N
-  if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !/^[tTfFnN]/.test(s)) return s;
+  // a word that starts with a letter can only be null or a bool (every other pattern starts with
+  // a digit, a sign, a dot or ~), and those are spelt with 4 or 5 letters
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+    if (s.length !== 4 && s.length !== 5) return s;
+    return NULL.test(s) ? null : BOOL.test(s) ? s[0] === 't' || s[0] === 'T' : s;
+  }
   if (c >= 48 && c <= 57) {
     let i = 1;
     while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
@@ -92,9 +100,11 @@ function plainValue(raw: string): unknown {
   return typeof value === 'string' ? detached(value) : value;
 }
 
-// as yaml's addPairToJSMap: a key already "in" the object (an inherited name such as `constructor`) becomes an own property
+// as yaml's addPairToJSMap: a key already "in" the object (an inherited name such as `constructor`)
+// becomes an own property. The maps here are fresh `{}` without the key (duplicates were refused), so
+// "in the object" is "in Object.prototype": one lookup on one object, not one per map shape.
 function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key in obj) Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key in Object.prototype) Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -132,12 +142,13 @@ class Reader {
   private line = 0;
   /** the offset just after the value the last inlineValue/quoted/flow/flowValue call read (no tuple per value) */
   private after = 0;
-  /** keys already read, by length and first character */
-  private readonly seenKeys = new Map<number, string[]>();
+  /** keys and words already read (word-cache.ts) */
+  private readonly words: WordCache;
   readonly serviceSpots: FastSpot[] = [];
 
   constructor(text: string) {
     this.text = text;
+    this.words = new WordCache(text);
     let start = 0;
     for (;;) {
       this.starts.push(start);
@@ -223,14 +234,8 @@ class Reader {
     if (endKey === -1 || endKey - pos > MAX_KEY || this.text.charCodeAt(endKey) !== COLON) out();
     const after = this.text.charCodeAt(endKey + 1);
     if (!(after === SPACE || after === 10 || endKey + 1 >= this.text.length)) out();
-    // the same few keys repeat on every line: reuse the string seen before instead of slicing a new one
-    const slot = (endKey - pos) * 128 + this.text.charCodeAt(pos);
-    let seen = this.seenKeys.get(slot);
-    if (seen) for (const k of seen) if (this.text.startsWith(k, pos)) return k;
-    const key = this.text.slice(pos, endKey);
+    const key = this.words.get(pos, endKey);
     if (key === '__proto__') out();
-    if (!seen) this.seenKeys.set(slot, (seen = []));
-    if (seen.length < 8) seen.push(key);
     return key;
   }
 
@@ -333,7 +338,36 @@ class Reader {
       lastNonSpace = q;
     }
     this.after = lastNonSpace;
-    return plainValue(this.text.slice(p, lastNonSpace));
+    return this.plain(p, lastNonSpace);
+  }
+
+  // the plain scalar text[p, q), resolved as resolvePlain does, without a string where none is kept:
+  // a run of digits (a port, a weight) is read in place, and a short lower-case word (`nat`, `tcp`,
+  // `wrr`, on every line) is the cached string, so 200k servers share one "nat"
+  private plain(p: number, q: number): unknown {
+    const t = this.text;
+    let c = t.charCodeAt(p);
+    if (c >= 48 && c <= 57 && q - p <= MAX_EXACT_DIGITS) {
+      let value = 0;
+      let i = p;
+      while (i < q && (c = t.charCodeAt(i)) >= 48 && c <= 57) { value = value * 10 + (c - 48); i++; }
+      if (i === q) return value; // only INT matches a run of digits, and parseInt of 15 digits is exact
+      // digits, a dot, and a second dot later (an IPv4 address): no core-schema pattern has two dots
+      if (c === 46) {
+        let j = i + 1;
+        while (j < q && t.charCodeAt(j) !== 46) j++;
+        if (j < q) return detached(t.slice(p, q));
+      }
+    } else if (c >= 97 && c <= 122 && q - p <= MAX_WORD) {
+      let i = p + 1;
+      while (i < q && (c = t.charCodeAt(i)) >= 97 && c <= 122) i++;
+      if (i === q) {
+        // of the lower-case words, the core schema reads only these three as something else
+        const word = this.words.get(p, q);
+        return word === 'null' ? null : word === 'true' ? true : word === 'false' ? false : word;
+      }
+    }
+    return plainValue(t.slice(p, q));
   }
 
   // "…" without escapes, or '…' with '' for a quote; on this line; always a string
@@ -414,7 +448,7 @@ class Reader {
       lastNonSpace = q;
     }
     this.after = lastNonSpace;
-    return plainValue(t.slice(p, lastNonSpace));
+    return this.plain(p, lastNonSpace);
   }
 }
 

@@ -96,20 +96,53 @@ export function toServer(svc: WrittenService, server: WrittenServer): RealServer
   };
 }
 
-// the whole service in model form; null if any part cannot be normalised (the rules have said why)
-export function toService(svc: WrittenService): VirtualService | null {
+/**
+ * What the rules and toService ask about a service and its real servers, worked out once per pass
+ * (parse.ts). Each rule used to parse the same address text again (address, mixed family,
+ * duplicates, then toService: four parses and two key strings per server, issue 6). A server's
+ * facts are its model form: toServer is a pure function of the written server and its service, so
+ * the RealServer built here is the object toService would build, and the rules read its family,
+ * canonical address, stored port and key.
+ */
+export interface ServiceFacts {
+  /** toTarget(svc) */
+  readonly target: ServiceTarget | null;
+  /** serviceKey(target) */
+  readonly key: string | null;
+  /** serviceFamily(svc) */
+  readonly family: Family | null;
+  /** toServer(svc, server) for each of `svc.realServers`, in order */
+  readonly servers: readonly (RealServer | null)[];
+}
+
+const NO_SERVERS: readonly (RealServer | null)[] = [];
+
+export function serviceFacts(svc: WrittenService): ServiceFacts {
   const target = toTarget(svc);
+  const written = svc.realServers;
+  let servers = NO_SERVERS;
+  if (written && written.length > 0) {
+    const out = new Array<RealServer | null>(written.length);
+    for (let i = 0; i < written.length; i++) out[i] = toServer(svc, written[i]!);
+    servers = out;
+  }
+  // the target's family is serviceFamily's answer, without parsing the address a second time
+  return { target, key: target ? serviceKey(target) : null, family: target ? target.family : serviceFamily(svc), servers };
+}
+
+// the whole service in model form; null if any part cannot be normalised (the rules have said why)
+export function toService(svc: WrittenService, facts: ServiceFacts = serviceFacts(svc)): VirtualService | null {
+  const target = facts.target;
   if (!target) return null;
   const servers = new Map<string, RealServer>();
-  for (const written of svc.realServers ?? []) {
-    const server = toServer(svc, written);
+  for (const server of facts.servers) {
     if (!server) return null;
     if (!servers.has(server.key)) servers.set(server.key, server);
   }
   const persistence = toPersistence(svc, target.family);
   if (persistenceEnabled(svc.persistence) && !persistence) return null;
   return {
-    key: serviceKey(target), target, name: svc.name ?? null,
+    key: facts.key!, target, name: svc.name ?? null,
     scheduler: svc.scheduler ?? DEFAULT_SCHEDULER,
     schedulerFlags: (svc.schedulerFlags ?? []).reduce((bits, f) => bits | (flagBit(f) ?? 0), 0),
     persistence, persistenceEngine: svc.persistenceEngine ?? null, onePacket: svc.onePacket ?? false,

@@ -2,6 +2,7 @@ import { compareDiagnostics, hasErrors } from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { DesiredState } from '../model/types.js';
 import { declareFile } from './declare.js';
+import { serviceFacts } from './normalize.js';
 import type { Fleet } from './fleet.js';
 import { selectForDirector } from './overlay-select.js';
 import type { OverlayDecl } from './overlay-written.js';
@@ -59,12 +60,14 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   }
   // the director's services (overrides merged in) and settings; everything else as written
   const selected = selectForDirector({ services, settings: settingsDecls, overlays }, options.director, diagnostics);
-  diagnostics.push(...runRules(selected.services));
+  // parsed addresses and keys, shared by the rules and the normalisation
+  const facts = selected.services.map((decl) => serviceFacts(decl.raw));
+  diagnostics.push(...runRules(selected.services, facts));
   const scope = mergeScopes(scopes, diagnostics);
   const settings = mergeSettings(selected.settings, diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {
-    state = toDesiredState(selected.services, scope, sources.map((s) => s.file), settings);
+    state = toDesiredState(selected.services, scope, sources.map((s) => s.file), settings, facts);
     if (!state) diagnostics.push(INTERNAL);
   }
   return { state, diagnostics: diagnostics.sort(compareDiagnostics), fleet: selected.fleet };

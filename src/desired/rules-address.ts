@@ -1,8 +1,7 @@
 import { nonUnicastReason, parseAddress } from '../model/address.js';
-import type { Rule, RuleContext } from './rule-context.js';
+import type { DiagnosticCode } from '../diagnostics.js';
+import type { Rule } from './rule-context.js';
 import { forEachServer } from './rule-context.js';
-import type { Spot } from './positions.js';
-import type { ServiceDecl } from './written.js';
 import { valueAt } from './written.js';
 
 /**
@@ -22,27 +21,28 @@ export function addressHint(text: string): string {
   return 'write an IPv4 dotted quad such as 192.0.2.10 or an IPv6 address such as 2001:db8::10';
 }
 
-// `at` is only worked out when there is something to report: positions cost a walk of the YAML tree
-function checkAddress(ctx: RuleContext, text: string, at: () => Spot, what: string): void {
-  if (!parseAddress(text)) {
-    ctx.report('ADDRESS_INVALID', at(), `${what} ${JSON.stringify(text)} is not an IP address; ${addressHint(text)}`);
-    return;
-  }
+// the finding for an address text, or null when it is a unicast IP address; `valid` is whether it
+// parsed (the pass's facts know). The caller works out the position only for a finding: positions
+// cost a walk of the YAML tree, and this runs for every server.
+function addressFinding(text: string, valid: boolean, what: string): { code: DiagnosticCode; message: string } | null {
+  if (!valid) return { code: 'ADDRESS_INVALID', message: `${what} ${JSON.stringify(text)} is not an IP address; ${addressHint(text)}` };
   const reason = nonUnicastReason(text);
-  if (reason) {
-    ctx.report('ADDRESS_NOT_UNICAST', at(),
-      `${what} ${text} is ${reason}; the kernel accepts only unicast addresses ("Invalid operation ... address not unicast"); use a unicast address`);
-  }
-}
-
-function serviceAddress(ctx: RuleContext, decl: ServiceDecl): void {
-  if (decl.raw.address !== undefined) checkAddress(ctx, decl.raw.address, () => valueAt(decl, 'address'), 'service address');
+  if (!reason) return null;
+  return {
+    code: 'ADDRESS_NOT_UNICAST',
+    message: `${what} ${text} is ${reason}; the kernel accepts only unicast addresses ("Invalid operation ... address not unicast"); use a unicast address`,
+  };
 }
 
 // ADDRESS_INVALID, ADDRESS_NOT_UNICAST on service and real-server addresses
 export const addressRule: Rule = (ctx) => {
-  for (const decl of ctx.services) serviceAddress(ctx, decl);
-  forEachServer(ctx, (decl, server, i) => {
-    checkAddress(ctx, server.address, () => valueAt(decl, 'realServers', i, 'address'), 'real server address');
+  for (const decl of ctx.services) {
+    if (decl.raw.address === undefined) continue;
+    const found = addressFinding(decl.raw.address, parseAddress(decl.raw.address) !== null, 'service address');
+    if (found) ctx.report(found.code, valueAt(decl, 'address'), found.message);
+  }
+  forEachServer(ctx, (decl, server, i, facts) => {
+    const found = addressFinding(server.address, facts.servers[i] !== null, 'real server address');
+    if (found) ctx.report(found.code, valueAt(decl, 'realServers', i, 'address'), found.message);
   });
 };

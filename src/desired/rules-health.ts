@@ -1,5 +1,5 @@
 import { parseAddress } from '../model/address.js';
-import { methodOf, serviceFamily, toServerKey } from './normalize.js';
+import { methodOf, toServerKey } from './normalize.js';
 import { HEALTH_DEFAULTS, checkPort, durationMs, mergedCheck } from './policy.js';
 import type { Rule } from './rule-context.js';
 import { forEachServer } from './rule-context.js';
@@ -76,16 +76,17 @@ export const healthCheckRule: Rule = (ctx) => {
 
 // FALLBACK_CONFLICT, FALLBACK_UNUSED, and the address checks real servers get
 export const fallbackRule: Rule = (ctx) => {
-  for (const decl of ctx.services) {
+  ctx.services.forEach((decl, s) => {
     const fallback = decl.raw.fallback;
-    if (!fallback) continue;
+    if (!fallback) return;
     const at = (field: string) => valueAt(decl, 'fallback', field);
     const parsed = parseAddress(fallback.address);
     if (!parsed) {
       ctx.report('ADDRESS_INVALID', at('address'), `fallback address ${JSON.stringify(fallback.address)} is not an IP address; write an IPv4 or IPv6 address such as 127.0.0.1`);
-      continue;
+      return;
     }
-    const family = serviceFamily(decl.raw);
+    const facts = ctx.facts[s]!;
+    const family = facts.family;
     if (family && family !== parsed.family && methodOf(fallback) !== 'tun') {
       ctx.report('MIXED_FAMILY', at('address'), `the fallback server ${fallback.address} is not of the service's address family; use an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
     }
@@ -93,12 +94,12 @@ export const fallbackRule: Rule = (ctx) => {
       ctx.report('DR_PORT_MISMATCH', at('port'), `fallback port ${fallback.port} differs from the service port ${decl.raw.port}, but with method ${methodOf(fallback)} the kernel would store port ${decl.raw.port}; drop \`port\` or use \`method: nat\``);
     }
     const key = toServerKey(decl.raw, fallback);
-    if (key && (decl.raw.realServers ?? []).some((s) => toServerKey(decl.raw, s) === key)) {
+    if (key && facts.servers.some((server) => server?.key === key)) {
       ctx.report('FALLBACK_CONFLICT', at('address'), `the fallback server ${fallback.address} is also one of the service's real servers; the sorry server must be a different address or port`);
     }
-    const checked = (decl.raw.realServers ?? []).some((s) => mergedCheck(decl.raw, s) !== null);
+    const checked = (decl.raw.realServers ?? []).some((server) => mergedCheck(decl.raw, server) !== null);
     if (!checked) {
       ctx.report('FALLBACK_UNUSED', keyAt(decl, 'fallback'), 'a fallback server is used only when every health-checked real server is down, and no real server of this service has a health check; add `healthCheck` or remove `fallback`', { severity: 'warning' });
     }
-  }
+  });
 };

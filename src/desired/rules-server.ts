@@ -1,7 +1,6 @@
-import { parseAddress } from '../model/address.js';
 import type { Rule } from './rule-context.js';
 import { forEachServer } from './rule-context.js';
-import { methodOf, serviceFamily } from './normalize.js';
+import { methodOf } from './normalize.js';
 import { keyAt, valueAt } from './written.js';
 
 /**
@@ -65,9 +64,9 @@ export const thresholdRule: Rule = (ctx) => {
 
 // MIXED_FAMILY: a server of the other family is allowed only when tunnelled
 export const mixedFamilyRule: Rule = (ctx) => {
-  forEachServer(ctx, (decl, server, i) => {
-    const serviceFam = serviceFamily(decl.raw);
-    const serverFam = parseAddress(server.address)?.family;
+  forEachServer(ctx, (decl, server, i, facts) => {
+    const serviceFam = facts.family;
+    const serverFam = facts.servers[i]?.family;
     if (!serviceFam || !serverFam || serviceFam === serverFam || methodOf(server) === 'tun') return;
     const [svcName, rsName] = [serviceFam, serverFam].map((f) => (f === 'ipv4' ? 'IPv4' : 'IPv6'));
     ctx.report('MIXED_FAMILY', valueAt(decl, 'realServers', i, 'address'),

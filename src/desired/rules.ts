@@ -6,6 +6,8 @@ import { drPortRule, mixedFamilyRule, thresholdRule, tunnelRule } from './rules-
 import {
   engineRule, netmaskRule, onePacketRule, schedulerAvailableRule, schedulerFlagRule, zeroPortRule,
 } from './rules-service.js';
+import { serviceFacts } from './normalize.js';
+import type { ServiceFacts } from './normalize.js';
 import { createRuleContext } from './rule-context.js';
 import type { Rule } from './rule-context.js';
 import type { ServiceDecl } from './written.js';
@@ -34,9 +36,10 @@ export const RULES: Readonly<Record<string, Rule>> = {
 };
 
 // runs every rule over all declarations (across files, so duplicates between files are found)
-export function runRules(services: readonly ServiceDecl[]): Diagnostic[] {
+// (`facts`: serviceFacts of each service, when the caller has them already for toDesiredState)
+export function runRules(services: readonly ServiceDecl[], facts: readonly ServiceFacts[] = services.map((d) => serviceFacts(d.raw))): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const ctx = createRuleContext(services, out);
+  const ctx = createRuleContext(services, facts, out);
   for (const rule of Object.values(RULES)) rule(ctx);
   return out;
 }

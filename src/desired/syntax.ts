@@ -77,7 +77,8 @@ function fastLocator(file: string, text: string, serviceSpots: readonly FastSpot
     file,
     value: (path) => {
       const spot = path.length === 2 && path[0] === 'services' && typeof path[1] === 'number' ? serviceSpots[path[1]] : undefined;
-      return spot ? { file, line: spot.line, col: spot.col, pointer: toPointer(path) } : lazy(path, 'value');
+      // (toPointer's answer for this path, without its arrays: this runs once per service)
+      return spot ? { file, line: spot.line, col: spot.col, pointer: `/services/${path[1] as number}` } : lazy(path, 'value');
     },
     key: (path) => lazy(path, 'key'),
     release: () => { current = null; },

@@ -1,6 +1,7 @@
 import type { DesiredSettings } from '../model/settings.js';
 import type { DesiredState, ScopeSpec, ServicePolicy, SourceRef, VirtualService } from '../model/types.js';
 import { toService } from './normalize.js';
+import type { ServiceFacts } from './normalize.js';
 import { toPolicy } from './policy.js';
 import { toSourceRef } from './positions.js';
 import type { ServiceDecl } from './written.js';
@@ -10,13 +11,18 @@ import type { ServiceDecl } from './written.js';
  * compares with the live table. Runs only when there are no errors.
  */
 
-// null only if a declaration cannot be normalised, which the rules should already have reported
-export function toDesiredState(decls: readonly ServiceDecl[], scope: ScopeSpec, files: readonly string[], settings: DesiredSettings | null = null): DesiredState | null {
+// null only if a declaration cannot be normalised, which the rules should already have reported;
+// `facts`: serviceFacts of each declaration, when the rules have worked them out already
+export function toDesiredState(
+  decls: readonly ServiceDecl[], scope: ScopeSpec, files: readonly string[], settings: DesiredSettings | null = null,
+  facts: readonly ServiceFacts[] | null = null,
+): DesiredState | null {
   const services = new Map<string, VirtualService>();
   const origins = new Map<string, SourceRef>();
   const policies = new Map<string, ServicePolicy>();
-  for (const decl of decls) {
-    const service = toService(decl.raw);
+  for (let i = 0; i < decls.length; i++) {
+    const decl = decls[i]!;
+    const service = toService(decl.raw, facts ? facts[i] : undefined);
     if (!service || services.has(service.key)) return null;
     services.set(service.key, service);
     origins.set(service.key, toSourceRef(decl.at));
