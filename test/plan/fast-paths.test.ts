@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { stringify } from 'yaml';
 import { parseDesiredSources } from '../../src/desired/parse.js';
 import { tableDigest } from '../../src/live/format-save.js';
 import { parseIpvsadmSave } from '../../src/live/parse-save.js';
 import { flagNames } from '../../src/model/schedulers.js';
-import type { Persistence, RealServer, TunnelOptions, VirtualService } from '../../src/model/types.js';
+import { sortedServers, sortedServices } from '../../src/model/order.js';
+import type { DesiredState, Persistence, RealServer, Table, TunnelOptions, VirtualService } from '../../src/model/types.js';
+import { diffTables } from '../../src/plan/diff.js';
+import { servicesArb } from '../helpers/arbitraries.js';
 import { serverChanges, serviceChanges } from '../../src/plan/compare.js';
 import { createPlan } from '../../src/plan/plan.js';
 import { renderPlanText, writePlanText } from '../../src/plan/render-text.js';
@@ -145,4 +149,42 @@ test('revisePlan replaces fields and shares the digests without computing them',
   assert.equal(typeof Object.getOwnPropertyDescriptor({ ...plan }, 'liveDigest')?.get, 'undefined');
   assert.equal(revised.liveDigest, plan.liveDigest);
   assert.equal(revised.desiredDigest, tableDigest(parsed.state.table));
+});
+
+// diffTables as it was before issue 6: every declared service in canonical order, each one's servers sorted in full
+function referenceOperations(desired: DesiredState, live: Table): string[] {
+  const out: string[] = [];
+  for (const want of sortedServices(desired.table.services.values())) {
+    const have = live.services.get(want.key);
+    if (!have) {
+      out.push(`add-service ${want.key}`);
+      for (const s of sortedServers(want.servers.values())) out.push(`add-server ${want.key} ${s.key}`);
+      continue;
+    }
+    if (serviceChanges(have, want).length) out.push(`edit-service ${want.key}`);
+    for (const s of sortedServers(want.servers.values())) {
+      const current = have.servers.get(s.key);
+      if (!current) out.push(`add-server ${want.key} ${s.key}`);
+      else if (serverChanges(current, s).length) out.push(`edit-server ${want.key} ${s.key}`);
+    }
+    for (const s of sortedServers(have.servers.values())) if (!want.servers.has(s.key)) out.push(`delete-server ${want.key} ${s.key}`);
+  }
+  for (const have of sortedServices(live.services.values())) if (!desired.table.services.has(have.key)) out.push(`delete-service ${have.key}`);
+  return out;
+}
+
+function tableOf(services: unknown[]): DesiredState {
+  const parsed = parseDesiredSources([{ file: 'd.yaml', text: stringify({ version: 1, scope: { addresses: ['10.0.0.0/24', '2001:db8::/64'], fwmarks: ['1-3'] }, services }) }]);
+  assert.ok(parsed.state, JSON.stringify(parsed.diagnostics));
+  return parsed.state;
+}
+
+test('property: diffTables emits the operations, in the order, of the sort-everything diff', () => {
+  fc.assert(fc.property(servicesArb, servicesArb, (a, b) => {
+    const desired = tableOf(a);
+    const live = tableOf(b).table;
+    const ops = diffTables(desired, live, new Set(live.services.keys())).operations;
+    const got = ops.map((op) => `${op.kind} ${op.service.key}${'server' in op ? ` ${op.server.key}` : ''}`);
+    assert.deepEqual(got, referenceOperations(desired, live));
+  }), { numRuns: 300 });
 });
