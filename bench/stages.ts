@@ -15,6 +15,7 @@ import { schemaDiagnostics } from '../src/desired/schema-messages.js';
 import { validateWritten } from '../src/desired/schema.js';
 import { mergeScopes } from '../src/desired/scope.js';
 import { parseYaml } from '../src/desired/syntax.js';
+import { serviceFacts } from '../src/desired/normalize.js';
 import { toDesiredState } from '../src/desired/to-state.js';
 import type { ServiceDecl, WrittenFile } from '../src/desired/written.js';
 import type { DesiredState } from '../src/model/types.js';
@@ -146,10 +147,12 @@ function stagedDesired(files: string[], lap: Lap): DesiredState {
     p.locator.release();
     lap('rules');
   }
-  diagnostics.push(...runRules(services));
+  // parsed addresses and keys, shared by the rules and the normalisation (as in parseDesiredSources)
+  const facts = services.map((decl) => serviceFacts(decl.raw));
+  diagnostics.push(...runRules(services, facts));
   const scope = mergeScopes([], diagnostics);
   lap('rules');
-  const state = toDesiredState(services, scope, files);
+  const state = toDesiredState(services, scope, files, undefined, facts);
   lap('normalise');
   if (!state || diagnostics.some((x) => x.severity === 'error')) throw new Error(`staged pipeline failed: ${JSON.stringify(diagnostics.slice(0, 3))}`);
   return state;

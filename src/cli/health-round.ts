@@ -1,6 +1,5 @@
 import { hostPort } from '../model/keys.js';
 import { createHealthMonitor } from '../health/monitor.js';
-import { createProbe } from '../health/probe.js';
 import { healthTargets } from '../health/targets.js';
 import type { HealthState } from '../health/types.js';
 import type { DesiredState, ServicePolicy } from '../model/types.js';
@@ -44,7 +43,9 @@ export async function runHealthRound(io: CliIo, desired: DesiredState): Promise<
     io.stderr('lvsync: --health: no real server declares a health check\n');
     return { states: new Map(), desired };
   }
-  const monitor = createHealthMonitor({ clock: io.clock ?? systemClock, probe: io.probe ?? createProbe(), concurrency: 64 });
+  // the probes (and execa, for exec checks) are loaded only when a round runs: plan and apply without --health never need them
+  const probe = io.probe ?? (await import('../health/probe.js')).createProbe();
+  const monitor = createHealthMonitor({ clock: io.clock ?? systemClock, probe, concurrency: 64 });
   const states = await monitor.runRound(targets);
   await monitor.stop();
   const down = targets.filter((t) => states.get(t.target.id)?.status === 'down');

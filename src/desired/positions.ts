@@ -1,5 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node as YamlNode, Pair } from 'yaml';
+import { yamlLibrary } from './lazy-libs.js';
 import type { SourceRef } from '../model/types.js';
 
 /** A path into the written document, as Ajv and our rules see it: map keys and list indexes. */
@@ -40,6 +40,7 @@ export function fromPointer(pointer: string): (string | number)[] {
 }
 
 function walk(doc: Document, path: Path): Found {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
   let node: YamlNode | null = (doc.contents as YamlNode | null) ?? null;
   let pair: Pair | null = null;
   for (const seg of path) {

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
+import { ajvLibrary } from './lazy-libs.js';
 
 /**
  * The JSON schema is the contract for the written shape (schema/desired-state.v1.schema.json).
@@ -52,7 +52,7 @@ export function desiredStateSchemaDigest(): string {
 
 /** The validator as Ajv compiles it at run time (the build step generates its code from the same call). */
 export function compileDesiredSchema(options: Options = {}): { ajv: Ajv2020; validate: ValidateFunction } {
-  const ajv = new Ajv2020({ ...AJV_OPTIONS, ...options });
+  const ajv = new (ajvLibrary().Ajv2020)({ ...AJV_OPTIONS, ...options });
   return { ajv, validate: ajv.compile(desiredStateSchema()) };
 }
 

@@ -1,5 +1,5 @@
-import { LineCounter, parseDocument } from 'yaml';
-import type { Document, YAMLError } from 'yaml';
+import type { Document, LineCounter, YAMLError } from 'yaml';
+import { yamlLibrary } from './lazy-libs.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { fastParseYaml } from './fast-yaml.js';
 import type { FastSpot } from './fast-yaml.js';
@@ -39,8 +39,8 @@ function releasableLocator(file: string, text: string, doc: Document, lineCounte
   let current: Locator | null = createLocator(file, doc, lineCounter);
   const get = (): Locator => {
     if (!current) {
-      const again = new LineCounter();
-      current = createLocator(file, parseDocument(text, { ...OPTIONS, lineCounter: again }), again);
+      const again = new (yamlLibrary().LineCounter)();
+      current = createLocator(file, yamlLibrary().parseDocument(text, { ...OPTIONS, lineCounter: again }), again);
     }
     return current;
   };
@@ -59,8 +59,8 @@ function fastLocator(file: string, text: string, serviceSpots: readonly FastSpot
   let current: Locator | null = null;
   const get = (): Locator => {
     if (!current) {
-      const lineCounter = new LineCounter();
-      current = createLocator(file, parseDocument(text, { ...OPTIONS, lineCounter }), lineCounter);
+      const lineCounter = new (yamlLibrary().LineCounter)();
+      current = createLocator(file, yamlLibrary().parseDocument(text, { ...OPTIONS, lineCounter }), lineCounter);
     }
     return current;
   };
@@ -96,8 +96,8 @@ export function useFastReader(on: boolean): void {
 export function parseYaml(file: string, text: string): ParsedYaml {
   const fast = fastReader ? fastParseYaml(text) : null;
   if (fast) return { locator: fastLocator(file, text, fast.serviceSpots), data: fast.data, diagnostics: [] };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...OPTIONS, lineCounter });
+  const lineCounter = new (yamlLibrary().LineCounter)();
+  const doc = yamlLibrary().parseDocument(text, { ...OPTIONS, lineCounter });
   const locator = releasableLocator(file, text, doc, lineCounter);
   const diagnostics = [...doc.errors, ...doc.warnings].map((e) => toDiagnostic(file, lineCounter, e));
   if (doc.errors.length > 0) return { locator, data: undefined, diagnostics };
@@ -113,8 +113,8 @@ export function parseYaml(file: string, text: string): ParsedYaml {
 
 /** The `yaml` library's reading of a text, for the differential test of the fast reader: its value, or null when it reports anything. */
 export function positionedParse(text: string): { data: unknown; services: Spot[] } | null {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...OPTIONS, lineCounter });
+  const lineCounter = new (yamlLibrary().LineCounter)();
+  const doc = yamlLibrary().parseDocument(text, { ...OPTIONS, lineCounter });
   if (doc.errors.length > 0 || doc.warnings.length > 0) return null;
   const data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
   const locator = createLocator('-', doc, lineCounter);
