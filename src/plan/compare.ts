@@ -21,6 +21,9 @@ function tunnelText(t: TunnelOptions | null): string {
   return [t.type, t.type === 'gue' ? `port ${t.port}` : null, t.checksum].filter(Boolean).join(' ');
 }
 
+// frozen: returned for every equal pair, so a push would be a bug (and throws)
+const NO_CHANGES = Object.freeze([]) as unknown as FieldChange[];
+
 // equal services and servers are the common case (every one of them in a no-change plan): decide that
 // first, without building the texts the change list shows (issue 6 profiles)
 function samePersistence(a: Persistence | null, b: Persistence | null): boolean {
@@ -34,7 +37,7 @@ function sameTunnel(a: TunnelOptions | null, b: TunnelOptions | null): boolean {
 export function serviceChanges(live: VirtualService, desired: VirtualService): FieldChange[] {
   if (live.scheduler === desired.scheduler && live.schedulerFlags === desired.schedulerFlags
     && samePersistence(live.persistence, desired.persistence)
-    && (live.persistenceEngine ?? null) === (desired.persistenceEngine ?? null) && live.onePacket === desired.onePacket) return [];
+    && (live.persistenceEngine ?? null) === (desired.persistenceEngine ?? null) && live.onePacket === desired.onePacket) return NO_CHANGES;
   const changes: FieldChange[] = [];
   const add = (field: string, before: string, after: string): void => {
     if (before !== after) changes.push({ field, before, after });
@@ -55,7 +58,7 @@ export function serverChanges(live: RealServer, desired: RealServer): FieldChang
   if (live.method === desired.method && live.weight === desired.weight
     && (live.upperThreshold === null || live.upperThreshold === (desired.upperThreshold ?? 0))
     && (live.lowerThreshold === null || live.lowerThreshold === (desired.lowerThreshold ?? 0))
-    && sameTunnel(live.tunnel, desired.tunnel)) return [];
+    && sameTunnel(live.tunnel, desired.tunnel)) return NO_CHANGES;
   const changes: FieldChange[] = [];
   const add = (field: string, before: string, after: string): void => {
     if (before !== after) changes.push({ field, before, after });

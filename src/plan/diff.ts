@@ -69,32 +69,47 @@ function addService(want: VirtualService): Operation[] {
   return ops;
 }
 
-// a declared service that is live: its edit, then adds and edits in server order, then deletes in server order
+// frozen: shared by every unchanged service, so a push would be a bug (and throws)
+const NO_OPERATIONS = Object.freeze([]) as unknown as Operation[];
+
+// a declared service that is live: its edit, then adds and edits in server order, then deletes in server
+// order; nothing is allocated for a service that does not change (most of them, in most plans)
 function diffService(want: VirtualService, have: VirtualService): Operation[] {
-  const ops: Operation[] = [];
+  let ops: Operation[] | null = null;
   const svcChanges = serviceChanges(have, want);
   if (svcChanges.length > 0) {
-    ops.push({ kind: 'edit-service', service: want, before: have, changes: svcChanges, reason: EDIT_REASON });
+    ops = [{ kind: 'edit-service', service: want, before: have, changes: svcChanges, reason: EDIT_REASON }];
   }
-  const changed: ServerOperation[] = [];
+  let changed: ServerOperation[] | null = null;
+  let declaredAndLive = 0;
   for (const server of want.servers.values()) {
     const current = have.servers.get(server.key);
     if (!current) {
-      changed.push({ kind: 'add-server', service: want, server, reason: 'declared, not in the live table' });
+      (changed ??= []).push({ kind: 'add-server', service: want, server, reason: 'declared, not in the live table' });
       continue;
     }
+    declaredAndLive++;
     const changes = serverChanges(current, server);
     if (changes.length > 0) {
-      changed.push({ kind: 'edit-server', service: want, server, before: current, changes, reason: EDIT_REASON });
+      (changed ??= []).push({ kind: 'edit-server', service: want, server, before: current, changes, reason: EDIT_REASON });
     }
   }
-  for (const op of inServerOrder(changed)) ops.push(op);
-  const undeclared: ServerOperation[] = [];
-  for (const server of have.servers.values()) {
-    if (!want.servers.has(server.key)) undeclared.push({ kind: 'delete-server', service: want, server, reason: 'not declared for this service' });
+  if (changed) {
+    ops ??= [];
+    for (const op of inServerOrder(changed)) ops.push(op);
   }
-  for (const op of inServerOrder(undeclared)) ops.push(op);
-  return ops;
+  // when every live server was matched by a declared one, none is left to delete
+  let undeclared: ServerOperation[] | null = null;
+  if (have.servers.size > declaredAndLive) {
+    for (const server of have.servers.values()) {
+      if (!want.servers.has(server.key)) (undeclared ??= []).push({ kind: 'delete-server', service: want, server, reason: 'not declared for this service' });
+    }
+  }
+  if (undeclared) {
+    ops ??= [];
+    for (const op of inServerOrder(undeclared)) ops.push(op);
+  }
+  return ops ?? NO_OPERATIONS;
 }
 
 type ServerOperation = Extract<Operation, { server: RealServer }>;
