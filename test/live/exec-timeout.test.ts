@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExecIpvsadm, runTimeoutMs } from '../../src/ipvsadm/exec.js';
+import { IpvsadmUnavailableError } from '../../src/ipvsadm/port.js';
 
 test('the ipvsadm timeout grows with the lines sent: a 50,000-line -R gets 120 s + 500 s', () => {
   assert.equal(runTimeoutMs(undefined, 120_000, 10), 120_000);
@@ -13,4 +14,38 @@ test('a run that outlives its timeout is a failed command (exit 124, said on std
   const r = await slow.run(['5']);
   assert.equal(r.exitCode, 124);
   assert.match(r.stderr, /did not finish within 200ms and was killed/);
+});
+
+test('the ipvsadm seam passes stdin through, returns stdout, stderr and the exit status, with LC_ALL=C', async () => {
+  const text = '-A -t 10.0.0.1:80 -s rr\n'.repeat(100_000); // 2.4 MB: more than a pipe buffer each way
+  const cat = await createExecIpvsadm({ binary: 'cat' }).run(['-'], text);
+  assert.deepEqual(cat, { exitCode: 0, stdout: text, stderr: '' });
+  const sh = await createExecIpvsadm({ binary: '/bin/sh' }).run(['-c', 'echo out; echo err >&2; exit 3']);
+  assert.deepEqual(sh, { exitCode: 3, stdout: 'out\n', stderr: 'err\n' });
+  // the environment is the caller's (PATH, the fake's state file), with LC_ALL=C over any locale
+  const locale = process.env.LC_ALL;
+  process.env.LVSYNC_EXEC_TEST = 'kept';
+  process.env.LC_ALL = 'de_DE.UTF-8';
+  try {
+    const env = (await createExecIpvsadm({ binary: '/usr/bin/env' }).run([])).stdout.split('\n');
+    assert.ok(env.includes('LC_ALL=C'), env.join(' '));
+    assert.ok(env.includes('LVSYNC_EXEC_TEST=kept'));
+  } finally {
+    delete process.env.LVSYNC_EXEC_TEST;
+    if (locale === undefined) delete process.env.LC_ALL;
+    else process.env.LC_ALL = locale;
+  }
+});
+
+test('a program that exits without reading its input is its exit status, not a broken pipe', async () => {
+  const r = await createExecIpvsadm({ binary: '/bin/sh' }).run(['-c', 'exit 2'], 'x\n'.repeat(500_000));
+  assert.equal(r.exitCode, 2);
+});
+
+test('an ipvsadm that cannot be started rejects with IpvsadmUnavailableError', async () => {
+  await assert.rejects(createExecIpvsadm({ binary: '/nonexistent/ipvsadm' }).run(['-S', '-n']), (err: unknown) => {
+    assert.ok(err instanceof IpvsadmUnavailableError);
+    assert.match(String(err.message), /nonexistent\/ipvsadm/);
+    return true;
+  });
 });
