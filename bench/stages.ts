@@ -202,9 +202,9 @@ function baselineRun(files: string[]): number {
 }
 
 /**
- * `light`: for the largest tables, whose passes take tens of seconds (the YAML library parses ~1-2 MB/s),
- * the first staged run is the warm-up and the measurement at once (no separate first pass), and the
- * plain YAML.parse baseline is only measured when `baseline` is set (the parent reuses one per size).
+ * `light`: for the largest tables the plain YAML.parse baseline (the `yaml` library: ~20 s at 50k×4)
+ * runs once, and only when `baseline` is set (the parent reuses one per size). Every row first makes
+ * one CLI-like pass in the fresh process (JIT cold: what one `lvsync plan` costs), then the timed runs.
  */
 export async function stageChild(dir: string, runs: number, options: { light: boolean; baseline: boolean }): Promise<StageChildResult> {
   const data = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as DataMeta;
@@ -212,21 +212,15 @@ export async function stageChild(dir: string, runs: number, options: { light: bo
   const stages = Object.fromEntries(STAGES.map((s) => [s, [] as number[]])) as Record<Stage, number[]>;
   const baseline: number[] = [];
   const endToEnd: number[] = [];
-  let operations: number;
-  let firstPassMs = NaN;
-  if (options.light) {
-    operations = stagedRun(data.files, data.live, stages);
-  } else {
-    // one CLI-like pass first: it warms the JIT and gives the one-shot peak RSS
-    const t0 = performance.now();
-    operations = (await cliPass(data.files, readFileSync(data.live, 'utf8'))).operations.length;
-    firstPassMs = performance.now() - t0;
-  }
+  // one CLI-like pass first: it warms the JIT and gives the one-shot peak RSS
+  const t0 = performance.now();
+  const operations = (await cliPass(data.files, readFileSync(data.live, 'utf8'))).operations.length;
+  const firstPassMs = performance.now() - t0;
   const peakRssOnePassMiB = rssMiB();
   if (operations !== data.expected) {
     throw new Error(`${sizeId}/${scenario}: planner produced ${operations} operations, the generator expects ${data.expected}`);
   }
-  for (let r = options.light ? 1 : 0; r < runs; r++) {
+  for (let r = 0; r < runs; r++) {
     gc();
     stagedRun(data.files, data.live, stages);
   }

@@ -8,6 +8,12 @@
  * start and for 1% real-server churn; then the daemon's steady state (a no-change pass) in-process
  * against `ipvsadm -S -n` alone plus YAML parsing. Pairs alternate (floor, lvsync, floor, lvsync...)
  * so that drifting emulation speed hits both sides alike.
+ *
+ * Every timed run gets a network namespace of its own, i.e. fresh IPVS tables. Deleted real servers
+ * stay in the kernel's per-namespace dest trash for up to 3 minutes (IP_VS_DEST_TRASH_PERIOD), and
+ * every `-a` walks that list (ip_vs_trash_get_dest): a 50,000-line -R right after `ipvsadm -C` of
+ * the same table took 79-88 s against 41 s on clean tables, which is what made the earlier pairs,
+ * each run right after a `-C`, unequal (test-output/bench/trace.sh, 2026-12-01).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,11 +39,16 @@ export interface VmResult {
 
 const IPVSADM = 'ipvsadm';
 
+/** The network namespace the next commands run in (`ip netns exec NS ...`); null = the VM's own. */
+let namespace: string | null = null;
+let namespaces = 0;
+
 function run(cmd: string, args: string[], stdinFile?: string): { ms: number; stdout: string; stderr: string; status: number } {
   const fd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
+  const [file, argv] = namespace ? ['ip', ['netns', 'exec', namespace, cmd, ...args]] : [cmd, args];
   try {
     const t0 = performance.now();
-    const r = spawnSync(cmd, args, { stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8' });
+    const r = spawnSync(file, argv, { stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8' });
     const ms = performance.now() - t0;
     return { ms, stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status ?? -1 };
   } finally {
@@ -55,9 +66,24 @@ function liveLines(): number {
   return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
 }
 
-function reset(baseFile: string | null): void {
-  must(run(IPVSADM, ['-C']), 'ipvsadm -C');
+/**
+ * Switch to a new namespace (empty tables, empty dest trash), after clearing the one before untimed;
+ * the cleared namespaces stay until the end, so that no namespace teardown runs beside a measurement.
+ */
+function freshTables(baseFile: string | null): void {
+  if (namespace) must(run(IPVSADM, ['-C']), 'ipvsadm -C');
+  namespace = `lvbench${++namespaces}`;
+  const add = spawnSync('ip', ['netns', 'add', namespace], { encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`ip netns add ${namespace}: ${add.stderr}`);
+  // without lo up a new namespace has no local routing table yet, and the kernel then calls every
+  // real-server address "not unicast" (inet_addr_type answers RTN_BROADCAST): -a fails with EINVAL
+  must(run('ip', ['link', 'set', 'lo', 'up']), 'ip link set lo up');
   if (baseFile) must(run(IPVSADM, ['-R'], baseFile), 'ipvsadm -R (base table)');
+}
+
+function dropNamespaces(): void {
+  namespace = null;
+  for (let i = 1; i <= namespaces; i++) spawnSync('ip', ['netns', 'del', `lvbench${i}`]);
 }
 
 /** The floor: exactly the minimal commands through one -R, then one -S -n (which an apply needs to verify). */
@@ -93,17 +119,17 @@ async function main(): Promise<void> {
   const expectedLines = lines(file('base.txt'));
 
   // warm the 9p page cache and the binaries once, untimed: the first read over 9p is not what we measure
-  reset(null);
+  freshTables(null);
   run(process.execPath, ['dist/src/cli/main.js', 'validate', coldDesired]);
   run(process.execPath, ['dist/src/cli/main.js', 'validate', churnDesired]);
   readdirSync(coldDesired);
 
   const cold: VmPair[] = [];
   for (let r = 0; r < reps; r++) {
-    reset(null);
+    freshTables(null);
     const floorMs = floor(file('cold-minimal.txt'));
     if (liveLines() !== expectedLines) throw new Error('floor cold start did not load the table');
-    reset(null);
+    freshTables(null);
     const lvsyncMs = lvsyncApply(coldDesired);
     if (liveLines() !== expectedLines) throw new Error('lvsync cold start did not converge');
     cold.push({ floorMs, lvsyncMs });
@@ -112,10 +138,10 @@ async function main(): Promise<void> {
 
   const churn: VmPair[] = [];
   for (let r = 0; r < reps; r++) {
-    reset(file('base.txt'));
+    freshTables(file('base.txt'));
     const floorMs = floor(file('churn-minimal.txt'));
     const floorTable = run(IPVSADM, ['-S', '-n']).stdout;
-    reset(file('base.txt'));
+    freshTables(file('base.txt'));
     const lvsyncMs = lvsyncApply(churnDesired);
     if (run(IPVSADM, ['-S', '-n']).stdout.split('\n').sort().join('\n') !== floorTable.split('\n').sort().join('\n')) {
       throw new Error('lvsync churn apply and the floor left different tables');
@@ -127,11 +153,18 @@ async function main(): Promise<void> {
   // steady state: the churned table is live and declared; nothing to do
   let steady: SteadyStateResult | null = null;
   if (process.env['LVSYNC_BENCH_VM_STEADY'] !== '0') {
+    // in the VM's own namespace (the daemon pass runs ipvsadm there), loaded with the churned table
+    if (namespace) must(run(IPVSADM, ['-C']), 'ipvsadm -C');
+    namespace = null;
+    must(run(IPVSADM, ['-R'], file('base.txt')), 'ipvsadm -R (base table)');
+    must(run(IPVSADM, ['-R'], file('churn-minimal.txt')), 'ipvsadm -R (churn)');
     const files = readdirSync(churnDesired).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(churnDesired, n));
     steady = await steadyLoop('10k×4', files, IPVSADM, 1, 0);
     say(`steady: pass ${steady.passMs.map((x) => x.toFixed(0)).join('/')} ms, re-parse ${steady.reparseMs.map((x) => x.toFixed(0)).join('/')} ms, -S -n ${steady.saveMs.map((x) => x.toFixed(0)).join('/')} ms, YAML ${steady.yamlMs.map((x) => x.toFixed(0)).join('/')} ms`);
   }
-  reset(null);
+  if (namespace) must(run(IPVSADM, ['-C']), 'ipvsadm -C');
+  dropNamespaces();
+  must(run(IPVSADM, ['-C']), 'ipvsadm -C');
 
   const kernel = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
   const version = run(IPVSADM, ['-v']).stdout.trim();

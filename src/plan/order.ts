@@ -16,9 +16,11 @@ const RANK: Record<OperationKind, number> = {
 };
 
 export function orderOperations(ops: readonly Operation[]): Operation[] {
-  // A new service's -a lines follow its -A directly (they rank with it): the kernel loads a batch in
-  // that order ~2.4x faster than every -A first and then every -a (50,000 lines: 35.5 s vs 85.2 s
-  // in the VM, bench/profiles/vm-apply-cold-10kx4-20261201.txt). Adds still all come before deletes.
+  // A new service's -a lines follow its -A directly (they rank with it), so a batch reads service by
+  // service, as `ipvsadm -S` prints a table. The kernel does not care: on fresh tables 50,000 lines
+  // load as fast in either order (43.3 s interleaved, 44.8 s every -A first, TCG VM, 2026-12-01); an
+  // earlier 35.5 s vs 85.2 s was the dest trash left by the `ipvsadm -C` between the two runs
+  // (BENCHMARKS.md). Adds still all come before deletes.
   const added = new Set<string>();
   for (const op of ops) if (op.kind === 'add-service') added.add(op.service.key);
   const rank = (op: Operation) => (op.kind === 'add-server' && added.has(op.service.key) ? RANK['add-service'] : RANK[op.kind]);
