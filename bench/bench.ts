@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { REPO, compareApply, fakeAvailable, steadyState, type ApplyCompareResult, type SteadyStateResult } from './apply-fake.js';
 import { chartSvg, renderPng, type ChartSeries } from './chart.js';
 import { SCENARIOS, SCENARIO_TEXT, SIZES, type Scenario, type TableSize } from './generate.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { STAGES, stageChild, writeData, type Stage, type StageChildResult } from './stages.js';
 import type { VmResult } from './vm-inner.js';
 
@@ -145,7 +146,8 @@ function runStages(size: TableSize, scenario: Scenario, runs: number, light: boo
   const dir = mkdtempSync(join(tmpdir(), 'lvsync-bench-'));
   try {
     writeData(dir, size.id, scenario);
-    const r = spawnSync(process.execPath, ['--expose-gc', SELF, '--child-stages', dir, String(runs), light ? 'light' : 'full', baseline ? 'baseline' : 'no-baseline'], {
+    // the V8 flags the lvsync binary runs with (src/cli/node-flags.ts), so the stages are measured as lvsync runs them
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', SELF, '--child-stages', dir, String(runs), light ? 'light' : 'full', baseline ? 'baseline' : 'no-baseline'], {
       encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'],
     });
     if (r.status !== 0) throw new Error(`stage child ${size.id}/${scenario} exited ${r.status}`);

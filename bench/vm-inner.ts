@@ -20,6 +20,7 @@ import { closeSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { steadyLoop, type SteadyStateResult } from './apply-fake.js';
 
 export interface VmPair {
@@ -97,7 +98,7 @@ function floor(minimalFile: string): number {
 
 function lvsyncApply(desiredDir: string): number {
   rmSync('/tmp/lvsync-bench-state', { recursive: true, force: true });
-  const r = run(process.execPath, ['dist/src/cli/main.js', 'apply', desiredDir, '--yes', '--state-dir', '/tmp/lvsync-bench-state']);
+  const r = run(process.execPath, [...NODE_FLAGS, 'dist/src/cli/main.js', 'apply', desiredDir, '--yes', '--state-dir', '/tmp/lvsync-bench-state']);
   must(r, 'lvsync apply');
   return r.ms;
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { createExecIpvsadm } from '../ipvsadm/exec.js';
