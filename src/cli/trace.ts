@@ -1,4 +1,5 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
+import { countLines } from '../model/strings.js';
 
 /**
  * LVSYNC_TRACE=1: one stderr line per step of a run, with the time since the process started
@@ -25,10 +26,4 @@ export function tracedIpvsadm(ipvsadm: Ipvsadm, trace: Trace): Ipvsadm {
       return result;
     },
   };
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }

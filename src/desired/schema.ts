@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
-import { ajvLibrary } from './lazy-libs.js';
+import { ajvLibrary } from '../lazy-libs.js';
 
 /**
  * The JSON schema is the contract for the written shape (schema/desired-state.v1.schema.json).

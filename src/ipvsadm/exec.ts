@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { countLines } from '../model/strings.js';
 import { formatDuration } from '../watch/duration.js';
 import { IpvsadmUnavailableError, type Ipvsadm, type IpvsadmResult } from './port.js';
 
@@ -15,10 +16,7 @@ export interface ExecOptions {
 
 /** The time one run may take: the base, plus a little for every line it has to send to the kernel. */
 export function runTimeoutMs(input: string | undefined, base: number, perLineMs: number): number {
-  if (!input) return base;
-  let lines = 0;
-  for (let i = input.indexOf('\n'); i !== -1; i = input.indexOf('\n', i + 1)) lines++;
-  return base + lines * perLineMs;
+  return input ? base + countLines(input) * perLineMs : base;
 }
 
 /**

@@ -63,9 +63,8 @@ export function formatServerLine(svc: VirtualService, server: RealServer): strin
 // every line of the canonical text, in order; formatServerLine's text, with the service part built once per service
 function eachSaveLine(table: Table, emit: (line: string) => void): void {
   for (const svc of sortedServices(table.services.values())) {
-    const spec = serviceSpecArgs(svc.target).join(' ');
-    emit(`-A ${spec} ${serviceAttributeArgs(svc).join(' ')}`);
-    const prefix = `-a ${spec} `;
+    emit(formatServiceLine(svc));
+    const prefix = `-a ${serviceSpecArgs(svc.target).join(' ')} `;
     for (const server of sortedServers(svc.servers.values())) emit(prefix + serverAttributeText(server));
   }
 }

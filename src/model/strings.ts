@@ -7,3 +7,10 @@
 export function detached(s: string): string {
   return s.length >= 13 ? (` ${s}`).slice(1) : s;
 }
+
+/** The number of "\n" in a text: the lines of an ipvsadm input or output, without splitting it. */
+export function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}

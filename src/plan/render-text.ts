@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { formatDiagnostic } from '../diagnostics.js';
+import { diffLibrary } from '../lazy-libs.js';
 import { formatSave } from '../live/format-save.js';
 import { describeTarget, hostPort } from '../model/keys.js';
 import { sortedServices } from '../model/order.js';
@@ -16,9 +16,6 @@ export interface TextOptions {
   /** include the unified diff of canonical save text (live vs desired) */
   readonly diff?: { readonly live: Table; readonly desired: Table } | null;
 }
-
-// the diff library is loaded only for --diff (module loading is most of a small CLI run, issue 6)
-const requireCjs = createRequire(import.meta.url);
 
 const COLORS = { add: '\x1b[32m', change: '\x1b[33m', destroy: '\x1b[31m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
 
@@ -152,8 +149,7 @@ export function writePlanText(plan: Plan, options: TextOptions, write: (chunk: s
   }
   if (options.diff && plan.operations.length > 0) {
     const after = tableAfter(plan, options.diff.live, options.diff.desired);
-    const { createTwoFilesPatch } = requireCjs('diff') as typeof import('diff');
-    const patch = createTwoFilesPatch('live', 'desired', formatSave(options.diff.live), formatSave(after), '', '', { context: 1 });
+    const patch = diffLibrary().createTwoFilesPatch('live', 'desired', formatSave(options.diff.live), formatSave(after), '', '', { context: 1 });
     // drop the "=====" banner and the empty header tabs: a plain `--- live` / `+++ desired` diff
     out.push(patch.split('\n').slice(1).map((l) => l.replace(/^(---|\+\+\+) (\S+)\t$/, '$1 $2')).join('\n').trimEnd(), '');
   }
