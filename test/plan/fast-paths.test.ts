@@ -12,6 +12,7 @@ import { diffTables } from '../../src/plan/diff.js';
 import { servicesArb } from '../helpers/arbitraries.js';
 import { serverChanges, serviceChanges } from '../../src/plan/compare.js';
 import { createPlan } from '../../src/plan/plan.js';
+import { digestWithSettings } from '../../src/plan/settings.js';
 import { renderPlanText, writePlanText } from '../../src/plan/render-text.js';
 import { revisePlan, type FieldChange } from '../../src/plan/types.js';
 
@@ -187,4 +188,13 @@ test('property: diffTables emits the operations, in the order, of the sort-every
     const got = ops.map((op) => `${op.kind} ${op.service.key}${'server' in op ? ` ${op.server.key}` : ''}`);
     assert.deepEqual(got, referenceOperations(desired, live));
   }), { numRuns: 300 });
+});
+
+test('a table digested again with other settings gets the digest of those settings, not the remembered one', () => {
+  const table = parseIpvsadmSave('-A -t 10.0.0.1:80 -s wrr\n').table;
+  const bare = digestWithSettings(table, '');
+  const withTimeouts = digestWithSettings(table, '--set 900 120 300\n');
+  assert.notEqual(withTimeouts, bare);
+  assert.equal(digestWithSettings(table, ''), bare);
+  assert.equal(bare, tableDigest(table));
 });
