@@ -3,9 +3,9 @@ import { hostPort } from '../model/keys.js';
 import { parseAddress } from '../model/address.js';
 import { storedServerPort } from './normalize.js';
 import { mergedLocator, type ServerOrigin } from './overlay-locator.js';
-import type { DirectorOverrideDecl, WrittenServerOverride, WrittenServiceOverride } from './overlay-written.js';
+import type { DirectorOverrideDecl } from './overlay-written.js';
 import type { Spot } from './positions.js';
-import { valueAt, type ServiceDecl, type WrittenServer, type WrittenService } from './written.js';
+import { valueAt, type ServiceDecl, type WrittenServer, type WrittenServerOverride, type WrittenService, type WrittenServiceOverride } from './written.js';
 
 /**
  * One service with one director's override applied, before any rule runs. Fields the override

@@ -1,4 +1,4 @@
-import type { HealthCheckSpec } from '../health/types.js';
+import type { HealthCheckSpec } from '../model/health-check.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type RealServer, type ServicePolicy, type VirtualService } from '../model/types.js';
 import { parseDuration } from '../watch/duration.js';
 import { storedServerPort, toServer, toServerKey } from './normalize.js';

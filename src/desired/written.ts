@@ -1,6 +1,5 @@
-import type { HealthCheckType, OnFailure } from '../health/types.js';
+import type { HealthCheckType, OnFailure } from '../model/health-check.js';
 import type { Family, ForwardMethod, Protocol, TunnelChecksum, TunnelType } from '../model/types.js';
-import type { WrittenDirectorOverride, WrittenFleet } from './overlay-written.js';
 import type { Locator, Path, Spot } from './positions.js';
 
 /**
@@ -107,9 +106,45 @@ export interface WrittenFile {
   /** a role: the daemon, `false` (must not run), or `true` (refused by a rule: it says nothing) */
   readonly syncDaemon?: { readonly master?: WrittenSyncDaemon | boolean; readonly backup?: WrittenSyncDaemon | boolean };
   readonly sysctls?: Readonly<Record<string, number | string>>;
-  /** per-director changes and the fleet's labels and pairs (overlay-written.ts) */
+  /** per-director changes and the fleet's labels and pairs (the overlay: overlay-*.ts) */
   readonly overrides?: Readonly<Record<string, WrittenDirectorOverride>>;
   readonly fleet?: WrittenFleet;
+}
+
+// the fleet parts of a file: `overrides` and `fleet`
+
+/** A real server in an override: `address` (and `port`) say which one, the rest replaces its fields. */
+export interface WrittenServerOverride extends Partial<Omit<WrittenServer, 'address'>> {
+  readonly address: string;
+  readonly remove?: boolean;
+}
+
+/** The fields of a service one director may change; never its identity or name. */
+export interface WrittenServiceOverride {
+  readonly scheduler?: string;
+  readonly schedulerFlags?: readonly string[];
+  readonly persistence?: WrittenPersistence;
+  readonly persistenceEngine?: string;
+  readonly onePacket?: boolean;
+  readonly realServers?: readonly WrittenServerOverride[];
+  /** health checks, the sorry server and the drain timeout may differ per director too */
+  readonly healthCheck?: WrittenService['healthCheck'];
+  readonly fallback?: WrittenService['fallback'];
+  readonly drainTimeout?: WrittenService['drainTimeout'];
+}
+
+/** `overrides.<director>`: what differs on that director. */
+export interface WrittenDirectorOverride {
+  readonly services?: Readonly<Record<string, WrittenServiceOverride>>;
+  readonly timeouts?: WrittenTimeouts;
+  readonly syncDaemon?: WrittenFile['syncDaemon'];
+  readonly sysctls?: Readonly<Record<string, number | string>>;
+}
+
+/** `fleet`: labels (name → member directors) and the pairs fleet-check compares. */
+export interface WrittenFleet {
+  readonly labels?: Readonly<Record<string, readonly string[]>>;
+  readonly pairs?: readonly (readonly string[])[];
 }
 
 /** The kernel-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`), each null when absent or invalid. */

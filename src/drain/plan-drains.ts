@@ -2,6 +2,7 @@ import { describeTarget, hostPort } from '../model/keys.js';
 import type { Table, VirtualService } from '../model/types.js';
 import { orderOperations } from '../plan/order.js';
 import { summarize } from '../plan/plan.js';
+import type { DrainRecord, DrainView } from '../plan/annotations.js';
 import { operationTargetKey, revisePlan, serverTargetKey, type Operation, type Plan } from '../plan/types.js';
 
 /**
@@ -16,35 +17,12 @@ import { operationTargetKey, revisePlan, serverTargetKey, type Operation, type P
  * reported as "did not take effect".
  */
 
-export interface DrainRecord {
-  /** `service` for a whole service, `service#server` for one real server: operationTargetKey */
-  readonly id: string;
-  readonly service: string;
-  readonly server: string | null;
-  /** for people: "10.0.0.3:8080 of tcp 10.0.0.1:80", "tcp 10.0.0.1:80" */
-  readonly what: string;
-  readonly startedAt: number;
-  readonly deadline: number;
-  /** the service is persistent: quiesced servers keep their persistent clients (facts §5) */
-  readonly persistent: boolean;
-}
-
 export type DrainEventKind = 'started' | 'drained' | 'timed-out' | 'cancelled';
 
 export interface DrainEvent {
   readonly kind: DrainEventKind;
   readonly record: DrainRecord;
   readonly activeConnections: number;
-}
-
-/** A drain as plans, logs and the status page show it. */
-export interface DrainView {
-  readonly record: DrainRecord;
-  readonly activeConnections: number;
-  /** waiting: still held; deleting: this plan deletes it */
-  readonly state: 'waiting' | 'deleting';
-  /** this plan starts the drain (its quiesce is lvsync's own step, not drift) */
-  readonly started: boolean;
 }
 
 /** Targets whose operations in this plan are drain steps (quiesce at the start, the final delete). */

@@ -1,6 +1,7 @@
 import { describeTarget, hostPort } from '../model/keys.js';
 import type { DesiredState, RealServer, ServicePolicy, VirtualService } from '../model/types.js';
 import { serverTargetKey } from '../plan/types.js';
+import type { HealthAdjustment } from '../plan/annotations.js';
 import type { HealthState } from './types.js';
 
 /**
@@ -14,22 +15,6 @@ import type { HealthState } from './types.js';
  *   handled as above and the sorry server is added; without one the service fails open (every server
  *   keeps its declared weight), because sending traffic to maybe-broken servers beats sending it nowhere.
  */
-
-export type AdjustmentKind = 'quiesced' | 'removed' | 'fallback';
-
-export interface HealthAdjustment {
-  readonly service: string;
-  readonly server: string;
-  /** "10.0.0.2:8080 of tcp 10.0.0.1:80" */
-  readonly what: string;
-  /** the weight in the config; for the fallback server, its configured weight */
-  readonly declaredWeight: number;
-  /** the weight now in effect, or null when the server is left out of the table */
-  readonly effectiveWeight: number | null;
-  readonly kind: AdjustmentKind;
-  /** "health: down since 2026-12-01T13:02:11Z (connect ECONNREFUSED)" */
-  readonly reason: string;
-}
 
 export interface FailOpen {
   readonly service: string;

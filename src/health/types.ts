@@ -1,3 +1,4 @@
+import type { HealthCheckSpec } from '../model/health-check.js';
 import type { Family, Protocol } from '../model/types.js';
 
 /**
@@ -6,32 +7,7 @@ import type { Family, Protocol } from '../model/types.js';
  * (src/health/overlay.ts); nothing here knows about ipvsadm.
  */
 
-export type HealthCheckType = 'tcp' | 'http' | 'https' | 'exec';
-export type OnFailure = 'quiesce' | 'remove';
-
-/** One real server's check with every default applied (service block, then the server's override). */
-export interface HealthCheckSpec {
-  readonly type: HealthCheckType;
-  /** the port probed; defaults to the real server's port (the VIP port for DR/TUN) */
-  readonly port: number;
-  /** http/https: request path, e.g. "/healthz" */
-  readonly path: string;
-  /** http/https: accepted status codes; empty = any 2xx or 3xx */
-  readonly expectStatus: readonly number[];
-  /** http/https: a substring the response body must contain; null = not checked */
-  readonly expectBody: string | null;
-  /** http/https: the Host header and TLS server name; null = the real server's address */
-  readonly host: string | null;
-  /** exec: argv (no shell); the real server is in the environment (see ProbeTarget) */
-  readonly command: readonly string[];
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  /** consecutive successes that bring a down server back */
-  readonly rise: number;
-  /** consecutive failures that take an up server out */
-  readonly fall: number;
-  readonly onFailure: OnFailure;
-}
+export type { HealthCheckSpec, HealthCheckType, OnFailure } from '../model/health-check.js';
 
 /** What is probed: one real server of one virtual service. */
 export interface ProbeTarget {

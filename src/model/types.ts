@@ -1,4 +1,4 @@
-import type { HealthCheckSpec } from '../health/types.js';
+import type { HealthCheckSpec } from './health-check.js';
 import type { DesiredSettings, LiveSettings } from './settings.js';
 
 /**

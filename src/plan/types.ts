@@ -1,6 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
-import type { DrainView } from '../drain/plan-drains.js';
-import type { HealthAdjustment } from '../health/overlay.js';
+import type { DrainView, HealthAdjustment } from './annotations.js';
 import type { DaemonRole, SyncDaemon, Timeouts } from '../model/settings.js';
 import type { RealServer, VirtualService } from '../model/types.js';
 

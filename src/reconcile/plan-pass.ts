@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics.js';
-import { planDrains, type ActiveConnections, type DrainEvent, type DrainRecord } from '../drain/plan-drains.js';
+import { planDrains, type ActiveConnections, type DrainEvent } from '../drain/plan-drains.js';
+import type { DrainRecord } from '../plan/annotations.js';
 import { applyHealth, targetId, type HealthOverlay } from '../health/overlay.js';
 import type { HealthState } from '../health/types.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type DesiredState, type Table } from '../model/types.js';

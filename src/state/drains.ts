@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeStateFile } from './atomic.js';
-import type { DrainRecord } from '../drain/plan-drains.js';
+import type { DrainRecord } from '../plan/annotations.js';
 
 /**
  * Drains in progress, kept in the state directory (`drains.json`) so a daemon restart, or an apply

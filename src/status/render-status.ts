@@ -1,4 +1,4 @@
-import type { DrainRecord } from '../drain/plan-drains.js';
+import type { DrainRecord } from '../plan/annotations.js';
 import type { HealthState } from '../health/types.js';
 import type { Listing } from '../live/parse-listing.js';
 import { serverTargetKey } from '../plan/types.js';

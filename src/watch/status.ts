@@ -1,6 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
-import type { DrainView } from '../drain/plan-drains.js';
-import type { HealthAdjustment } from '../health/overlay.js';
+import type { DrainView, HealthAdjustment } from '../plan/annotations.js';
 import type { HealthState, ProbeTarget } from '../health/types.js';
 import type { DesiredState, Table } from '../model/types.js';
 import type { DriftItem } from './drift.js';

@@ -1,4 +1,3 @@
-import { readdir, stat } from 'node:fs/promises';
 import { loadDesired } from '../../desired/load.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics.js';
 import type { DesiredState } from '../../model/types.js';
@@ -11,7 +10,8 @@ import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
 import { CommandExit, readLiveOrExit } from '../shared.js';
-import { unobservedThresholds, type PlanArgs } from './plan.js';
+import { unobservedThresholds } from '../../plan/thresholds.js';
+import { missingSnapshot, snapshotPath, snapshotsIn } from '../snapshots.js';
 
 /**
  * `lvsync plan PATH... --all-directors --live-dir DIR`: every director of the fleet planned from its
@@ -20,33 +20,6 @@ import { unobservedThresholds, type PlanArgs } from './plan.js';
  * and every DIR/*.save; one the config names without a snapshot is an error naming the file.
  * Snapshots carry no inventory, so plans use none (as plan-all.sh did with an empty state directory).
  */
-
-const SAVE = /\.save$/;
-
-/** The one message for a director without its snapshot, whether one or every director is planned. */
-export function missingSnapshot(dir: string, director: string): string {
-  return `lvsync: no snapshot for director ${director}: expected ${snapshotPath(dir, director)} (publish it with ipvsadm -S -n, e.g. examples/ci/publish-snapshot.sh, or remove ${director} from the config)\n`;
-}
-
-// whether the snapshot exists as a file (a missing one is reported by name, not as ENOENT)
-export async function hasSnapshot(dir: string, director: string): Promise<boolean> {
-  return stat(snapshotPath(dir, director)).then((s) => s.isFile(), () => false);
-}
-
-// the snapshot that stands for one director's live table
-export function snapshotPath(dir: string, director: string): string {
-  return `${dir.endsWith('/') ? dir : `${dir}/`}${director}.save`;
-}
-
-async function snapshotsIn(dir: string): Promise<string[]> {
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new UsageError(`--live-dir ${dir} is not a directory`);
-    return (await readdir(dir)).filter((n) => SAVE.test(n) && !n.startsWith('.')).map((n) => n.replace(SAVE, ''));
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`--live-dir ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
-  }
-}
 
 function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -85,7 +58,20 @@ export async function fleetDirectors(io: CliIo, paths: readonly string[]): Promi
   return [...(base.fleet?.directors ?? [])];
 }
 
-export async function planAllDirectors(io: CliIo, g: GlobalArgs, args: PlanArgs): Promise<number> {
+/** What planAllDirectors reads of plan's arguments (plan.ts's PlanArgs). */
+export interface AllDirectorsArgs {
+  readonly paths: readonly string[];
+  readonly live?: string | undefined;
+  readonly liveDir?: string | undefined;
+  readonly out?: string | undefined;
+  readonly json: boolean;
+  readonly format: 'text' | 'json' | 'markdown';
+  readonly diff: boolean;
+  readonly detailedExitcode: boolean;
+  readonly allowMassDelete: boolean;
+}
+
+export async function planAllDirectors(io: CliIo, g: GlobalArgs, args: AllDirectorsArgs): Promise<number> {
   if (args.liveDir === undefined) throw new UsageError('--all-directors needs --live-dir DIR (the directors\' snapshots, DIR/<name>.save)');
   if (args.live !== undefined) throw new UsageError('--all-directors reads DIR/<name>.save for each director; --live names one table, so leave it out');
   if (args.out !== undefined) throw new UsageError('--out saves one director\'s plan; run plan --director NAME --live-dir DIR --out FILE for each director to save');

@@ -1,9 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Diagnostic } from '../../diagnostics.js';
 import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderSavedPlan } from '../../plan/saved.js';
-import type { DesiredState, Table } from '../../model/types.js';
 import { renderPlanJson } from '../../plan/render-json.js';
 import { writePlanText } from '../../plan/render-text.js';
 import { isEmptyPlan, type Plan } from '../../plan/types.js';
@@ -17,7 +15,8 @@ import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
 import { systemClock } from '../../watch/clock.js';
 import { planHealth } from '../health-round.js';
 import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
-import { hasSnapshot, missingSnapshot, planAllDirectors, snapshotPath } from './plan-fleet.js';
+import { unobservedThresholds } from '../../plan/thresholds.js';
+import { hasSnapshot, missingSnapshot, snapshotPath } from '../snapshots.js';
 
 export interface PlanArgs {
   readonly paths: string[];
@@ -35,23 +34,9 @@ export interface PlanArgs {
   readonly allDirectors?: boolean;
 }
 
-/** Warn when thresholds are declared but the live snapshot cannot show them (a saved -S has none). */
-export function unobservedThresholds(desired: DesiredState, live: Table): Diagnostic[] {
-  for (const svc of desired.table.services.values()) {
-    const liveSvc = live.services.get(svc.key);
-    for (const s of svc.servers.values()) {
-      const l = liveSvc?.servers.get(s.key);
-      if ((s.upperThreshold || s.lowerThreshold) && l && l.upperThreshold === null) {
-        return [{ severity: 'warning', code: 'LIVE_PARSE', message: 'thresholds are declared but the live snapshot does not show them (ipvsadm -S never prints -x/-y), so they are not compared; plan against the kernel to include them' }];
-      }
-    }
-  }
-  return [];
-}
-
 export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
-  if (args.allDirectors) return planAllDirectors(io, g, args);
+  if (args.allDirectors) return (await import('./plan-fleet.js')).planAllDirectors(io, g, args);
   // a saved plan is applied exactly, and one round of checks now says nothing about health at apply time
   if (args.health && args.out !== undefined) throw new UsageError('--health and --out do not go together: a saved plan is applied exactly, and health can change before it is; plan --out without --health (apply PLAN.json then refuses it as stale if the table moved)');
   if (args.liveDir !== undefined && args.live !== undefined) throw new UsageError('--live and --live-dir both say where the live table is; give one');
