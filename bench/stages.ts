@@ -10,11 +10,11 @@ import { performance } from 'node:perf_hooks';
 import { parse as yamlParse } from 'yaml';
 
 import { loadDesired } from '../src/desired/load.js';
-import { runRules } from '../src/desired/rules.js';
-import { schemaDiagnostics } from '../src/desired/schema-messages.js';
-import { validateWritten } from '../src/desired/schema.js';
+import { runRules } from '../src/desired/rules/all.js';
+import { schemaDiagnostics } from '../src/desired/schema/messages.js';
+import { validateWritten } from '../src/desired/schema/schema.js';
 import { mergeScopes } from '../src/desired/scope.js';
-import { parseYaml } from '../src/desired/syntax.js';
+import { parseYaml } from '../src/desired/yaml/syntax.js';
 import { serviceFacts } from '../src/desired/normalize.js';
 import { toDesiredState } from '../src/desired/to-state.js';
 import type { ServiceDecl, WrittenFile } from '../src/desired/written.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { loadDesired } from '../desired/load.js';
-import type { Fleet } from '../desired/fleet.js';
+import type { Fleet } from '../desired/overlay/fleet.js';
 import type { DesiredOptions } from '../desired/parse.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';

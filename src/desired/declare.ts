@@ -1,9 +1,9 @@
 import type { Diagnostic } from '../diagnostics.js';
-import { schemaDiagnostics } from './schema-messages.js';
-import { validateWritten } from './schema.js';
-import { parseYaml } from './syntax.js';
-import { NO_OVERLAY, overlayOf, overlayPart } from './overlay-declare.js';
-import type { OverlayDecl } from './overlay-written.js';
+import { schemaDiagnostics } from './schema/messages.js';
+import { validateWritten } from './schema/schema.js';
+import { parseYaml } from './yaml/syntax.js';
+import { NO_OVERLAY, overlayOf, overlayPart } from './overlay/declare.js';
+import type { OverlayDecl } from './overlay/decl.js';
 import type { ScopeDecl, ServiceDecl, SettingsDecl, WrittenFile } from './written.js';
 
 /**
@@ -18,7 +18,7 @@ export interface FileDecls {
   readonly scope: ScopeDecl | null;
   /** timeouts, syncDaemon and sysctls; null when the file declares none of them */
   readonly settings?: SettingsDecl | null;
-  /** `overrides` and `fleet` (overlay-declare.ts); absent when the file has none */
+  /** `overrides` and `fleet` (overlay/declare.ts); absent when the file has none */
   readonly overlay?: OverlayDecl;
   readonly diagnostics: Diagnostic[];
 }

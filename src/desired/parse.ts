@@ -3,10 +3,10 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { DesiredState } from '../model/types.js';
 import { declareFile } from './declare.js';
 import { serviceFacts } from './normalize.js';
-import type { Fleet } from './fleet.js';
-import { selectForDirector } from './overlay-select.js';
-import type { OverlayDecl } from './overlay-written.js';
-import { runRules } from './rules.js';
+import type { Fleet } from './overlay/fleet.js';
+import { selectForDirector } from './overlay/select.js';
+import type { OverlayDecl } from './overlay/decl.js';
+import { runRules } from './rules/all.js';
 import { mergeScopes } from './scope.js';
 import { mergeSettings } from './settings.js';
 import { toDesiredState } from './to-state.js';
@@ -16,6 +16,15 @@ import type { ScopeDecl, ServiceDecl, SettingsDecl } from './written.js';
  * The desired-state pipeline without I/O: YAML → schema → named rules → normalised DesiredState.
  * Problems are collected as diagnostics (sorted by file and position), never thrown; any error
  * means `state: null`, warnings alone do not.
+ *
+ * The folders are its stages, in order (load.ts reads the files and calls this):
+ *   declare.ts   one file → declarations: yaml/ (syntax, the fast reader, positions), then
+ *                schema/ (Ajv, its messages, "did you mean"); written.ts is the shape it yields
+ *   overlay/     one director's view: services on it, its overrides merged in (a new override
+ *                field goes in written.ts, the schema and overlay/merge.ts)
+ *   rules/       the named semantic rules, listed in rules/all.ts (a new rule goes there)
+ *   scope.ts, settings.ts   what every file declares, merged, with their own rules
+ *   normalize.ts, policy.ts, to-state.ts   written values → the model, as the kernel stores them
  */
 
 /** One file's text, named as the user named it. */
@@ -29,7 +38,7 @@ export interface DesiredSource {
 export interface DesiredResult {
   readonly state: DesiredState | null;
   readonly diagnostics: Diagnostic[];
-  /** the directors, labels and pairs the config describes (fleet.ts) */
+  /** the directors, labels and pairs the config describes (overlay/fleet.ts) */
   readonly fleet?: Fleet;
 }
 

@@ -1,8 +1,8 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { formatIpv4, formatIpv6, parseCidr } from '../model/address.js';
 import type { ScopeSpec } from '../model/types.js';
-import { toSourceRef } from './positions.js';
-import type { Spot } from './positions.js';
+import { toSourceRef } from './yaml/positions.js';
+import type { Spot } from './yaml/positions.js';
 import type { ScopeDecl } from './written.js';
 import { valueAt } from './written.js';
 

@@ -5,8 +5,8 @@ import {
   type DaemonRole, type DesiredDaemon, type DesiredSettings, type SyncDaemon, type Timeouts,
 } from '../model/settings.js';
 import { ALLOWED_SYSCTLS, checkSysctlValue } from '../model/sysctls.js';
-import { toSourceRef, type Spot } from './positions.js';
-import { where } from './rule-context.js';
+import { toSourceRef, type Spot } from './yaml/positions.js';
+import { where } from './rules/context.js';
 import { valueAt, type SettingsDecl, type WrittenSyncDaemon } from './written.js';
 
 /**

@@ -3,7 +3,7 @@ import type { DesiredState, ScopeSpec, ServicePolicy, SourceRef, VirtualService 
 import { toService } from './normalize.js';
 import type { ServiceFacts } from './normalize.js';
 import { toPolicy } from './policy.js';
-import { toSourceRef } from './positions.js';
+import { toSourceRef } from './yaml/positions.js';
 import type { ServiceDecl } from './written.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { HealthCheckType, OnFailure } from '../model/health-check.js';
 import type { Family, ForwardMethod, Protocol, TunnelChecksum, TunnelType } from '../model/types.js';
-import type { Locator, Path, Spot } from './positions.js';
+import type { Locator, Path, Spot } from './yaml/positions.js';
 
 /**
  * The written shape of one desired-state file after the schema has accepted it: what the person
@@ -58,7 +58,7 @@ export type WrittenPersistence =
 
 export interface WrittenService {
   readonly name?: string;
-  /** director names or labels; absent: every director (overlay-select.ts) */
+  /** director names or labels; absent: every director (overlay/select.ts) */
   readonly directors?: readonly string[];
   readonly protocol?: Protocol;
   readonly address?: string;
@@ -106,7 +106,7 @@ export interface WrittenFile {
   /** a role: the daemon, `false` (must not run), or `true` (refused by a rule: it says nothing) */
   readonly syncDaemon?: { readonly master?: WrittenSyncDaemon | boolean; readonly backup?: WrittenSyncDaemon | boolean };
   readonly sysctls?: Readonly<Record<string, number | string>>;
-  /** per-director changes and the fleet's labels and pairs (the overlay: overlay-*.ts) */
+  /** per-director changes and the fleet's labels and pairs (the overlay: overlay/) */
   readonly overrides?: Readonly<Record<string, WrittenDirectorOverride>>;
   readonly fleet?: WrittenFleet;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fastParseYaml } from '../../src/desired/fast-yaml.js';
+import { fastParseYaml } from '../../src/desired/yaml/fast-yaml.js';
 import { serviceFacts, toService } from '../../src/desired/normalize.js';
 import { parseDesiredSources } from '../../src/desired/parse.js';
 

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { fastParseYaml } from '../../src/desired/fast-yaml.js';
+import { fastParseYaml } from '../../src/desired/yaml/fast-yaml.js';
 import { parseDesiredSources } from '../../src/desired/parse.js';
 import type { DesiredSource } from '../../src/desired/parse.js';
-import { positionedParse, useFastReader } from '../../src/desired/syntax.js';
+import { positionedParse, useFastReader } from '../../src/desired/yaml/syntax.js';
 import { servicesArb } from '../helpers/arbitraries.js';
 
 /**
- * The fast YAML reader (src/desired/fast-yaml.ts) against the `yaml` library, differentially: for
+ * The fast YAML reader (src/desired/yaml/fast-yaml.ts) against the `yaml` library, differentially: for
  * every text the fast reader accepts, `yaml` (with lvsync's options) must report no error and no
  * warning, give the same value (deepStrictEqual: types, -0, NaN, own properties, prototypes) and put
  * every service at the same line and column. Texts it refuses go to `yaml` unchanged, so refusing is

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { compileDesiredSchema, usesPrecompiledSchema, validateWritten } from '../../src/desired/schema.js';
+import { compileDesiredSchema, usesPrecompiledSchema, validateWritten } from '../../src/desired/schema/schema.js';
 import { servicesArb } from '../helpers/arbitraries.js';
 
 /**
- * `npm run build` generates Ajv's standalone validator for the schema (schema-codegen.ts); lvsync uses
+ * `npm run build` generates Ajv's standalone validator for the schema (src/desired/schema/codegen.ts); lvsync uses
  * it instead of compiling the schema on every run. It must report exactly the errors the run-time
  * compiled validator reports (same objects: paths, params, data, schema, parentSchema).
  */

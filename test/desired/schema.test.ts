@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { desiredStateSchema, validateWritten } from '../../src/desired/schema.js';
-import { closest, editDistance } from '../../src/desired/suggest.js';
+import { desiredStateSchema, validateWritten } from '../../src/desired/schema/schema.js';
+import { closest, editDistance } from '../../src/desired/schema/suggest.js';
 
 /**
  * The schema file is the published contract: versioned, documented field by field, and closed

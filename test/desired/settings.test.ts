@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDesiredSources } from '../../src/desired/parse.js';
-import { desiredStateSchema } from '../../src/desired/schema.js';
+import { desiredStateSchema } from '../../src/desired/schema/schema.js';
 import { ALLOWED_SYSCTLS, checkSysctlValue } from '../../src/model/sysctls.js';
 import { parseFixture } from './helpers.js';
 

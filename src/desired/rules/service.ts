@@ -1,7 +1,7 @@
-import { DEFAULT_SCHEDULER, flagOwner, schedulerUsesFlags } from '../model/schedulers.js';
-import type { Rule } from './rule-context.js';
-import { persistenceEnabled, serviceFamily, toNetmask, writtenNetmask } from './normalize.js';
-import { keyAt, valueAt } from './written.js';
+import { DEFAULT_SCHEDULER, flagOwner, schedulerUsesFlags } from '../../model/schedulers.js';
+import type { Rule } from './context.js';
+import { persistenceEnabled, serviceFamily, toNetmask, writtenNetmask } from '../normalize.js';
+import { keyAt, valueAt } from '../written.js';
 
 /**
  * Service-level rules: combinations ipvsadm or the kernel would refuse, or would accept and then

@@ -1,4 +1,4 @@
-import type { Locator, Path, Spot } from './positions.js';
+import type { Locator, Path, Spot } from '../yaml/positions.js';
 
 /**
  * Positions for a service merged with an override: a field that came from the override is found in

@@ -1,5 +1,5 @@
-import type { WrittenDirectorOverride } from './written.js';
-import type { Locator, Path, Spot } from './positions.js';
+import type { WrittenDirectorOverride } from '../written.js';
+import type { Locator, Path, Spot } from '../yaml/positions.js';
 
 /**
  * The declarations of the fleet parts of a file (`overrides`, `fleet`): what was written there (its

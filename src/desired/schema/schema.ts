@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
-import { ajvLibrary } from '../lazy-libs.js';
+import { ajvLibrary } from '../../lazy-libs.js';
 
 /**
  * The JSON schema is the contract for the written shape (schema/desired-state.v1.schema.json).
@@ -12,15 +12,15 @@ import { ajvLibrary } from '../lazy-libs.js';
  *
  * Compiling it with Ajv took ~170 ms of every run (and ~2% of `lvsync apply` in the emulated VM,
  * issue 6), so `npm run build` also writes Ajv's standalone code for it next to this module
- * (schema-codegen.ts → dist/src/desired/desired-state.validate.cjs). The generated file is never
+ * (codegen.ts → dist/src/desired/schema/desired-state.validate.cjs). The generated file is never
  * committed and carries the sha256 of the schema text it was made from: it is used only when that
  * matches the schema file read at run time, otherwise (a schema edited after the build, a build
  * without the step) the schema is compiled here as before. Either way the same Ajv, options and
  * schema produce the validator, so the errors are the same.
  */
 
-/** Where the schema lives, relative to the compiled module (dist/src/desired/schema.js). */
-export const SCHEMA_URL = new URL('../../../schema/desired-state.v1.schema.json', import.meta.url);
+/** Where the schema lives, relative to the compiled module (dist/src/desired/schema/schema.js). */
+export const SCHEMA_URL = new URL('../../../../schema/desired-state.v1.schema.json', import.meta.url);
 
 /** The generated validator, relative to the compiled module. */
 export const PRECOMPILED_URL = new URL('./desired-state.validate.cjs', import.meta.url);
@@ -79,7 +79,7 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-// the raw Ajv errors for one file's data; schema-messages.ts turns them into diagnostics
+// the raw Ajv errors for one file's data; messages.ts turns them into diagnostics
 export function validateWritten(data: unknown): ErrorObject[] {
   const validate = validator();
   return validate(data) ? [] : [...(validate.errors ?? [])];

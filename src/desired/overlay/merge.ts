@@ -1,18 +1,18 @@
-import type { DiagnosticCode } from '../diagnostics.js';
-import { hostPort } from '../model/keys.js';
-import { parseAddress } from '../model/address.js';
-import { storedServerPort } from './normalize.js';
-import { mergedLocator, type ServerOrigin } from './overlay-locator.js';
-import type { DirectorOverrideDecl } from './overlay-written.js';
-import type { Spot } from './positions.js';
-import { valueAt, type ServiceDecl, type WrittenServer, type WrittenServerOverride, type WrittenService, type WrittenServiceOverride } from './written.js';
+import type { DiagnosticCode } from '../../diagnostics.js';
+import { hostPort } from '../../model/keys.js';
+import { parseAddress } from '../../model/address.js';
+import { storedServerPort } from '../normalize.js';
+import { mergedLocator, type ServerOrigin } from './locator.js';
+import type { DirectorOverrideDecl } from './decl.js';
+import type { Spot } from '../yaml/positions.js';
+import { valueAt, type ServiceDecl, type WrittenServer, type WrittenServerOverride, type WrittenService, type WrittenServiceOverride } from '../written.js';
 
 /**
  * One service with one director's override applied, before any rule runs. Fields the override
  * gives replace the service's whole (a mapping or a list included); real servers are matched by
  * address, and port when the override gives one, and only the fields written are replaced, so
  * changing one weight does not repeat the list. The result is an ordinary ServiceDecl whose
- * locator finds every value where it was written (overlay-locator.ts).
+ * locator finds every value where it was written (locator.ts).
  */
 
 export type Report = (code: DiagnosticCode, at: Spot, message: string, related?: Spot) => void;

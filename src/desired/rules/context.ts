@@ -1,8 +1,8 @@
-import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics.js';
-import { toSourceRef } from './positions.js';
-import type { ServiceFacts } from './normalize.js';
-import type { Spot } from './positions.js';
-import type { ServiceDecl, WrittenServer } from './written.js';
+import type { Diagnostic, DiagnosticCode, Severity } from '../../diagnostics.js';
+import { toSourceRef } from '../yaml/positions.js';
+import type { ServiceFacts } from '../normalize.js';
+import type { Spot } from '../yaml/positions.js';
+import type { ServiceDecl, WrittenServer } from '../written.js';
 
 /**
  * The shape every semantic rule has: a small named function that reads the declarations and

@@ -1,11 +1,11 @@
-import { describeTarget, hostPort } from '../model/keys.js';
-import type { RealServer } from '../model/types.js';
-import type { Rule } from './rule-context.js';
-import { where } from './rule-context.js';
-import { methodOf } from './normalize.js';
-import type { Spot } from './positions.js';
-import type { ServiceDecl } from './written.js';
-import { valueAt } from './written.js';
+import { describeTarget, hostPort } from '../../model/keys.js';
+import type { RealServer } from '../../model/types.js';
+import type { Rule } from './context.js';
+import { where } from './context.js';
+import { methodOf } from '../normalize.js';
+import type { Spot } from '../yaml/positions.js';
+import type { ServiceDecl } from '../written.js';
+import { valueAt } from '../written.js';
 
 /**
  * Identity rules: two declarations of the same kernel object (after normalisation, so

@@ -1,8 +1,8 @@
-import { nonUnicastReason, parseAddress } from '../model/address.js';
-import type { DiagnosticCode } from '../diagnostics.js';
-import type { Rule } from './rule-context.js';
-import { forEachServer } from './rule-context.js';
-import { valueAt } from './written.js';
+import { nonUnicastReason, parseAddress } from '../../model/address.js';
+import type { DiagnosticCode } from '../../diagnostics.js';
+import type { Rule } from './context.js';
+import { forEachServer } from './context.js';
+import { valueAt } from '../written.js';
 
 /**
  * Address rules for VIPs and RIPs: the text must be an IP address in a form we can compare with

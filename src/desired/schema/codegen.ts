@@ -1,6 +1,6 @@
 /**
  * Build step (`npm run build`): writes Ajv's standalone validator for the desired-state schema to
- * dist/src/desired/desired-state.validate.cjs, stamped with the sha256 of the schema text, so a run
+ * dist/src/desired/schema/desired-state.validate.cjs, stamped with the sha256 of the schema text, so a run
  * does not compile the schema (schema.ts uses the file only while the stamp matches the schema).
  * Generated at every build from the schema in the tree; never committed.
  */

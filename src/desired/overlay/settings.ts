@@ -1,5 +1,5 @@
-import type { DirectorOverrideDecl } from './overlay-written.js';
-import type { SettingsDecl } from './written.js';
+import type { DirectorOverrideDecl } from './decl.js';
+import type { SettingsDecl } from '../written.js';
 
 /**
  * Kernel-wide settings on one director: each timeout, sync daemon role and sysctl that the

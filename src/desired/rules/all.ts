@@ -1,16 +1,16 @@
-import type { Diagnostic } from '../diagnostics.js';
-import { addressRule } from './rules-address.js';
-import { fallbackRule, healthCheckRule } from './rules-health.js';
-import { duplicateNameRule, duplicateServerRule, duplicateServiceRule } from './rules-duplicates.js';
-import { drPortRule, mixedFamilyRule, thresholdRule, tunnelRule } from './rules-server.js';
+import type { Diagnostic } from '../../diagnostics.js';
+import { addressRule } from './address.js';
+import { fallbackRule, healthCheckRule } from './health.js';
+import { duplicateNameRule, duplicateServerRule, duplicateServiceRule } from './duplicates.js';
+import { drPortRule, mixedFamilyRule, thresholdRule, tunnelRule } from './server.js';
 import {
   engineRule, netmaskRule, onePacketRule, schedulerAvailableRule, schedulerFlagRule, zeroPortRule,
-} from './rules-service.js';
-import { serviceFacts } from './normalize.js';
-import type { ServiceFacts } from './normalize.js';
-import { createRuleContext } from './rule-context.js';
-import type { Rule } from './rule-context.js';
-import type { ServiceDecl } from './written.js';
+} from './service.js';
+import { serviceFacts } from '../normalize.js';
+import type { ServiceFacts } from '../normalize.js';
+import { createRuleContext } from './context.js';
+import type { Rule } from './context.js';
+import type { ServiceDecl } from '../written.js';
 
 /**
  * Every semantic rule, by name, so a reader sees the whole list in one place. Order does not

@@ -1,12 +1,12 @@
-import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode, Severity } from '../../diagnostics.js';
 import { fleetOf, isOnDirector, type Fleet } from './fleet.js';
-import { mergeServiceOverride } from './overlay-merge.js';
-import { settingsForDirector } from './overlay-settings.js';
-import type { DirectorOverrideDecl, OverlayDecl } from './overlay-written.js';
-import { toSourceRef, type Spot } from './positions.js';
-import { where } from './rule-context.js';
-import { closest } from './suggest.js';
-import type { ServiceDecl, SettingsDecl } from './written.js';
+import { mergeServiceOverride } from './merge.js';
+import { settingsForDirector } from './settings.js';
+import type { DirectorOverrideDecl, OverlayDecl } from './decl.js';
+import { toSourceRef, type Spot } from '../yaml/positions.js';
+import { where } from '../rules/context.js';
+import { closest } from '../schema/suggest.js';
+import type { ServiceDecl, SettingsDecl } from '../written.js';
 
 /**
  * Per-director overlays: of all declarations, what is on one director. Services are kept when they

@@ -20,7 +20,7 @@
  * scalars `|`/`>`, multi-line scalars, `?` keys, quoted keys, escapes — is outside and goes to `yaml`.
  */
 
-import { detached } from '../model/strings.js';
+import { detached } from '../../model/strings.js';
 import { WordCache } from './word-cache.js';
 
 /** Where a node starts, as the `yaml` library's LineCounter reports its range start (both 1-based). */

@@ -1,6 +1,6 @@
-import type { Locator } from './positions.js';
-import type { DirectorOverrideDecl, OverlayDecl } from './overlay-written.js';
-import type { WrittenFile } from './written.js';
+import type { Locator } from '../yaml/positions.js';
+import type { DirectorOverrideDecl, OverlayDecl } from './decl.js';
+import type { WrittenFile } from '../written.js';
 
 /**
  * The fleet parts of one file (`overrides`, `fleet`) as declarations, located while the file's

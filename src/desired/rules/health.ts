@@ -1,10 +1,10 @@
-import { parseAddress } from '../model/address.js';
-import { methodOf, toServerKey } from './normalize.js';
-import { HEALTH_DEFAULTS, checkPort, durationMs, mergedCheck } from './policy.js';
-import type { Rule } from './rule-context.js';
-import { forEachServer } from './rule-context.js';
-import type { ServiceDecl, WrittenServer } from './written.js';
-import { keyAt, valueAt } from './written.js';
+import { parseAddress } from '../../model/address.js';
+import { methodOf, toServerKey } from '../normalize.js';
+import { HEALTH_DEFAULTS, checkPort, durationMs, mergedCheck } from '../policy.js';
+import type { Rule } from './context.js';
+import { forEachServer } from './context.js';
+import type { ServiceDecl, WrittenServer } from '../written.js';
+import { keyAt, valueAt } from '../written.js';
 
 /**
  * Health-check and fallback rules (issue 5): what would make a check meaningless or the sorry

@@ -1,7 +1,7 @@
-import type { Rule } from './rule-context.js';
-import { forEachServer } from './rule-context.js';
-import { methodOf } from './normalize.js';
-import { keyAt, valueAt } from './written.js';
+import type { Rule } from './context.js';
+import { forEachServer } from './context.js';
+import { methodOf } from '../normalize.js';
+import { keyAt, valueAt } from '../written.js';
 
 /**
  * Real-server rules: port rewriting, tunnel options, thresholds and address families, each

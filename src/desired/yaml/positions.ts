@@ -1,6 +1,6 @@
 import type { Document, LineCounter, Node as YamlNode, Pair } from 'yaml';
-import { yamlLibrary } from '../lazy-libs.js';
-import type { SourceRef } from '../model/types.js';
+import { yamlLibrary } from '../../lazy-libs.js';
+import type { SourceRef } from '../../model/types.js';
 
 /** A path into the written document, as Ajv and our rules see it: map keys and list indexes. */
 export type Path = readonly (string | number)[];

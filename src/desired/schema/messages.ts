@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import type { Diagnostic } from '../diagnostics.js';
-import { fromPointer } from './positions.js';
-import type { Locator, Path, Spot } from './positions.js';
+import type { Diagnostic } from '../../diagnostics.js';
+import { fromPointer } from '../yaml/positions.js';
+import type { Locator, Path, Spot } from '../yaml/positions.js';
 import { closest } from './suggest.js';
 
 /**

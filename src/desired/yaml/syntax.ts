@@ -1,6 +1,6 @@
 import type { Document, LineCounter, YAMLError } from 'yaml';
-import { yamlLibrary } from '../lazy-libs.js';
-import type { Diagnostic } from '../diagnostics.js';
+import { yamlLibrary } from '../../lazy-libs.js';
+import type { Diagnostic } from '../../diagnostics.js';
 import { fastParseYaml } from './fast-yaml.js';
 import type { FastSpot } from './fast-yaml.js';
 import { createLocator, toPointer } from './positions.js';

@@ -1,6 +1,6 @@
-import type { OverlayDecl } from './overlay-written.js';
-import type { Spot } from './positions.js';
-import type { ServiceDecl } from './written.js';
+import type { OverlayDecl } from './decl.js';
+import type { Spot } from '../yaml/positions.js';
+import type { ServiceDecl } from '../written.js';
 
 /**
  * The fleet a config describes: which names are labels (and their members), which are directors,
