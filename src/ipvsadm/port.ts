@@ -1,6 +1,6 @@
 /**
  * The one seam to ipvsadm. The real implementation runs the binary (exec.ts); tests use the fake
- * (src/fake). Everything lvsync does to the kernel goes through `run`.
+ * (test/fake-ipvsadm). Everything lvsync does to the kernel goes through `run`.
  */
 export interface IpvsadmResult {
   readonly exitCode: number;

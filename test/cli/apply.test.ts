@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, tempTree } from '../helpers/cli.js';
 import { fakeWithTable } from '../helpers/in-memory-ipvsadm.js';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 
 const save = (fake: ReturnType<typeof fakeWithTable>): string => runIpvsadm(fake.kernel, ['-S', '-n']).stdout;
 const mutating = (fake: ReturnType<typeof fakeWithTable>) => fake.calls.filter((c) => !['-S', '-L'].includes(c.args[0] ?? ''));

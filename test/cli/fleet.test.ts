@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { runCli, tempTree } from '../helpers/cli.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
 

@@ -5,7 +5,7 @@ import { serializeHealth } from '../../src/health/state.js';
 import { test } from 'node:test';
 import type { Probe } from '../../src/health/types.js';
 import type { Clock } from '../../src/watch/clock.js';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { runCli, tempTree } from '../helpers/cli.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { runCli, tempTree } from '../helpers/cli.js';
 import { fakeWithTable } from '../helpers/in-memory-ipvsadm.js';
 

@@ -8,7 +8,7 @@
 // Each case in test/conformance/cases/<name>.json is {description, steps: [{args, stdin?}]}. For every
 // case the table is reset first (ipvsadm -C, both sync daemons stopped, timeouts back to 900 120 300,
 // counters zeroed); then each step runs `ipvsadm <args>` with its stdin and the recording gets
-// {exitCode, stdout, stderr} per step. The fake (src/fake) is tested against these recordings, so
+// {exitCode, stdout, stderr} per step. The fake (test/fake-ipvsadm) is tested against these recordings, so
 // they must come from a real kernel: run this inside test/kernel/vm.sh (it flushes the IPVS table!).
 // Plain JS, no build needed.
 import { spawnSync } from 'node:child_process';

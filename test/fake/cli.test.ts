@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { readState } from '../../src/fake/state-file.js';
+import { readState } from '../fake-ipvsadm/state-file.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = join(ROOT, 'test/fixtures/bin/ipvsadm');

@@ -7,8 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
-import { FakeKernel } from '../../src/fake/kernel.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { FakeKernel } from '../fake-ipvsadm/kernel.js';
 
 interface Step {
   args: string[];

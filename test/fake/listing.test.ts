@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
-import { FakeKernel } from '../../src/fake/kernel.js';
-import { FMT_EXACT, printLargenum } from '../../src/fake/listing.js';
-import { preloadSave, setServerCounters, setServiceStats } from '../../src/fake/state-file.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { FakeKernel } from '../fake-ipvsadm/kernel.js';
+import { FMT_EXACT, printLargenum } from '../fake-ipvsadm/listing.js';
+import { preloadSave, setServerCounters, setServiceStats } from '../fake-ipvsadm/state-file.js';
 
 describe('fake ipvsadm listings', () => {
   test('counters >= 10^8 are scaled like print_largenum, --exact widens the column', () => {

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
-import { FakeKernel } from '../../src/fake/kernel.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { FakeKernel } from '../fake-ipvsadm/kernel.js';
 import {
   createStateFile,
   findServer,
@@ -13,7 +13,7 @@ import {
   setServerCounters,
   setServiceStats,
   updateState,
-} from '../../src/fake/state-file.js';
+} from '../fake-ipvsadm/state-file.js';
 
 const SAVE = [
   '-A -t 10.0.0.1:80 -s wlc',

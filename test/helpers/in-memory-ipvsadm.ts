@@ -1,5 +1,5 @@
-import { FakeKernel } from '../../src/fake/kernel.js';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { FakeKernel } from '../fake-ipvsadm/kernel.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import type { Ipvsadm, IpvsadmResult } from '../../src/ipvsadm/port.js';
 
 /** The fake ipvsadm behind lvsync's seam, in memory: the same interface as the real binary (STYLE habit 2). */

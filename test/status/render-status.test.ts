@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDesiredSources } from '../../src/desired/parse.js';
-import { setServerCounters, setServiceStats } from '../../src/fake/state-file.js';
+import { setServerCounters, setServiceStats } from '../fake-ipvsadm/state-file.js';
 import { humanCount, renderStatusJson, renderStatusText } from '../../src/status/render-status.js';
 import { readLiveStats } from '../../src/watch/live-stats.js';
 import { fakeWithTable } from '../helpers/in-memory-ipvsadm.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CliIo, DaemonSignal } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
-import { createStateFile } from '../../src/fake/state-file.js';
+import { createStateFile } from '../fake-ipvsadm/state-file.js';
 import { parseDuration } from '../../src/watch/duration.js';
 import { parseListen } from '../../src/watch/server.js';
 import { runCli, tempTree } from '../helpers/cli.js';
@@ -75,7 +75,7 @@ test('lvsync watch in-process: JSON log lines, SIGHUP runs a pass, SIGTERM finis
   await assert.rejects(fetch(`${url}/healthz`), 'the HTTP server is closed');
 });
 
-const fakeBinReady = existsSync(FAKE_BIN) && existsSync(join(REPO, 'dist/src/fake/cli.js'));
+const fakeBinReady = existsSync(FAKE_BIN) && existsSync(join(REPO, 'dist/test/fake-ipvsadm/cli.js'));
 
 test('the real binary with the executable fake ipvsadm: SIGHUP → pass, SIGTERM → exit 0, table kept', { skip: fakeBinReady ? false : 'test/fixtures/bin/ipvsadm (the executable fake) is not built' }, async () => {
   const dir = tempTree({ 'conf/web.yaml': WEB });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Probe } from '../../src/health/types.js';
 import { IpvsadmUnavailableError, type Ipvsadm } from '../../src/ipvsadm/port.js';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { startDaemon, type Daemon, type DaemonConfig } from '../../src/watch/daemon.js';
 import { tempTree } from '../helpers/cli.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { afterEach, test } from 'node:test';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { startTestDaemon, stopAllTestDaemons, WEB } from './daemon-helpers.js';
 
 /**

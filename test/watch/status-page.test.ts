@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runIpvsadm } from '../../src/fake/ipvsadm.js';
-import { createStateFile, preloadStateFile, setServerCounters, setServiceStats, updateState } from '../../src/fake/state-file.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { createStateFile, preloadStateFile, setServerCounters, setServiceStats, updateState } from '../fake-ipvsadm/state-file.js';
 import { tempTree } from '../helpers/cli.js';
 import { eventually } from './helpers.js';
 
@@ -45,7 +45,7 @@ services:
 
 const skip = !existsSync(CHROMIUM)
   ? `${CHROMIUM} is missing (apt-get install -y chromium): the status page was not rendered`
-  : !existsSync(join(REPO, 'dist/src/fake/cli.js')) ? 'the executable fake ipvsadm is not built' : false;
+  : !existsSync(join(REPO, 'dist/test/fake-ipvsadm/cli.js')) ? 'the executable fake ipvsadm is not built' : false;
 
 test('status page in headless Chromium: services, real servers, weights, method, connections and rates; config errors and drift', { skip, timeout: 180_000 }, async () => {
   const { chromium } = await import('playwright-core');
