@@ -1,4 +1,4 @@
-/** The exit codes, documented in the README and --help. Changing one is a breaking change. */
+/** The exit codes, documented in docs/commands.md (Exit codes) and --help. Changing one is a breaking change. */
 export const EXIT = {
   /** success, or no changes */
   ok: 0,

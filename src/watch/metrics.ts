@@ -5,7 +5,7 @@ import { PASS_OUTCOMES, type PassOutcome } from './status.js';
 
 /**
  * The daemon's Prometheus metrics, in a registry of its own (never prom-client's global one), so
- * several daemons can live in one test process. Names and meanings are documented in the README.
+ * several daemons can live in one test process. Names and meanings are documented in docs/daemon.md (Metrics).
  */
 export interface DaemonMetrics {
   readonly registry: Registry;
