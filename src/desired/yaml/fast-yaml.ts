@@ -15,7 +15,9 @@
  * - one-line flow mappings/sequences (`{ a: 1, b: [x, y] }`) with plain-word keys and no trailing comma;
  * - single-line scalars: plain (resolved with the YAML 1.2 core schema, by the library's own
  *   patterns), "double-quoted" without backslashes, 'single-quoted';
- * - `#` comments after a space, blank lines, spaces only (no tab, CR, BOM, control or YAML 1.1 line-break character).
+ * - `#` comments after a space, blank lines, spaces only (no tab, CR, BOM, control or YAML 1.1 line-break character);
+ * - at most MAX_NESTING collections inside one another (the reader recurses once per level, and a
+ *   desired-state file nests fewer than ten; deeper text goes to `yaml`, which reports it).
  * Anything that could mean something else — anchors `&`, aliases `*`, tags `!`, merge keys `<<`, block
  * scalars `|`/`>`, multi-line scalars, `?` keys, quoted keys, escapes — is outside and goes to `yaml`.
  */
@@ -54,6 +56,9 @@ function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
 }
 const MAX_KEY = 256;
+
+/** Collections inside one another; see syntax.ts, which refuses deeper documents. */
+export const MAX_NESTING = 64;
 // digits up to 15 sum to an exact double; a cached word is short enough to need no detached() copy (< 13)
 const MAX_EXACT_DIGITS = 15;
 const MAX_WORD = 12;
@@ -144,6 +149,8 @@ class Reader {
   private after = 0;
   /** keys and words already read (word-cache.ts) */
   private readonly words: WordCache;
+  /** collections open around the current position (MAX_NESTING) */
+  private depth = 0;
   readonly serviceSpots: FastSpot[] = [];
 
   constructor(text: string) {
@@ -194,6 +201,7 @@ class Reader {
    * on the current line (mid-line for a compact mapping in a sequence item).
    */
   private blockMap(indent: number, first: number, top: boolean): Record<string, unknown> {
+    if (++this.depth > MAX_NESTING) out();
     const obj: Record<string, unknown> = {};
     let pos = first;
     for (;;) {
@@ -217,7 +225,7 @@ class Reader {
         setKey(obj, key, value);
       }
       const l = this.nextContent();
-      if (l >= this.nLines || this.indents[l]! < indent) { this.line = l; return obj; }
+      if (l >= this.nLines || this.indents[l]! < indent) { this.line = l; this.depth--; return obj; }
       if (this.indents[l]! > indent) out();
       this.line = l;
       pos = this.starts[l]! + indent;
@@ -261,6 +269,7 @@ class Reader {
   }
 
   private blockSeq(indent: number, services: boolean): unknown[] {
+    if (++this.depth > MAX_NESTING) out();
     const items: unknown[] = [];
     for (;;) {
       const line = this.line;
@@ -283,11 +292,11 @@ class Reader {
         items.push(value);
       }
       const l = this.nextContent();
-      if (l >= this.nLines || this.indents[l]! < indent) { this.line = l; return items; }
+      if (l >= this.nLines || this.indents[l]! < indent) { this.line = l; this.depth--; return items; }
       if (this.indents[l]! > indent) out();
       this.line = l;
       // same indentation: another item, or (when the list sits at its key's indentation) the parent's next key
-      if (this.text.charCodeAt(this.starts[l]! + indent) !== DASH) return items;
+      if (this.text.charCodeAt(this.starts[l]! + indent) !== DASH) { this.depth--; return items; }
     }
   }
 
@@ -399,6 +408,7 @@ class Reader {
 
   // a flow mapping or sequence that closes on this line
   private flow(p: number, end: number): unknown {
+    if (++this.depth > MAX_NESTING) out();
     const t = this.text;
     const isMap = t.charCodeAt(p) === 123;
     const close = isMap ? 125 : 93;
@@ -406,7 +416,7 @@ class Reader {
     const items: unknown[] | null = isMap ? null : [];
     p++;
     while (p < end && t.charCodeAt(p) === SPACE) p++;
-    if (t.charCodeAt(p) === close) { this.after = p + 1; return obj ?? items; }
+    if (t.charCodeAt(p) === close) { this.after = p + 1; this.depth--; return obj ?? items; }
     for (;;) {
       if (p >= end) out();
       if (obj) {
@@ -423,7 +433,7 @@ class Reader {
       while (p < end && t.charCodeAt(p) === SPACE) p++;
       if (p >= end) out();
       const c = t.charCodeAt(p);
-      if (c === close) { this.after = p + 1; return obj ?? items; }
+      if (c === close) { this.after = p + 1; this.depth--; return obj ?? items; }
       if (c !== 44) out();
       p++;
       while (p < end && t.charCodeAt(p) === SPACE) p++;

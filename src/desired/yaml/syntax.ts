@@ -1,7 +1,7 @@
-import type { Document, LineCounter, YAMLError } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode, YAMLError } from 'yaml';
 import { yamlLibrary } from '../../lazy-libs.js';
 import type { Diagnostic } from '../../diagnostics.js';
-import { fastParseYaml } from './fast-yaml.js';
+import { MAX_NESTING, fastParseYaml } from './fast-yaml.js';
 import type { FastSpot } from './fast-yaml.js';
 import { createLocator, toPointer } from './positions.js';
 import type { Locator, Path, Spot } from './positions.js';
@@ -20,11 +20,41 @@ export interface ParsedYaml {
   readonly diagnostics: Diagnostic[];
 }
 
+const TOO_DEEP = `collections are nested more than ${MAX_NESTING} deep here; a desired-state file nests fewer than ten (services, realServers, healthCheck), so remove the extra brackets or indentation`;
+
+function isStackOverflow(error: YAMLError): boolean {
+  return error.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(error.message);
+}
+
 function toDiagnostic(file: string, lineCounter: LineCounter, error: YAMLError): Diagnostic {
   const { line, col } = lineCounter.linePos(error.pos[0]);
   const severity = error.name === 'YAMLWarning' ? 'warning' : 'error';
-  const message = `${error.message.replace(/\s+$/, '')} (YAML ${error.code}); fix the YAML syntax at this place`;
+  // the library's parser recurses per level and reports where its stack ran out
+  const message = isStackOverflow(error)
+    ? `${TOO_DEEP} (YAML ${error.code})`
+    : `${error.message.replace(/\s+$/, '')} (YAML ${error.code}); fix the YAML syntax at this place`;
   return { severity, code: 'YAML_SYNTAX', message, file, line, col };
+}
+
+/**
+ * The first collection nested more than MAX_NESTING deep, or null; walked with a stack of its own,
+ * since the document may be deeper than the call stack. Checked before toJS, the schema and the
+ * rules, which all recurse per level: a deep document is an error with a position, never a
+ * "Maximum call stack size exceeded" from somewhere later.
+ */
+function tooDeep(doc: Document): YamlNode | null {
+  const { isCollection, isPair } = yamlLibrary();
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isPair(node)) {
+      stack.push({ node: node.key, depth }, { node: node.value, depth });
+    } else if (isCollection(node)) {
+      if (depth + 1 > MAX_NESTING) return node;
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return null;
 }
 
 const OPTIONS = { prettyErrors: false, stringKeys: true, merge: true, uniqueKeys: true } as const;
@@ -99,8 +129,16 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   const lineCounter = new (yamlLibrary().LineCounter)();
   const doc = yamlLibrary().parseDocument(text, { ...OPTIONS, lineCounter });
   const locator = releasableLocator(file, text, doc, lineCounter);
-  const diagnostics = [...doc.errors, ...doc.warnings].map((e) => toDiagnostic(file, lineCounter, e));
+  // past a stack overflow the library reports every unclosed level again: the overflow alone says it
+  const overflow = doc.errors.find(isStackOverflow);
+  const diagnostics = (overflow ? [overflow] : [...doc.errors, ...doc.warnings]).map((e) => toDiagnostic(file, lineCounter, e));
   if (doc.errors.length > 0) return { locator, data: undefined, diagnostics };
+  const deep = tooDeep(doc);
+  if (deep) {
+    const { line, col } = lineCounter.linePos(deep.range?.[0] ?? 0);
+    diagnostics.push({ severity: 'error', code: 'YAML_SYNTAX', message: TOO_DEEP, file, line, col });
+    return { locator, data: undefined, diagnostics };
+  }
   try {
     return { locator, data: doc.toJS({ maxAliasCount: 1000 }), diagnostics };
   } catch (err) {
