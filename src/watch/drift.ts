@@ -30,6 +30,10 @@ function item(op: Operation, field: string, desired: string, live: string, text:
 
 export function driftItems(plan: Plan): DriftItem[] {
   const items: DriftItem[] = [];
+  // servers of a missing service are part of that service's drift, not separate items (a set: a
+  // search of the operations per added server was quadratic, 3.6 s of a 2,300 × 16 cold pass)
+  const addedServices = new Set<string>();
+  for (const op of plan.operations) if (op.kind === 'add-service') addedServices.add(op.service.key);
   for (const op of plan.operations) {
     const svc = `service ${describeTarget(op.service.target)}`;
     switch (op.kind) {
@@ -43,8 +47,7 @@ export function driftItems(plan: Plan): DriftItem[] {
         for (const ch of op.changes) items.push(item(op, ch.field, ch.after, ch.before, `${svc} ${ch.field} ${ch.after} → ${ch.before}`));
         break;
       case 'add-server':
-        // servers of a missing service are part of that service's drift, not separate items
-        if (!plan.operations.some((o) => o.kind === 'add-service' && o.service.key === op.service.key)) {
+        if (!addedServices.has(op.service.key)) {
           items.push(item(op, 'presence', 'present', 'missing', `real server ${hostPort(op.server.address, op.server.port)} of ${describeTarget(op.service.target)} missing`));
         }
         break;

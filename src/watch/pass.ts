@@ -40,6 +40,9 @@ export interface PassDeps {
   };
 }
 
+/** Commands a pass's log line lists; the rest are counted (`commandsOmitted`): `lvsync plan` shows them all. */
+export const LOGGED_COMMANDS = 100;
+
 /** While drains wait, passes come this often (at most) to poll their connection counts. */
 export const DRAIN_POLL_MS = 2000;
 
@@ -137,7 +140,10 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
       const health = plan.operations.every((op) => adjusted.has(operationTargetKey(op)));
       const drain = plan.operations.every((op) => onDrainTarget(op, drained));
       const what = health ? 'health changed' : drain ? 'drain step' : 'config changed';
-      log.info({ commands: plan.operations.map((op) => `ipvsadm ${operationToArgv(op).join(' ')}`) },
+      // the first LOGGED_COMMANDS only: a cold start of 2,300 × 16 would be one 2.5 MB log line
+      const shown = plan.operations.slice(0, LOGGED_COMMANDS).map((op) => `ipvsadm ${operationToArgv(op).join(' ')}`);
+      const omitted = plan.operations.length - shown.length;
+      log.info(omitted > 0 ? { commands: shown, commandsOmitted: omitted } : { commands: shown },
         `${what}: ${deps.mode === 'apply' ? 'applying' : 'would apply'} ${plural(plan.operations.length, 'operation')}`);
       return 0;
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { afterEach, test } from 'node:test';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { LOGGED_COMMANDS } from '../../src/watch/pass.js';
 import { startTestDaemon, stopAllTestDaemons, WEB } from './daemon-helpers.js';
 
 /**
@@ -24,6 +25,18 @@ test('startup converges the kernel in one -R batch and logs one line per pass wi
   assert.deepEqual(pass?.reasons, ['startup']);
   assert.match(String(pass?.msg), /^pass 1 applied in \d+ ms: applied 3 operations$/);
   assert.equal(t.daemon.status.passes[0]?.outcome, 'applied');
+  await t.stop();
+});
+
+test('a big change logs the first LOGGED_COMMANDS commands and counts the rest', async () => {
+  const servers = Array.from({ length: LOGGED_COMMANDS + 20 }, (_, i) => `      - { address: 10.0.${i >> 8}.${(i & 255) + 1}, port: 8080, method: nat }`);
+  const t = await startTestDaemon({ yaml: `${WEB.split('    realServers:')[0]}    realServers:\n${servers.join('\n')}\n` });
+  const line = t.logs.lines().find((l) => Array.isArray(l.commands));
+  assert.ok(line, 'no log line with commands');
+  assert.equal((line.commands as string[]).length, LOGGED_COMMANDS);
+  assert.equal(line.commandsOmitted, LOGGED_COMMANDS + 21 - LOGGED_COMMANDS);
+  assert.equal((line.commands as string[])[0], 'ipvsadm -A -t 192.168.10.100:80 -s wrr');
+  assert.match(String(line.msg), new RegExp(`applying ${LOGGED_COMMANDS + 21} operations$`));
   await t.stop();
 });
 
