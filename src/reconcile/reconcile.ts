@@ -32,6 +32,8 @@ export interface ReconcileDeps {
   readonly lock?: (stateDir: string) => Promise<() => Promise<void>>;
   /** reads and writes the sysctls the desired state declares; defaults to /proc/sys */
   readonly sysctl?: Sysctl;
+  /** LVSYNC_TRACE */
+  readonly trace?: (event: string) => void;
 }
 
 export interface ReconcileOptions {
@@ -150,6 +152,7 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const live = await readLive();
     const now = (options.now ?? Date.now)();
     const plain = planTable({ desired, live, planOptions, health: options.health });
+    deps.trace?.(`live table read and planned: ${plain.plan.operations.length} operations`);
     // drains are steps of an apply: detect-only reports plain deletes and a refused plan stays as planned
     const drainInput = apply && !plain.plan.refusal && needsDrainInput(plain, drainState.drains)
       ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false)

@@ -59,6 +59,8 @@ export interface DaemonDeps {
   readonly metrics?: DaemonMetrics;
   /** health-check probes; default: real tcp/http/https/exec probes */
   readonly probe?: Probe;
+  /** LVSYNC_TRACE: a line per step of each pass (src/cli/trace.ts) */
+  readonly trace?: (event: string) => void;
 }
 
 export interface Daemon {
@@ -168,12 +170,13 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     mode,
     perCommand: config.perCommand,
     allowMassDelete: config.allowMassDelete,
-    reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}) },
+    reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.trace ? { trace: deps.trace } : {}) },
     load: deps.load ?? ((paths) => loadDesired(paths, { director: config.director })),
     clock,
     log,
     metrics,
     status,
+    ...(deps.trace ? { trace: deps.trace } : {}),
     beforePass: async () => {
       if (watcher && await watcher.refresh()) log.info('a watched path now resolves elsewhere (symlink swap): watching the new target');
     },
@@ -203,11 +206,12 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
 
   const debouncer = createDebouncer(clock, config.debounceMs ?? 300, () => {
     log.debug('config files changed');
+    deps.trace?.('config files changed: pass requested');
     loop.request('config-changed');
   });
   if (deps.watch !== false) {
     const make = deps.watch ?? ((paths, onChange, onError) => watchDesired(paths, { onChange, onError }));
-    watcher = make(config.paths, (path) => { log.debug({ path }, 'file event'); debouncer.trigger(); }, (err) => log.warn({ err: String(err) }, 'file watcher error'));
+    watcher = make(config.paths, (path) => { log.debug({ path }, 'file event'); deps.trace?.(`file event: ${path}`); debouncer.trigger(); }, (err) => log.warn({ err: String(err) }, 'file watcher error'));
     await watcher.ready;
   }
 

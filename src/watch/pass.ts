@@ -38,6 +38,8 @@ export interface PassDeps {
     update(desired: DesiredState): void;
     states(): ReadonlyMap<string, HealthState>;
   };
+  /** LVSYNC_TRACE */
+  readonly trace?: (event: string) => void;
 }
 
 /** Commands a pass's log line lists; the rest are counted (`commandsOmitted`): `lvsync plan` shows them all. */
@@ -215,6 +217,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
   async function run(reasons: readonly TriggerReason[], startedAt: number): Promise<Result> {
     if (deps.beforePass) await deps.beforePass().catch((err: unknown) => log.warn({ err: String(err) }, 'could not refresh the file watcher'));
     const loaded = await deps.load(deps.paths);
+    deps.trace?.(`desired state loaded: ${loaded.state?.table.services.size ?? 0} services, ${loaded.diagnostics.length} diagnostics`);
     const valid = loaded.state !== null && !hasErrors(loaded.diagnostics);
     noteConfig(loaded, valid, startedAt);
     const desired = status.desired;
@@ -244,6 +247,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
   return async (reasons) => {
     const startedAt = clock.now();
     const n = ++seq;
+    deps.trace?.(`pass ${n} started (${reasons.join(', ')})`);
     let result: Result;
     try {
       result = await run(reasons, startedAt);
@@ -271,6 +275,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     metrics.driftCurrent.set(status.currentDrift.length);
     const level = isSuccess(result.outcome) ? 'info' : result.outcome === 'failed' ? 'error' : 'warn';
     const config = status.config.valid === false && status.desired ? ' [config invalid: the last good config is in force]' : '';
+    deps.trace?.(`pass ${n} ${result.outcome}: ${result.summary}`);
     log[level]({ pass: n, outcome: result.outcome, durationMs, reasons, configValid: status.config.valid === true, applied: record.applied, drift: record.drift },
       `pass ${n} ${result.outcome} in ${durationMs} ms: ${result.summary}${config}`);
     return result.soonMs === undefined ? { retry: result.retry } : { retry: result.retry, soonMs: result.soonMs };

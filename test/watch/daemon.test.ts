@@ -40,6 +40,18 @@ test('a big change logs the first LOGGED_COMMANDS commands and counts the rest',
   await t.stop();
 });
 
+test('LVSYNC_TRACE: each pass traces its start, the load, the plan and its end', async () => {
+  const events: string[] = [];
+  const t = await startTestDaemon({ trace: (e) => events.push(e) });
+  assert.deepEqual(events, [
+    'pass 1 started (startup)',
+    'desired state loaded: 1 services, 0 diagnostics',
+    'live table read and planned: 3 operations',
+    'pass 1 applied: applied 3 operations',
+  ]);
+  await t.stop();
+});
+
 test('a config change → one pass; a burst of file events → one pass (debounced and coalesced)', async () => {
   const t = await startTestDaemon();
   writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 7'));

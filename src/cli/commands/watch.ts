@@ -58,7 +58,7 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     director: g.director,
     version: args.version,
     healthConcurrency,
-  }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}) });
+  }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}), ...(io.trace ? { trace: io.trace } : {}) });
   const offs: (() => void)[] = [];
 
   // The handlers stay installed until the daemon has stopped. execa's child-process cleanup
