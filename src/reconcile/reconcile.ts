@@ -1,7 +1,8 @@
 import { applyPlan, type ApplyReport } from '../apply/apply.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { withLiveSettings } from '../live/read-settings.js';
-import type { DesiredState, Table } from '../model/types.js';
+import { serviceSpecArgs } from '../live/grammar.js';
+import type { DesiredState, ServiceTarget, Table } from '../model/types.js';
 import type { DrainEvent } from '../drain/plan-drains.js';
 import type { DrainRecord } from '../plan/annotations.js';
 import type { HealthState } from '../health/types.js';
@@ -92,8 +93,8 @@ export function declaresThresholds(desired: DesiredState): boolean {
  * traffic may be UDP) count every entry. A server missing from the listing (a race with a change)
  * is unknown, and unknown is never zero.
  */
-export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean): Promise<NonNullable<PassPlanInput['drains']>> {
-  const conns = parseListing(await runChecked(ipvsadm, ['-L', '-n']));
+export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean, only?: readonly ServiceTarget[]): Promise<NonNullable<PassPlanInput['drains']>> {
+  const conns = parseListing(await readConnections(ipvsadm, only));
   const active = (service: string, server: string): number | null => {
     const row = conns.services.get(service)?.servers.get(server)?.values;
     const a = row?.['ActiveConn'];
@@ -102,6 +103,36 @@ export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: n
     return service.startsWith('tcp|') || service.startsWith('sctp|') ? a : a + i;
   };
   return { records: state.drains, active, now, lastTimeouts: state.timeouts, noDrain };
+}
+
+/** Up to this many services are listed one by one (`-L -n -t VIP:PORT`); more, and the whole table is listed once. */
+export const TARGETED_LISTINGS = 16;
+
+/**
+ * The connection listing drains decide with. Only the services with a delete or a drain matter, and
+ * at 2,300 × 16 a full `-L -n` costs seconds in the emulated VM, so a few services are listed one by
+ * one. One of them gone meanwhile (`No such service`: a race with a change by hand) falls back to the
+ * full listing, which is always right.
+ */
+async function readConnections(ipvsadm: Ipvsadm, only: readonly ServiceTarget[] | undefined): Promise<string> {
+  if (only && only.length <= TARGETED_LISTINGS) {
+    const outs = await Promise.all(only.map((t) => ipvsadm.run(['-L', '-n', ...serviceSpecArgs(t)])));
+    if (outs.every((r) => r.exitCode === 0)) return outs.map((r) => r.stdout).join('');
+  }
+  return runChecked(ipvsadm, ['-L', '-n']);
+}
+
+/** The services a drain decision needs connection counts of: those with a delete, and those of drains in progress. */
+export function drainServices(plan: Plan, records: ReadonlyMap<string, DrainRecord>, live: Table): ServiceTarget[] {
+  const keys = new Set<string>();
+  for (const op of plan.operations) if (op.kind === 'delete-server' || op.kind === 'delete-service') keys.add(op.service.key);
+  for (const r of records.values()) keys.add(r.service);
+  const out: ServiceTarget[] = [];
+  for (const key of keys) {
+    const svc = live.services.get(key);
+    if (svc) out.push(svc.target);
+  }
+  return out;
 }
 
 /** A corrupt drains.json must not wedge every pass: start afresh (drains restart) and say so. */
@@ -155,7 +186,7 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     deps.trace?.(`live table read and planned: ${plain.plan.operations.length} operations`);
     // drains are steps of an apply: detect-only reports plain deletes and a refused plan stays as planned
     const drainInput = apply && !plain.plan.refusal && needsDrainInput(plain, drainState.drains)
-      ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false)
+      ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false, drainServices(plain.plan, drainState.drains, live))
       : undefined;
     const passPlan = drainInput ? withDrains(plain, desired, live, drainInput) : plain;
     const drains = drainInput ? passPlan.drains : drainState.drains;

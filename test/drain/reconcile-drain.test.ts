@@ -6,7 +6,7 @@ import { parseDesiredSources } from '../../src/desired/parse.js';
 import { readLiveTable } from '../../src/live/read.js';
 import type { DesiredState } from '../../src/model/types.js';
 import { operationToArgv } from '../../src/plan/to-argv.js';
-import { reconcileOnce, type ReconcileOutcome } from '../../src/reconcile/reconcile.js';
+import { TARGETED_LISTINGS, reconcileOnce, type ReconcileOutcome } from '../../src/reconcile/reconcile.js';
 import { tempTree } from '../helpers/cli.js';
 import { createFakeSysctl } from '../helpers/fake-sysctl.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
@@ -241,10 +241,54 @@ test('a server missing from the -L -n listing (a race) counts as unknown: quiesc
   // the listing is read after the table: here it no longer shows 10.0.1.2
   (fake as { run: typeof fake.run }).run = async (args, input) => {
     const r = await run(args, input);
-    if (args.join(' ') !== '-L -n') return r;
+    if (args[0] !== '-L') return r;
     return { ...r, stdout: r.stdout.split('\n').filter((l) => !l.includes('10.0.1.2:8080')).join('\n') };
   };
   const first = await pass(desired(['10.0.1.1']), T0);
   assert.deepEqual(commands(first), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
   assert.equal(first.drains.size, 1);
+});
+
+// the listing each pass ran: which -L -n, with which service
+const listings = (fake: InMemoryIpvsadm) => fake.calls.filter((c) => c.args[0] === '-L').map((c) => c.args.join(' '));
+
+test('connection counts are listed only for the services with a delete, one listing each', async () => {
+  const live = `${LIVE}-A -t 10.0.0.2:80 -s wlc\n-a -t 10.0.0.2:80 -r 10.0.2.1:8080 -m -w 1\n`;
+  const { fake, pass } = env(live);
+  setActive(fake, '10.0.1.2', 1);
+  const both = parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n  - address: 10.0.0.1\n    port: 80\n    realServers:\n      - { address: 10.0.1.1, port: 8080, method: nat }\n  - address: 10.0.0.2\n    port: 80\n    realServers:\n      - { address: 10.0.2.1, port: 8080, method: nat }\n` }]).state!;
+  const first = await pass(both, T0);
+  assert.deepEqual(listings(fake), ['-L -n -t 10.0.0.1:80']);
+  assert.equal(weightOf(fake, '10.0.1.2'), 0, 'quiesced while its connection lasts');
+  assert.ok(converged(first));
+  // the next pass lists the drained service again (its record), and only it
+  fake.calls.length = 0;
+  setActive(fake, '10.0.1.2', 0);
+  await pass(both, T0 + 1000);
+  assert.deepEqual(listings(fake), ['-L -n -t 10.0.0.1:80']);
+  assert.equal(weightOf(fake, '10.0.1.2'), undefined, 'deleted once drained');
+});
+
+test('more than TARGETED_LISTINGS services with deletes: one full -L -n', async () => {
+  const n = TARGETED_LISTINGS + 1;
+  let live = '';
+  for (let i = 1; i <= n; i++) live += `-A -t 10.0.0.${i}:80 -s wlc\n-a -t 10.0.0.${i}:80 -r 10.0.1.${i}:8080 -m -w 1\n-a -t 10.0.0.${i}:80 -r 10.0.2.${i}:8080 -m -w 1\n`;
+  const { fake, pass } = env(live);
+  const services = Array.from({ length: n }, (_, k) => `  - address: 10.0.0.${k + 1}\n    port: 80\n    realServers:\n      - { address: 10.0.1.${k + 1}, port: 8080, method: nat }\n`).join('');
+  const d = parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n${services}` }]).state!;
+  const out = await pass(d, T0);
+  assert.deepEqual(listings(fake), ['-L -n']);
+  assert.ok(converged(out));
+});
+
+test('a service gone between the read and its listing: the full listing is read instead', async () => {
+  const { fake, pass } = env();
+  setActive(fake, '10.0.1.2', 1);
+  const real = fake.run.bind(fake);
+  // the targeted listing races with a delete by hand: ipvsadm says "No such service"
+  fake.run = async (args, input) => (args[0] === '-L' && args.length > 2 ? { exitCode: 1, stdout: '', stderr: 'No such service\n' } : real(args, input));
+  const out = await pass(desired(['10.0.1.1']), T0);
+  assert.deepEqual(listings(fake), ['-L -n']);
+  assert.equal(weightOf(fake, '10.0.1.2'), 0, 'the full listing still saw its connection');
+  assert.ok(converged(out));
 });

@@ -9,7 +9,7 @@ import { readInventory } from '../../state/inventory.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
-import { declaresThresholds, readDrainInput } from '../../reconcile/reconcile.js';
+import { declaresThresholds, drainServices, readDrainInput } from '../../reconcile/reconcile.js';
 import { needsDrainInput, planTable, withDrains } from '../../reconcile/plan-pass.js';
 import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
 import { systemClock } from '../../watch/clock.js';
@@ -58,7 +58,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const base = planTable({ desired: planned, live, planOptions, health });
   const drainState = liveFile === undefined ? await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE) : EMPTY_DRAIN_STATE;
   const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains)
-    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false)).plan
+    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, drainServices(base.plan, drainState.drains, live))).plan
     : base.plan;
   io.trace?.(`planned: ${plan.operations.length} operations`);
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
