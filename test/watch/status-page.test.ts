@@ -47,6 +47,19 @@ const skip = !existsSync(CHROMIUM)
   ? `${CHROMIUM} is missing (apt-get install -y chromium): the status page was not rendered`
   : !existsSync(join(REPO, 'dist/test/fake-ipvsadm/cli.js')) ? 'the executable fake ipvsadm is not built' : false;
 
+/**
+ * Load the page as a fresh navigation. The page refreshes itself every 5 s, and the daemon's page
+ * runs the executable fake ipvsadm for its counters, which takes seconds on a busy machine: a
+ * refresh of the page already open then aborted the navigation (net::ERR_ABORTED). Leaving for
+ * about:blank first stops that timer.
+ */
+async function open(page: import('playwright-core').Page, url: string) {
+  await page.goto('about:blank');
+  const response = await page.goto(url, { waitUntil: 'commit' });
+  await page.waitForLoadState('load');
+  return response;
+}
+
 test('status page in headless Chromium: services, real servers, weights, method, connections and rates; config errors and drift', { skip, timeout: 180_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const dir = tempTree({ 'conf/lb.yaml': CONFIG });
@@ -83,7 +96,7 @@ test('status page in headless Chromium: services, real servers, weights, method,
     assert.ok(lines().some((l) => l.msg === 'real server 10.0.0.13:8080 weight 1 → 4, changed outside lvsync'));
 
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    const response = await page.goto(url, { waitUntil: 'load' });
+    const response = await open(page, url);
     assert.equal(response?.status(), 200);
     assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '5', 'the page refreshes itself');
     const web = page.locator('section.svc', { hasText: 'TCP 192.168.10.100:80' });
@@ -104,7 +117,7 @@ test('status page in headless Chromium: services, real servers, weights, method,
     writeFileSync(join(dir, 'conf/lb.yaml'), CONFIG.replace('scheduler: rr', 'scheduler: rr\n    timeout: 30'));
     child.kill('SIGHUP');
     await eventually(() => passes() >= 3, 'the pass with the invalid config', 60_000);
-    await page.goto(url, { waitUntil: 'load' });
+    await open(page, url);
     assert.match(await page.locator('header').innerText(), /not ready/);
     const box = await page.locator('section.box.bad', { hasText: 'Config errors' }).innerText();
     assert.match(box, /lb\.yaml:19:5: error\[SCHEMA\]: unknown key `timeout`/);
