@@ -24,7 +24,9 @@ export type DiagnosticCode =
   // the live table
   | 'LIVE_PARSE'
   // planning / applying
-  | 'MASS_DELETE' | 'STATE_FILE' | 'SETTINGS_NOT_OBSERVED';
+  | 'MASS_DELETE' | 'SETTINGS_NOT_OBSERVED'
+  // the state directory: a file lvsync could not use, moved aside and replaced by its safe default (src/state/recover.ts)
+  | 'STATE_FILE';
 
 export interface Diagnostic {
   readonly severity: Severity;

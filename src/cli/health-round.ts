@@ -1,3 +1,4 @@
+import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { hostPort } from '../model/keys.js';
 import { createHealthMonitor } from '../health/monitor.js';
 import { healthTargets } from '../health/targets.js';
@@ -57,11 +58,21 @@ export async function runHealthRound(io: CliIo, desired: DesiredState): Promise<
   return { states, desired: quiesceOnly(desired) };
 }
 
+export interface RecordedHealthOptions {
+  readonly quiet?: boolean;
+  /** move an unusable health.json aside (apply); plan only reports it */
+  readonly repair?: boolean;
+  /** where its STATE_FILE warning goes; default: stderr */
+  readonly report?: (warning: Diagnostic) => void;
+}
+
 /** The daemon's recorded health, when fresh and some server is down; undefined otherwise (plan the config). */
-export async function recordedHealth(io: CliIo, stateDir: string, desired: DesiredState, options: { quiet?: boolean } = {}): Promise<PlanHealth | undefined> {
-  const recorded = await readHealthFile(stateDir);
+export async function recordedHealth(io: CliIo, stateDir: string, desired: DesiredState, options: RecordedHealthOptions = {}): Promise<PlanHealth | undefined> {
+  const clock = io.clock ?? systemClock;
+  const { states: recorded, warning } = await readHealthFile(stateDir, { repair: options.repair ?? false, now: () => clock.now() });
+  if (warning) (options.report ?? ((w: Diagnostic) => io.stderr(`${formatDiagnostic(w)}\n`)))(warning);
   if (recorded.length === 0) return undefined;
-  const now = (io.clock ?? systemClock).now();
+  const now = clock.now();
   const ids = new Set(healthTargets(desired).map((t) => t.target.id));
   const fresh = recorded.filter((s) => ids.has(s.id) && s.lastCheckAt !== null && now - s.lastCheckAt <= RECORDED_HEALTH_MAX_AGE_MS);
   const down = fresh.filter((s) => s.status === 'down');
@@ -71,6 +82,6 @@ export async function recordedHealth(io: CliIo, stateDir: string, desired: Desir
   return { states: new Map(fresh.map((s) => [s.id, s])), desired };
 }
 
-export async function planHealth(io: CliIo, stateDir: string, desired: DesiredState, runRound: boolean): Promise<PlanHealth | undefined> {
-  return runRound ? runHealthRound(io, desired) : recordedHealth(io, stateDir, desired);
+export async function planHealth(io: CliIo, stateDir: string, desired: DesiredState, runRound: boolean, options: Omit<RecordedHealthOptions, 'quiet'> = {}): Promise<PlanHealth | undefined> {
+  return runRound ? runHealthRound(io, desired) : recordedHealth(io, stateDir, desired, options);
 }

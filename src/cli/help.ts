@@ -3,9 +3,10 @@ export const USAGE = `lvsync — declare your IPVS (LVS) table in YAML, plan and
 Usage:
   lvsync validate PATH...
   lvsync plan PATH... [--live FILE|-] [--format text|json|markdown] [--json] [--diff] [--out PLAN.json]
-                      [--detailed-exitcode] [--allow-mass-delete] [--health]
+                      [--detailed-exitcode] [--allow-mass-delete] [--health] [--lost-inventory delete|keep]
   lvsync plan PATH... --all-directors --live-dir DIR [--format text|json|markdown] [--detailed-exitcode]
   lvsync apply PATH... [--yes] [--per-command] [--allow-mass-delete] [--health] [--no-drain]
+                       [--lost-inventory delete|keep]
   lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
   lvsync status [PATH...] [--stats] [--rate] [--json]
@@ -49,6 +50,9 @@ Options:
   --health               plan/apply: run one round of the declared health checks first; failed real
                          servers are planned at weight 0 (or removed), with the reason
   --no-drain             apply: delete real servers at once instead of draining their active connections
+  --lost-inventory WHAT  plan/apply, after the inventory was lost (a STATE_FILE warning): the live services
+                         neither declared nor in the scope, which lvsync then keeps, were lvsync's
+                         ('delete': adopt and delete them) or not ('keep': leave them); either ends the notice
   --interval DURATION    watch: how often to re-read the live table and correct drift (default 10s)
   --detect-only          watch: report drift and config changes, never change the kernel
   --listen HOST:PORT     watch: where to serve the endpoints (default 127.0.0.1:9110; 'off' for none)

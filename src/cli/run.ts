@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { IpvsadmError, IpvsadmUnavailableError } from '../ipvsadm/port.js';
 import { LockedError } from '../state/lock.js';
+import type { LostInventoryResolution } from '../plan/lost-inventory.js';
 import { globalArgs, parseCommandArgs } from './args.js';
 import { CommandExit, EXIT } from './exit-codes.js';
 import { USAGE } from './help.js';
@@ -37,6 +38,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/** --lost-inventory delete|keep (src/plan/lost-inventory.ts) */
+function lostInventoryArg(value: string | undefined): LostInventoryResolution | null {
+  if (value === undefined) return null;
+  if (value !== 'delete' && value !== 'keep') throw new UsageError(`--lost-inventory must be delete or keep (got ${value})`);
+  return value;
+}
+
 // Each command's modules are imported when it runs: `lvsync apply` does not load the daemon's HTTP
 // server, chokidar, pino and prom-client. Module loading was ~10 s of every CLI run in the TCG VM
 // (`lvsync --help` 10.0 s vs `node -e 0` 0.46 s, bench/profiles/vm-apply-cold-10kx4-20261201.txt).
@@ -52,7 +60,7 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
         live: { type: 'string' }, json: { type: 'boolean' }, diff: { type: 'boolean' },
         'detailed-exitcode': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
         out: { type: 'string' }, format: { type: 'string' }, health: { type: 'boolean' },
-        'live-dir': { type: 'string' }, 'all-directors': { type: 'boolean' },
+        'live-dir': { type: 'string' }, 'all-directors': { type: 'boolean' }, 'lost-inventory': { type: 'string' },
       });
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format must be text, json or markdown (got ${format})`);
@@ -61,17 +69,18 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
         paths: positionals, live: values.live, json: values.json === true, diff: values.diff === true,
         detailedExitcode: values['detailed-exitcode'] === true, allowMassDelete: values['allow-mass-delete'] === true,
         out: values.out, format, health: values.health === true, liveDir: values['live-dir'], allDirectors: values['all-directors'] === true,
+        lostInventory: lostInventoryArg(values['lost-inventory']),
       });
     }
     case 'apply': {
       const { values, positionals } = parseCommandArgs(argv, {
         yes: { type: 'boolean', short: 'y' }, 'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
-        health: { type: 'boolean' }, 'no-drain': { type: 'boolean' },
+        health: { type: 'boolean' }, 'no-drain': { type: 'boolean' }, 'lost-inventory': { type: 'string' },
       });
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return (await import('./commands/apply.js')).applyCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, yes: values.yes === true, perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
-        health: values.health === true, noDrain: values['no-drain'] === true,
+        health: values.health === true, noDrain: values['no-drain'] === true, lostInventory: lostInventoryArg(values['lost-inventory']),
       });
     }
     case 'export': {

@@ -40,6 +40,11 @@ export async function loadFleetOrExit(io: CliIo, paths: readonly string[], optio
   return { state, fleet };
 }
 
+/** --lost-inventory when no loss is recorded, or no live service is in question: nothing to do, and said so. */
+export function nothingToSettle(stateDir: string): string {
+  return `lvsync: --lost-inventory: nothing to settle (no lost inventory is recorded in ${stateDir}, or no live service outside the declared services and the scope is left)\n`;
+}
+
 /** The sysctls commands read and write: injected in tests, /proc/sys otherwise. */
 export function sysctlOf(io: CliIo): Sysctl {
   return io.sysctl ?? createProcSysctl();

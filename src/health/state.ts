@@ -47,6 +47,11 @@ export function parseHealth(text: string): HealthState[] {
   } catch {
     return [];
   }
+  return healthStatesOf(data);
+}
+
+/** parseHealth of a document already parsed from JSON. */
+export function healthStatesOf(data: unknown): HealthState[] {
   if (!isObject(data) || data.version !== HEALTH_FILE_VERSION || !Array.isArray(data.states)) return [];
   const seen = new Set<string>();
   const out: HealthState[] = [];

@@ -16,12 +16,15 @@ export interface DiffResult {
   readonly ownedLiveServices: number;
 }
 
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /**
  * Compare by identity key (facts §1): same key and different attributes is an in-place edit, a key on
  * one side only is an add or a delete. Identity changes (VIP, port, protocol, fwmark, family, RIP,
- * stored port) therefore become delete + add without special cases.
+ * stored port) therefore become delete + add without special cases. `adopted`: inventory entries a
+ * lost-inventory resolution added (src/plan/lost-inventory.ts), for the reason of their delete.
  */
-export function diffTables(desired: DesiredState, live: Table, inventory: ReadonlySet<string>): DiffResult {
+export function diffTables(desired: DesiredState, live: Table, inventory: ReadonlySet<string>, adopted: ReadonlySet<string> = NO_KEYS): DiffResult {
   const owns = createOwnership(desired.scope, inventory);
   let ignoredServices = 0;
   let keptServices = 0;
@@ -53,7 +56,9 @@ export function diffTables(desired: DesiredState, live: Table, inventory: Readon
     ops.push({
       kind: 'delete-service',
       service: have,
-      reason: reason === 'inventory'
+      reason: adopted.has(have.key)
+        ? `${describeTarget(have.target)} is not declared and was adopted by --lost-inventory delete (the inventory that said who created it was lost)`
+        : reason === 'inventory'
         ? `${describeTarget(have.target)} was created by lvsync and is no longer declared`
         : `${describeTarget(have.target)} is inside the owned scope and not declared`,
     });

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { formatSettings } from '../model/settings.js';
 import type { DesiredState, Table } from '../model/types.js';
 import { diffTables } from './diff.js';
+import { unownedLiveServices, type InventoryLossInput } from './lost-inventory.js';
 import { orderOperations } from './order.js';
 import { diffSettings, digestWithSettings } from './settings.js';
 import type { Operation, Plan, PlanSummary, SettingChange } from './types.js';
@@ -12,11 +13,21 @@ export interface PlanOptions {
   readonly allowMassDelete?: boolean;
   /** extra warnings to carry in the plan (e.g. thresholds not observed) */
   readonly warnings?: readonly Diagnostic[];
+  /** the inventory was lost and the loss is not settled (src/plan/lost-inventory.ts) */
+  readonly lostInventory?: InventoryLossInput | null;
 }
+
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 /** Pure: desired + live in, an ordered minimal plan out. Never sees a file or a process. */
 export function createPlan(desired: DesiredState, live: Table, options: PlanOptions = {}): Plan {
-  const diff = diffTables(desired, live, options.inventory ?? new Set());
+  const lost = options.lostInventory ?? null;
+  let inventory = options.inventory ?? NO_KEYS;
+  // only with a lost inventory: the services it may have owned, kept or (delete) adopted
+  const unowned = lost ? unownedLiveServices(desired, live, inventory) : [];
+  const adopted = lost?.resolution === 'delete' && unowned.length ? new Set(unowned.map((s) => s.key)) : NO_KEYS;
+  if (adopted.size) inventory = new Set([...inventory, ...adopted]);
+  const diff = diffTables(desired, live, inventory, adopted);
   const operations = orderOperations(diff.operations);
   const settings = diffSettings(desired.settings, live.settings);
   const summary = summarize(operations, settings.changes);
@@ -43,6 +54,7 @@ export function createPlan(desired: DesiredState, live: Table, options: PlanOpti
     },
     refusal: options.allowMassDelete ? null : massDeleteRefusal(desired, operations, diff.ownedLiveServices),
     warnings: [...(options.warnings ?? []), ...settings.warnings],
+    ...(lost && unowned.length ? { lostInventory: { lostAt: lost.at, movedTo: lost.movedTo, services: unowned, resolution: lost.resolution } } : {}),
   };
 }
 

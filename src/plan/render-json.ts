@@ -18,7 +18,8 @@ export function renderPlanJson(plan: Plan): string {
     desiredDigest: plan.desiredDigest,
     liveDigest: plan.liveDigest,
     refusal: plan.refusal ? { code: plan.refusal.code, message: plan.refusal.message } : null,
-    warnings: plan.warnings.map((w) => ({ code: w.code, message: w.message })),
+    // `file`: the file a warning is about, when it is one (a STATE_FILE warning names the state file)
+    warnings: plan.warnings.map((w) => ({ code: w.code, message: w.message, ...(w.file !== undefined ? { file: w.file } : {}) })),
     operations: plan.operations.map((op) => ({
       kind: op.kind,
       service: { key: op.service.key, name: op.service.name, target: describeTarget(op.service.target) },
@@ -35,6 +36,13 @@ export function renderPlanJson(plan: Plan): string {
         id: d.record.id, service: d.record.service, server: d.record.server, target: d.record.what, state: d.state,
         activeConnections: d.activeConnections, startedAt: iso(d.record.startedAt), deadline: iso(d.record.deadline),
       })),
+    } : {}),
+    // present only while a lost inventory leaves live services in question (src/plan/lost-inventory.ts)
+    ...(plan.lostInventory ? {
+      lostInventory: {
+        lostAt: iso(plan.lostInventory.lostAt), movedTo: plan.lostInventory.movedTo, resolution: plan.lostInventory.resolution,
+        services: plan.lostInventory.services.map((s) => ({ key: s.key, name: s.name, target: describeTarget(s.target) })),
+      },
     } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

@@ -1,3 +1,4 @@
+import { iso } from '../health/overlay.js';
 import { describeTarget, hostPort } from '../model/keys.js';
 import { settingsCommandLines } from './render-settings.js';
 import { describeSetting } from './settings.js';
@@ -40,6 +41,21 @@ function settingRow(s: SettingChange): string {
   return `| ⚙️ ${s.kind} | ${cell(describeSetting(s))} |  | ${cell(what)} | ${cell(s.reason)} |`;
 }
 
+// a lost inventory leaves live services in question: listed, with what settles it (src/plan/lost-inventory.ts)
+function lostInventorySection(director: string, plan: Plan, many: boolean): string[] {
+  const lost = plan.lostInventory;
+  if (!lost) return [];
+  const n = lost.services.length;
+  const fate = lost.resolution === 'delete' ? 'are adopted and deleted by this plan (`--lost-inventory delete`)'
+    : lost.resolution === 'keep' ? "stay as they are, as not lvsync's (`--lost-inventory keep`)"
+      : 'are kept: lvsync may have created them, but the record of that is lost';
+  const out = ['', `#### ⚠️ Inventory lost${many ? `: ${cell(director)}` : ''}`, ''];
+  out.push(`The inventory was lost at ${iso(lost.lostAt)}${lost.movedTo ? ` (the unreadable file is now \`${cell(lost.movedTo)}\`)` : ''}. ${n} live service(s) neither declared nor inside the scope ${fate}:`, '');
+  for (const svc of lost.services) out.push(`- ${svc.name ? `${cell(svc.name)} ` : ''}\`${describeTarget(svc.target)}\``);
+  if (lost.resolution === null) out.push('', "On the director, `lvsync apply PATH... --lost-inventory delete` deletes them; `--lost-inventory keep` keeps them as not lvsync's. Either ends this notice.");
+  return out;
+}
+
 export function renderPlanMarkdown(plans: readonly DirectorPlan[]): string {
   const out: string[] = ['### lvsync plan', ''];
   out.push('| Director | Add | Change | Destroy | Not owned (untouched) | Status |', '|---|---:|---:|---:|---:|---|');
@@ -48,6 +64,7 @@ export function renderPlanMarkdown(plans: readonly DirectorPlan[]): string {
     out.push(`| ${cell(director)} | ${plan.summary.add} | ${plan.summary.change} | ${plan.summary.destroy} | ${plan.ignoredServices} | ${status} |`);
   }
   for (const { director, plan } of plans) {
+    out.push(...lostInventorySection(director, plan, plans.length > 1));
     if (isEmptyPlan(plan)) continue;
     out.push('', plans.length > 1 ? `#### ${cell(director)}` : '#### Changes', '');
     out.push('| Action | Service | Real server | Change | Reason |', '|---|---|---|---|---|');

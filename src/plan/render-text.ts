@@ -76,6 +76,30 @@ function renderHealthAndDrains(plan: Plan): string[] {
   return out;
 }
 
+/** At most this many services of a lost inventory are listed in a text plan (the JSON lists them all). */
+export const LOST_INVENTORY_LISTED = 20;
+
+/** The services a lost inventory leaves in question, and what becomes of them (src/plan/lost-inventory.ts). */
+export function renderLostInventory(plan: Plan): string[] {
+  const lost = plan.lostInventory;
+  if (!lost) return [];
+  const n = lost.services.length;
+  const where = lost.movedTo ? `; the unreadable file is now ${lost.movedTo}` : '';
+  const out = [`Inventory lost (${iso(lost.lostAt)}${where}):`];
+  const what = `${n} live service(s) neither declared nor inside the scope`;
+  if (lost.resolution === 'delete') out.push(`  --lost-inventory delete: ${what} are adopted, and deleted below unless scope.prune is false:`);
+  else if (lost.resolution === 'keep') out.push(`  --lost-inventory keep: ${what} stay as they are, as not lvsync's; the loss is settled:`);
+  else out.push(`  ${what} are kept: lvsync may have created them, but the record of that is lost:`);
+  for (const svc of lost.services.slice(0, LOST_INVENTORY_LISTED)) out.push(`    ${serviceTitle(svc)}`);
+  if (n > LOST_INVENTORY_LISTED) out.push(`    … and ${n - LOST_INVENTORY_LISTED} more (lvsync plan --json lists them all)`);
+  if (lost.resolution === null) {
+    out.push("  lvsync apply PATH... --lost-inventory delete   they were lvsync's: delete them (drained first)");
+    out.push("  lvsync apply PATH... --lost-inventory keep     they are not lvsync's: keep them, and end this notice");
+  }
+  out.push('');
+  return out;
+}
+
 /**
  * Terraform-style text: what changes, grouped by service, with before → after per field and a reason;
  * then the exact commands; then the optional diff and the summary line. "No changes." when empty.
@@ -102,6 +126,7 @@ export function writePlanText(plan: Plan, options: TextOptions, write: (chunk: s
   };
   for (const w of plan.warnings) out.push(`${c.change}${formatDiagnostic(w)}${c.reset}`);
   if (plan.warnings.length) out.push('');
+  for (const line of renderLostInventory(plan)) out.push(line.startsWith(' ') || line === '' ? line : `${c.change}${line}${c.reset}`);
   out.push(...renderSettingsLines(plan.settings, c));
 
   const groups = new Map<string, Operation[]>();

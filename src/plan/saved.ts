@@ -1,6 +1,7 @@
 import { renderPlanJson } from './render-json.js';
 import { operationToArgv } from './to-argv.js';
 import type { Plan } from './types.js';
+import { LOST_INVENTORY_RESOLUTIONS, type LostInventoryResolution } from './lost-inventory.js';
 
 /**
  * Saved plans, like Terraform's: `plan --out` records the plan with the digests of the desired and
@@ -13,6 +14,8 @@ export interface SavedPlan {
   readonly desiredDigest: string;
   readonly liveDigest: string;
   readonly commands: readonly string[];
+  /** the --lost-inventory the plan was made with (lostInventory.resolution in the document) */
+  readonly lostInventory: LostInventoryResolution | null;
 }
 
 export const SAVED_PLAN_KIND = 'lvsync-plan';
@@ -51,7 +54,13 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
     desiredDigest: doc.desiredDigest,
     liveDigest: doc.liveDigest,
     commands: ops.map((op) => (Array.isArray(op.argv) ? op.argv.slice(1).join(' ') : '')),
+    lostInventory: savedResolution(doc.lostInventory),
   };
+}
+
+function savedResolution(raw: unknown): LostInventoryResolution | null {
+  const resolution = (raw as { resolution?: unknown } | null | undefined)?.resolution;
+  return LOST_INVENTORY_RESOLUTIONS.find((r) => r === resolution) ?? null;
 }
 
 /** Why a freshly computed plan is not the saved one, or null when they are the same plan. */

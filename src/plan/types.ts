@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { DrainView, HealthAdjustment } from './annotations.js';
+import type { LostInventoryView } from './lost-inventory.js';
 import type { DaemonRole, SyncDaemon, Timeouts } from '../model/settings.js';
 import type { RealServer, VirtualService } from '../model/types.js';
 
@@ -68,6 +69,8 @@ export interface Plan {
   readonly health?: readonly HealthAdjustment[];
   /** real servers and services being drained before their delete (absent: no drain in progress) */
   readonly drains?: readonly DrainView[];
+  /** the inventory was lost and live services may have been lvsync's (absent: nothing in question) */
+  readonly lostInventory?: LostInventoryView;
 }
 
 /**

@@ -9,11 +9,12 @@ import type { HealthState } from '../health/types.js';
 import { runChecked } from '../ipvsadm/port.js';
 import { parseListing } from '../live/parse-listing.js';
 import { isEmptyPlan, revisePlan, type Plan } from '../plan/types.js';
-import { EMPTY_DRAIN_STATE, readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
+import { readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
 import { declaredDrainTimeouts, needsDrainInput, planPass, planTable, withDrains, type PassPlanInput } from './plan-pass.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { nextInventory, readInventory, writeInventory } from '../state/inventory.js';
-import { acquireLock } from '../state/lock.js';
+import { acquireLock, type LockOptions } from '../state/lock.js';
+import { adoptedServices, lossOutstanding, type LostInventoryResolution } from '../plan/lost-inventory.js';
 import { createProcSysctl } from '../sysctl/proc.js';
 import type { Sysctl } from '../sysctl/port.js';
 
@@ -22,6 +23,8 @@ import type { Sysctl } from '../sysctl/port.js';
  * live → plan → apply + verify → inventory. Loading the desired state and rendering stay with the
  * callers, because a one-shot command exits on invalid input while the daemon keeps its last good
  * config. Errors from ipvsadm, the lock or the live table are thrown for the caller to classify.
+ * A state file that cannot be used never is one (issue 13): it is reported (STATE_FILE), moved
+ * aside in apply mode, and the pass goes on with that file's safe default.
  */
 
 export interface ReconcileDeps {
@@ -30,7 +33,7 @@ export interface ReconcileDeps {
   /** reads the live table; `thresholds`: also read `-L --thresholds` (facts §2.5) */
   readonly readLive: (thresholds: boolean) => Promise<Table>;
   /** takes the apply lock in the state directory; defaults to acquireLock */
-  readonly lock?: (stateDir: string) => Promise<() => Promise<void>>;
+  readonly lock?: (stateDir: string, options?: LockOptions) => Promise<() => Promise<void>>;
   /** reads and writes the sysctls the desired state declares; defaults to /proc/sys */
   readonly sysctl?: Sysctl;
   /** LVSYNC_TRACE */
@@ -54,6 +57,13 @@ export interface ReconcileOptions {
   readonly noDrain?: boolean;
   /** the time drains are measured with (the daemon's clock); defaults to Date.now */
   readonly now?: () => number;
+  /** what the operator said about the services a lost inventory leaves in question (--lost-inventory) */
+  readonly lostInventory?: LostInventoryResolution | null;
+  /**
+   * told at once about each state file that could not be used (STATE_FILE), so it is reported even
+   * when the pass fails later; absent: they are carried in the plan's warnings
+   */
+  readonly onStateWarning?: (warning: Diagnostic) => void;
 }
 
 /** What a pass found and did. `live` is the table the plan was made from; `drains` what is still being drained. */
@@ -135,18 +145,6 @@ export function drainServices(plan: Plan, records: ReadonlyMap<string, DrainReco
   return out;
 }
 
-/** A corrupt drains.json must not wedge every pass: start afresh (drains restart) and say so. */
-async function readDrainStateOrReset(stateDir: string): Promise<{ state: DrainState; warning: Diagnostic | null }> {
-  try {
-    return { state: await readDrainState(stateDir), warning: null };
-  } catch (err) {
-    return {
-      state: EMPTY_DRAIN_STATE,
-      warning: { severity: 'warning', code: 'STATE_FILE', message: `${err instanceof Error ? err.message : String(err)}; drains in progress start again from now` },
-    };
-  }
-}
-
 // a drain target that still exists in the table
 function stillLive(record: DrainRecord, table: Table): boolean {
   const svc = table.services.get(record.service);
@@ -169,17 +167,27 @@ async function persistentDrainWarning(drains: ReadonlyMap<string, DrainRecord>, 
 
 export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, options: ReconcileOptions): Promise<ReconcileOutcome> {
   const apply = options.mode === 'apply';
-  const release = apply ? await (deps.lock ?? acquireLock)(deps.stateDir) : async () => undefined;
+  const stateWarnings: Diagnostic[] = [];
+  const warn = options.onStateWarning ?? ((w: Diagnostic) => { stateWarnings.push(w); });
+  // only a pass that writes the state directory moves bad files aside; detect-only just reports them
+  const recover = { repair: apply, ...(options.now ? { now: options.now } : {}) };
+  const release = apply ? await (deps.lock ?? acquireLock)(deps.stateDir, { report: warn, ...(options.now ? { now: options.now } : {}) }) : async () => undefined;
   try {
-    const inventory = await readInventory(deps.stateDir);
-    const { state: drainState, warning: drainStateWarning } = await readDrainStateOrReset(deps.stateDir);
+    const { inventory, loss, warning: inventoryWarning } = await readInventory(deps.stateDir, recover);
+    if (inventoryWarning) warn(inventoryWarning);
+    const { state: drainState, warning: drainStateWarning } = await readDrainState(deps.stateDir, recover);
+    if (drainStateWarning) warn(drainStateWarning);
     const declared = declaresThresholds(desired);
     // keep reading thresholds after they were declared once, so clearing them is noticed
     const thresholds = declared || inventory.thresholds;
     const sysctl = deps.sysctl ?? createProcSysctl();
     // the kernel-wide settings the desired state declares are read with the table, every time
     const readLive = async () => withLiveSettings(await deps.readLive(thresholds), desired.settings, deps.ipvsadm, sysctl);
-    const planOptions = { inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete, ...(drainStateWarning ? { warnings: [drainStateWarning] } : {}) };
+    const planOptions = {
+      inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete,
+      lostInventory: loss ? { at: loss.at, movedTo: loss.movedTo, resolution: options.lostInventory ?? null } : null,
+      ...(stateWarnings.length ? { warnings: stateWarnings } : {}),
+    };
     const live = await readLive();
     const now = (options.now ?? Date.now)();
     const plain = planTable({ desired, live, planOptions, health: options.health });
@@ -200,8 +208,12 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     if (stale !== null) return { status: 'stale', plan, live, reason: stale, ...untouched };
     options.onPlan?.(plan);
     if (plan.refusal) return { status: 'refused', plan, live, ...untouched };
+    // services --lost-inventory delete adopted stay in the inventory while they live (a drain finishes
+    // them); the loss is recorded until it is settled or nothing is in question any more
+    const owned = { ...inventory, services: [...inventory.services, ...adoptedServices(plan.lostInventory)] };
+    const outstanding = lossOutstanding(plan.lostInventory) ? loss : null;
     const record = async (after: Table, kept: ReadonlyMap<string, DrainRecord>) => {
-      await writeInventory(deps.stateDir, nextInventory(inventory, desired.table.services.keys(), new Set(after.services.keys()), declared));
+      await writeInventory(deps.stateDir, nextInventory(owned, desired.table.services.keys(), new Set(after.services.keys()), declared, outstanding));
       await writeDrainState(deps.stateDir, { version: 1, drains: kept, timeouts: declaredDrainTimeouts(desired, drainState.timeouts, after) }, drainState);
     };
     if (isEmptyPlan(plan)) {

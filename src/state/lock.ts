@@ -1,5 +1,7 @@
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, lstat, mkdir, open, readlink, unlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Diagnostic } from '../diagnostics.js';
+import { readStateFile, setAside, stateFileWarning, type Parsed, type StateFileProblem } from './recover.js';
 
 export class LockedError extends Error {
   constructor(readonly path: string, readonly holder: number) {
@@ -7,6 +9,12 @@ export class LockedError extends Error {
     this.name = 'LockedError';
   }
 }
+
+export const LOCK_FILE = 'apply.lock';
+
+/** What lvsync does instead of honouring a bad lock file, for the STATE_FILE warning. */
+export const LOST_LOCK_INSTEAD = 'lvsync takes the lock: a running lvsync writes its pid before its lock file appears, '
+  + 'so a lock file without one is not a running lvsync\'s';
 
 function alive(pid: number): boolean {
   try {
@@ -18,24 +26,90 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Two applies interleaving their -R batches would each verify against the other's half-done table.
- * The lock is a file created exclusively with our pid; a lock whose process is gone is stale and taken over.
+ * A pid that is alive but runs another program than ours: the lvsync that wrote the lock died
+ * (SIGKILL, a reboot: the state directory outlives both) and the pid was given to something else.
+ * Unknown (no /proc, not allowed to look) counts as ours, as before.
  */
-export async function acquireLock(stateDir: string): Promise<() => Promise<void>> {
-  await mkdir(stateDir, { recursive: true });
-  const path = join(stateDir, 'apply.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return async () => { await unlink(path).catch(() => undefined); };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) throw new LockedError(path, holder);
-      await unlink(path).catch(() => undefined);
-    }
+async function reusedPid(pid: number): Promise<boolean> {
+  const exe = await readlink(`/proc/${pid}/exe`).catch(() => null);
+  if (exe === null) return false;
+  return basename(exe.replace(/ \(deleted\)$/, '')) !== basename(process.execPath);
+}
+
+export function parseLock(text: string): Parsed<number> {
+  const m = /^\s*(\d+)\s*$/.exec(text);
+  const pid = m ? Number(m[1]) : NaN;
+  if (Number.isSafeInteger(pid) && pid > 0) return { ok: pid };
+  const shown = text.trim().slice(0, 40);
+  return { invalid: shown === '' ? 'is empty (no pid)' : `holds no pid (${JSON.stringify(shown)})` };
+}
+
+// the lock with our pid in it, all at once: written beside it, then linked into place (link never
+// replaces an existing file), so no reader ever sees a lock file without its pid
+async function createLock(path: string): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${process.pid}\n`);
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // a file system without hard links: create it exclusively and write the pid after, as lvsync did before
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createExclusively(path);
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
-  throw new Error(`could not take the lock ${path}`);
+}
+
+async function createExclusively(path: string): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx');
+    await handle.writeFile(`${process.pid}\n`);
+    await handle.close();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+export interface LockOptions {
+  /** told about a bad lock file that was moved aside (STATE_FILE) */
+  readonly report?: (warning: Diagnostic) => void;
+  /** the time in the `.corrupt-` name */
+  readonly now?: () => number;
+}
+
+/**
+ * Two applies interleaving their -R batches would each verify against the other's half-done table.
+ * The lock is a file holding the pid of its holder. A lock whose process is gone, or whose pid now
+ * runs another program, is stale and taken over; a lock file that holds no pid, is not a file or
+ * cannot be read is moved aside (STATE_FILE) and taken, so no broken file blocks applies forever.
+ */
+export async function acquireLock(stateDir: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+  await mkdir(stateDir, { recursive: true });
+  const path = join(stateDir, LOCK_FILE);
+  const recover = { repair: true, ...(options.now ? { now: options.now } : {}) };
+  let stuck: string | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await createLock(path)) return async () => { await unlink(path).catch(() => undefined); };
+    const read = await readStateFile(path, parseLock, recover);
+    let problem: StateFileProblem | null = read.problem;
+    // there, but nothing to open: a symbolic link to nowhere (or the holder just released it)
+    if (!problem && read.value === null && (await lstat(path).catch(() => null))?.isSymbolicLink()) {
+      problem = await setAside(path, 'is a symbolic link to nothing', null, recover);
+    }
+    if (problem) {
+      // not moved: replaced meanwhile (another lvsync dealt with it: try again), or not movable at all
+      if (problem.movedTo === null) stuck = `the lock ${path} ${problem.reason} and could not be moved aside (${problem.moveError ?? 'unknown error'}); remove it, then run lvsync again`;
+      else options.report?.(stateFileWarning(problem, LOST_LOCK_INSTEAD));
+      continue;
+    }
+    if (read.value === null) continue; // released meanwhile
+    if (alive(read.value) && !(await reusedPid(read.value))) throw new LockedError(path, read.value);
+    await unlink(path).catch(() => undefined);
+  }
+  throw new Error(stuck ?? `could not take the lock ${path}`);
 }

@@ -17,6 +17,8 @@ import { createLiveStatsReader } from './live-stats.js';
 import { createReconcileLoop, type Backoff, type ReconcileLoop } from './loop.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
 import { createPass, plural } from './pass.js';
+import { createStateFileReporter } from './state-files.js';
+import type { ReconcileDeps } from '../reconcile/reconcile.js';
 import { startStatusServer, type StatusServer } from './server.js';
 import { createStatus, type DaemonStatus } from './status.js';
 import { watchDesired, type DesiredWatcher } from './triggers.js';
@@ -53,7 +55,7 @@ export interface DaemonDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly load?: (paths: readonly string[]) => Promise<DesiredResult>;
-  readonly lock?: (stateDir: string) => Promise<() => Promise<void>>;
+  readonly lock?: ReconcileDeps['lock'];
   /** the file watcher; tests pass a fake or `false` for none */
   readonly watch?: ((paths: readonly string[], onChange: (path: string) => void, onError: (err: unknown) => void) => DesiredWatcher) | false;
   readonly metrics?: DaemonMetrics;
@@ -89,6 +91,9 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   const metrics = deps.metrics ?? createMetrics();
   const mode = config.detectOnly ? 'detect-only' : 'apply';
   const status = createStatus({ startedAt: clock.now(), mode, intervalMs: config.intervalMs, paths: config.paths, hostname: config.hostname });
+  const stateFiles = createStateFileReporter({ log, metrics, status, clock });
+  // detect-only never writes the state directory: a bad file is reported and left where it is
+  const recover = { repair: mode === 'apply', now: () => clock.now() };
 
   const readLive = async (thresholds: boolean): Promise<Table> => {
     const parsed = await readLiveTable(deps.ipvsadm, { thresholds });
@@ -110,7 +115,13 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     persistTimer = clock.setTimeout(() => { persistTimer = null; persistNow(monitor); }, 1000);
   };
   const persistNow = (monitor: HealthMonitor) => {
-    persisting = persisting.then(() => writeHealthFile(config.stateDir, monitor.states().values())).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
+    persisting = persisting.then(() => writeHealthFile(config.stateDir, monitor.states().values())).catch(async (err: unknown) => {
+      // something unusable took its place since start-up (a directory): moved aside, then written again
+      const { warning } = await readHealthFile(config.stateDir, recover);
+      if (!warning) throw err;
+      stateFiles.once(warning);
+      await writeHealthFile(config.stateDir, monitor.states().values());
+    }).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
   };
   let passTimer: (() => void) | null = null;
   const requestHealthPass = () => {
@@ -153,7 +164,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     // unknown → up changes no weight; everything else may
     if (!(t.from === 'unknown' && t.to === 'up')) requestHealthPass();
   };
-  const saved = await readHealthFile(config.stateDir);
+  const { states: saved, warning: savedWarning } = await readHealthFile(config.stateDir, recover);
+  if (savedWarning) stateFiles.once(savedWarning);
   const monitor = createHealthMonitor({
     clock,
     probe: deps.probe ?? createProbe(),
@@ -177,6 +189,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     metrics,
     status,
     ...(deps.trace ? { trace: deps.trace } : {}),
+    stateFiles,
     beforePass: async () => {
       if (watcher && await watcher.refresh()) log.info('a watched path now resolves elsewhere (symlink swap): watching the new target');
     },

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OperationKind } from '../plan/types.js';
 import type { DriftItem } from './drift.js';
+import { STATE_FILE_NAMES } from '../state/recover.js';
 import { PASS_OUTCOMES, type PassOutcome } from './status.js';
 
 /**
@@ -25,6 +26,8 @@ export interface DaemonMetrics {
   readonly realServersHealth: Gauge<'status'>;
   readonly drainsInProgress: Gauge;
   readonly drainsFinished: Counter<'outcome'>;
+  readonly stateFileErrors: Counter<'file'>;
+  readonly lostInventoryServices: Gauge;
 }
 
 const OPERATION_KINDS: readonly OperationKind[] = ['add-service', 'edit-service', 'delete-service', 'add-server', 'edit-server', 'delete-server'];
@@ -53,6 +56,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
     realServersHealth: new Gauge({ name: 'lvsync_real_servers_health', help: 'Health-checked real servers by status (up, down, unknown: not decided yet, counted as up).', labelNames: ['status'], registers }),
     drainsInProgress: new Gauge({ name: 'lvsync_drains_in_progress', help: 'Real servers and services at weight 0 waiting for their active connections to end before they are deleted.', registers }),
     drainsFinished: new Counter({ name: 'lvsync_drains_finished_total', help: 'Drains that ended, by outcome: drained (no connections left), timed-out (deleted at drainTimeout), cancelled (declared again).', labelNames: ['outcome'], registers }),
+    stateFileErrors: new Counter({ name: 'lvsync_state_file_errors_total', help: 'State files found unusable (not JSON, wrong shape or version, a directory, unreadable), by file; each was reported (STATE_FILE), moved aside as <file>.corrupt-<time> and replaced by its safe default.', labelNames: ['file'], registers }),
+    lostInventoryServices: new Gauge({ name: 'lvsync_lost_inventory_services', help: 'Live services a lost inventory leaves in question (neither declared nor in the scope): kept until lvsync apply --lost-inventory delete|keep; 0 when none.', registers }),
   };
   // every label value exists from the start, so rate() and absent() work before the first event
   for (const outcome of PASS_OUTCOMES) { m.passes.labels(outcome).inc(0); }
@@ -62,6 +67,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
   for (const to of ['up', 'down']) m.healthTransitions.labels(to).inc(0);
   for (const status of ['up', 'down', 'unknown']) m.realServersHealth.labels(status).set(0);
   for (const outcome of ['drained', 'timed-out', 'cancelled']) m.drainsFinished.labels(outcome).inc(0);
+  for (const file of STATE_FILE_NAMES) m.stateFileErrors.labels(file).inc(0);
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   return m;
 }

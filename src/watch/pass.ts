@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import { driftItems, driftKey, type DriftItem } from './drift.js';
 import type { PassVerdict, TriggerReason } from './loop.js';
 import { observePass, type DaemonMetrics } from './metrics.js';
+import type { StateFileReporter } from './state-files.js';
 import { MAX_PASSES, isSuccess, type DaemonStatus, type PassOutcome, type PassRecord } from './status.js';
 
 /**
@@ -33,6 +34,8 @@ export interface PassDeps {
   readonly status: DaemonStatus;
   /** runs first (the file watcher re-resolves symlinks) */
   readonly beforePass?: () => Promise<void>;
+  /** state files the pass could not use (STATE_FILE): logged once, counted, listed in the status */
+  readonly stateFiles?: StateFileReporter;
   /** the health monitor: told about each new desired state, asked for the states at every pass */
   readonly health?: {
     update(desired: DesiredState): void;
@@ -105,6 +108,19 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     if (failingOpen.size > 0 && now.size === 0) log.info('fail-open over: health checks pass again');
     failingOpen = now;
     status.failOpen = [...now];
+  }
+
+  // the daemon never settles a lost inventory (it never confirms anything): it keeps the services,
+  // says so when their number changes, and shows them on the status page
+  function reportLostInventory(plan: Plan): void {
+    const lost = plan.lostInventory ?? null;
+    const n = lost?.services.length ?? 0;
+    if (lost && n !== (status.lostInventory?.services.length ?? 0)) {
+      log.warn({ lostInventory: { services: lost.services.map((svc) => svc.key), movedTo: lost.movedTo } },
+        `the inventory was lost: ${plural(n, 'live service')} neither declared nor inside the scope kept (lvsync may have created them); \`lvsync apply PATH... --lost-inventory delete\` deletes them, \`--lost-inventory keep\` keeps them as not lvsync's`);
+    }
+    status.lostInventory = lost;
+    metrics.lostInventoryServices.set(n);
   }
 
   function noteConfig(loaded: DesiredResult, valid: boolean, now: number): void {
@@ -226,17 +242,22 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
       deps.health.update(desired);
       healthDesired = desired;
     }
+    // reported even when the pass fails after reading them: a file moved aside is not met again
+    const stateWarnings: Diagnostic[] = [];
     try {
       const outcome = await reconcileOnce(desired, deps.reconcile, {
         mode: deps.mode, perCommand: deps.perCommand, allowMassDelete: deps.allowMassDelete,
-        health: deps.health?.states(), now: () => clock.now(),
+        health: deps.health?.states(), now: () => clock.now(), onStateWarning: (w) => { stateWarnings.push(w); },
       });
+      deps.stateFiles?.pass(stateWarnings);
+      reportLostInventory(outcome.plan);
       reportHealth(outcome);
       reportDrains(outcome.drainEvents, outcome);
       const result = classify(outcome, clock.now());
       if (outcome.drains.size === 0 || deps.mode !== 'apply') return result;
       return { ...result, summary: `${result.summary}; draining ${plural(outcome.drains.size, 'target')}`, soonMs: DRAIN_POLL_MS };
     } catch (err) {
+      deps.stateFiles?.pass(stateWarnings);
       const message = err instanceof Error ? err.message : String(err);
       status.lastError = message;
       log.error({ err: { type: err instanceof Error ? err.name : typeof err, message } }, `pass failed: ${message}`);

@@ -161,6 +161,13 @@ export function renderStatusPage(input: StatusPageInput): string {
   const failOpenBox = status.failOpen.length
     ? `<section class="box bad"><h2>All real servers failed: failing open</h2><ul>${status.failOpen.map((m) => `<li>${esc(m)}</li>`).join('')}</ul></section>`
     : '';
+  const stateBox = status.stateFiles.length
+    ? `<section class="box warn"><h2>State files</h2><p>Files in the state directory lvsync could not use; each was moved aside (unless it says otherwise) and replaced by its safe default:</p><ul>${status.stateFiles.map((r) => `<li>${esc(time(r.at))} UTC <code>${esc(r.file)}</code>: ${esc(r.message)}</li>`).join('')}</ul></section>`
+    : '';
+  const lost = status.lostInventory;
+  const lostBox = lost
+    ? `<section class="box warn"><h2>Inventory lost</h2><p>The inventory was lost at ${esc(time(lost.lostAt))} UTC${lost.movedTo ? ` (now <code>${esc(lost.movedTo)}</code>)` : ''}. These ${esc(lost.services.length)} live service(s) are neither declared nor inside the scope; lvsync may have created them, so it keeps them: <code>lvsync apply PATH... --lost-inventory delete</code> deletes them, <code>--lost-inventory keep</code> keeps them as not lvsync's.</p><ul>${lost.services.map((svc) => `<li><code>${esc(describeTarget(svc.target))}</code></li>`).join('')}</ul></section>`
+    : '';
   const liveError = input.live && !input.live.ok ? `<section class="box bad"><h2>Live counters unavailable</h2><pre>${esc(input.live.error)}</pre></section>` : '';
   const errorBox = last?.outcome === 'failed' ? `<section class="box bad"><h2>Last pass failed</h2><pre>${esc(last.summary)}</pre><p>Retrying with backoff (${status.consecutiveFailures} failed in a row).</p></section>` : '';
 
@@ -178,7 +185,7 @@ export function renderStatusPage(input: StatusPageInput): string {
 <span class="facts">mode <b>${esc(status.mode)}</b> · interval ${esc(formatDuration(status.intervalMs))} · last pass ${esc(ago(now, last ? last.startedAt + last.durationMs : null))}${input.nextPassAt !== null ? ` · next in ${esc(formatDuration(Math.max(0, input.nextPassAt - now)))}` : ''} · last success ${esc(ago(now, status.lastSuccessAt))}</span></header>
 <main>
 ${input.ready.ready ? '' : `<ul class="reasons">${input.ready.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`}
-${configBox}${errorBox}${failOpenBox}${driftBox}${liveError}
+${configBox}${errorBox}${failOpenBox}${stateBox}${lostBox}${driftBox}${liveError}
 <h2>Virtual services <small>${declared.size} declared · ${live?.services.size ?? 0} in the kernel${input.live?.ok ? ` · counters at ${esc(time(input.live.stats.at))} UTC` : ''}</small></h2>
 ${cards.join('\n') || '<p class="note">The kernel table is empty and nothing is declared.</p>'}
 <h2>Last passes</h2>

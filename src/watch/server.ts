@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatDiagnostic } from '../diagnostics.js';
+import { describeTarget } from '../model/keys.js';
 import type { Table } from '../model/types.js';
 import type { LiveStatsReader } from './live-stats.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -57,6 +58,11 @@ export function statusJson(status: DaemonStatus) {
     })),
     healthAdjustments: status.healthAdjustments,
     failOpen: status.failOpen,
+    stateFiles: status.stateFiles.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+    lostInventory: status.lostInventory && {
+      lostAt: new Date(status.lostInventory.lostAt).toISOString(), movedTo: status.lostInventory.movedTo,
+      services: status.lostInventory.services.map((svc) => ({ key: svc.key, target: describeTarget(svc.target) })),
+    },
     drains: status.drains.map((d) => ({
       target: d.record.what, service: d.record.service, server: d.record.server, state: d.state, activeConnections: d.activeConnections,
       startedAt: new Date(d.record.startedAt).toISOString(), deadline: new Date(d.record.deadline).toISOString(),

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { DrainView, HealthAdjustment } from '../plan/annotations.js';
 import type { HealthState, ProbeTarget } from '../health/types.js';
+import type { LostInventoryView } from '../plan/lost-inventory.js';
 import type { DesiredState, Table } from '../model/types.js';
 import type { DriftItem } from './drift.js';
 import type { TriggerReason } from './loop.js';
@@ -79,6 +80,18 @@ export interface DaemonStatus {
   failOpen: readonly string[];
   /** real servers and services being drained, as of the last pass */
   drains: readonly DrainView[];
+  /** state files found unusable (STATE_FILE), newest first, at most MAX_STATE_FILE_REPORTS */
+  stateFiles: readonly StateFileReport[];
+  /** live services a lost inventory leaves in question, as of the last pass (null: none) */
+  lostInventory: LostInventoryView | null;
+}
+
+export interface StateFileReport {
+  readonly at: number;
+  /** the file's path */
+  readonly file: string;
+  /** what was wrong, where it went, what lvsync does instead */
+  readonly message: string;
 }
 
 export const MAX_PASSES = 20;
@@ -99,6 +112,8 @@ export function createStatus(init: { startedAt: number; mode: 'apply' | 'detect-
     healthAdjustments: [],
     failOpen: [],
     drains: [],
+    stateFiles: [],
+    lostInventory: null,
   };
 }
 

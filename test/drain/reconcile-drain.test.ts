@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDesiredSources } from '../../src/desired/parse.js';
@@ -233,6 +233,48 @@ test('a corrupt drains.json does not wedge the reconciler: a STATE_FILE warning,
   const first = await pass(desired(['10.0.1.1']), T0);
   assert.deepEqual(first.plan.warnings.map((w) => w.code), ['STATE_FILE']);
   assert.deepEqual(commands(first), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
+  assert.ok(existsSync(join(stateDir, 'drains.json.corrupt-20261201T130000Z')), 'moved aside');
+  assert.deepEqual((await pass(desired(['10.0.1.1']), T0 + 1000)).plan.warnings, [], 'reported once');
+});
+
+test('drains.json lost in the middle of a drain: the server stays at weight 0 and drains again from now, never deleted with connections', async () => {
+  const { fake, stateDir, pass } = env();
+  setActive(fake, '10.0.1.2', 2);
+  const d = desired(['10.0.1.1'], '    drainTimeout: 20s\n');
+  await pass(d, T0);
+  assert.equal(weightOf(fake, '10.0.1.2'), 0);
+  writeFileSync(join(stateDir, 'drains.json'), '{"version": 1, "drains": 3}');
+  // past the original deadline: with the record, this pass would delete it (timed out)
+  const lost = await pass(d, T0 + 25_000);
+  assert.deepEqual(lost.plan.warnings.map((w) => w.code), ['STATE_FILE']);
+  assert.match(lost.plan.warnings[0]!.message, /drained again from now/);
+  assert.deepEqual(commands(lost), [], 'already at weight 0: nothing to send, and no delete');
+  assert.equal(weightOf(fake, '10.0.1.2'), 0);
+  assert.deepEqual([...lost.drains.values()].map((r) => [r.startedAt, r.deadline]), [[T0 + 25_000, T0 + 45_000]]);
+  assert.deepEqual(commands(await pass(d, T0 + 44_999)), []);
+  assert.deepEqual(commands(await pass(d, T0 + 45_000)), ['-d -t 10.0.0.1:80 -r 10.0.1.2:8080']);
+});
+
+test('--lost-inventory delete on a service with connections: drained, kept in the inventory, and deleted by a later pass without the flag', async () => {
+  const { fake, stateDir } = env('-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 10.0.1.1:8080 -m -w 1\n-A -t 172.16.0.9:80 -s rr\n-a -t 172.16.0.9:80 -r 10.0.9.1:80 -m -w 1\n');
+  writeFileSync(join(stateDir, 'inventory.json'), '{garbage');
+  setActive(fake, '10.0.9.1', 4);
+  const sysctl = createFakeSysctl();
+  const run = (at: number, lostInventory: 'delete' | null) => reconcileOnce(desired(['10.0.1.1']), {
+    ipvsadm: fake, stateDir, sysctl, readLive: async (thresholds) => (await readLiveTable(fake, { thresholds })).table,
+  }, { mode: 'apply', perCommand: false, allowMassDelete: true, now: () => at, lostInventory });
+  const kept = await run(T0, null);
+  assert.deepEqual(commands(kept), []);
+  assert.deepEqual(kept.plan.lostInventory?.services.map((s) => s.key), ['tcp|172.16.0.9|80']);
+  const adopted = await run(T0 + 1000, 'delete');
+  assert.deepEqual(commands(adopted), ['-e -t 172.16.0.9:80 -r 10.0.9.1:80 -m -w 0'], 'quiesced, not deleted with 4 connections');
+  const inventory = JSON.parse(readFileSync(join(stateDir, 'inventory.json'), 'utf8')) as { services: string[]; lost?: unknown };
+  assert.deepEqual(inventory.services, ['tcp|10.0.0.1|80', 'tcp|172.16.0.9|80'], 'adopted while it drains');
+  assert.equal(inventory.lost, undefined, 'settled');
+  setActive(fake, '10.0.9.1', 0);
+  const done = await run(T0 + 2000, null);
+  assert.deepEqual(commands(done), ['-D -t 172.16.0.9:80']);
+  assert.equal(done.plan.lostInventory, undefined);
 });
 
 test('a server missing from the -L -n listing (a race) counts as unknown: quiesced and held, not deleted as idle', async () => {

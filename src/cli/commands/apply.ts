@@ -8,10 +8,12 @@ import { LockedError } from '../../state/lock.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
-import { loadDesiredOrExit, readLiveOrExit, sysctlOf } from '../shared.js';
+import { loadDesiredOrExit, nothingToSettle, readLiveOrExit, sysctlOf } from '../shared.js';
 import { isSavedPlanText, parseSavedPlan, staleReason, type SavedPlan } from '../../plan/saved.js';
 import type { Plan } from '../../plan/types.js';
 import { readFile } from 'node:fs/promises';
+import { formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
+import type { LostInventoryResolution } from '../../plan/lost-inventory.js';
 
 /** `apply plan.json`: one argument that holds a saved plan (lvsync plan --out) rather than YAML. */
 async function readSavedPlanArg(paths: readonly string[]): Promise<SavedPlan | null> {
@@ -33,6 +35,18 @@ export interface ApplyArgs {
   readonly health: boolean;
   /** delete at once instead of draining */
   readonly noDrain: boolean;
+  /** --lost-inventory: what the services a lost inventory leaves in question are */
+  readonly lostInventory?: LostInventoryResolution | null;
+}
+
+/** A saved plan carries the --lost-inventory it was made with; apply PLAN.json makes the same plan with it. */
+function lostInventoryOf(args: ApplyArgs, saved: SavedPlan | null): LostInventoryResolution | null {
+  const given = args.lostInventory ?? null;
+  if (!saved) return given;
+  if (given !== null && given !== saved.lostInventory) {
+    throw new UsageError(`--lost-inventory ${given}: the saved plan was made with ${saved.lostInventory === null ? 'no --lost-inventory' : `--lost-inventory ${saved.lostInventory}`} and is applied as it was made; make a new plan with lvsync plan --out`);
+  }
+  return saved.lostInventory;
 }
 
 /** How often apply looks at the connection counts of what it drains. */
@@ -59,7 +73,10 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
   const desired = await loadDesiredOrExit(io, saved ? [...saved.paths] : args.paths, { director: g.director });
   const ipvsadm = io.createIpvsadm(g.ipvsadm);
   const clock = io.clock ?? systemClock;
-  const withHealth = await planHealth(io, g.stateDir, desired, args.health);
+  // apply writes the state directory: a file it cannot use is moved aside and reported on stderr at once
+  const stateWarning = (w: Diagnostic) => io.stderr(`${formatDiagnostic(w)}\n`);
+  const lostInventory = lostInventoryOf(args, saved);
+  const withHealth = await planHealth(io, g.stateDir, desired, args.health, { repair: true, report: stateWarning });
   const planned = withHealth?.desired ?? desired;
   const deps = {
     ipvsadm,
@@ -67,7 +84,10 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
     readLive: (thresholds: boolean) => readLiveOrExit(io, { ipvsadm: () => ipvsadm, thresholds }),
     sysctl: sysctlOf(io),
   };
-  const common = { mode: 'apply' as const, perCommand: args.perCommand, allowMassDelete: args.allowMassDelete, noDrain: args.noDrain, now: () => clock.now() };
+  const common = {
+    mode: 'apply' as const, perCommand: args.perCommand, allowMassDelete: args.allowMassDelete, noDrain: args.noDrain, now: () => clock.now(),
+    lostInventory, onStateWarning: stateWarning,
+  };
   let outcome = await reconcileOnce(planned, deps, {
     ...common,
     health: withHealth?.states,
@@ -83,6 +103,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
       return answer.trim() === 'yes';
     },
   });
+  if (lostInventory && !outcome.plan.lostInventory) io.stderr(nothingToSettle(g.stateDir));
   // The plan was confirmed once; drains then finish on their own (Ctrl-C leaves them recorded for the
   // next run). Each wait pass plans afresh with the health watch recorded meanwhile (not a stale
   // one), and a pass of the daemon holding the lock just means trying again a second later.
@@ -99,7 +120,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
     else if (counts !== shown || clock.now() - lastPrinted >= 10_000) { io.stderr(`${line}\n`); lastPrinted = clock.now(); }
     shown = counts;
     await new Promise<void>((resolve) => { clock.setTimeout(resolve, DRAIN_POLL_MS); });
-    const fresh = args.health ? withHealth : await recordedHealth(io, g.stateDir, desired, { quiet: true });
+    const fresh = args.health ? withHealth : await recordedHealth(io, g.stateDir, desired, { quiet: true, repair: true, report: stateWarning });
     try {
       outcome = await reconcileOnce(fresh?.desired ?? desired, deps, {
         ...common,

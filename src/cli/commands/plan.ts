@@ -1,11 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { Diagnostic } from '../../diagnostics.js';
 import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderSavedPlan } from '../../plan/saved.js';
 import { renderPlanJson } from '../../plan/render-json.js';
 import { writePlanText } from '../../plan/render-text.js';
 import { isEmptyPlan, type Plan } from '../../plan/types.js';
 import { readInventory } from '../../state/inventory.js';
+import type { LostInventoryResolution } from '../../plan/lost-inventory.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -14,7 +16,7 @@ import { needsDrainInput, planTable, withDrains } from '../../reconcile/plan-pas
 import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
 import { systemClock } from '../../watch/clock.js';
 import { planHealth } from '../health-round.js';
-import { loadDesiredOrExit, readLiveOrExit } from '../shared.js';
+import { loadDesiredOrExit, nothingToSettle, readLiveOrExit } from '../shared.js';
 import { unobservedThresholds } from '../../plan/thresholds.js';
 import { hasSnapshot, missingSnapshot, snapshotPath } from '../snapshots.js';
 
@@ -32,10 +34,13 @@ export interface PlanArgs {
   /** DIR/<director>.save is the live table (plan-fleet.ts: with allDirectors, every director's) */
   readonly liveDir?: string | undefined;
   readonly allDirectors?: boolean;
+  /** --lost-inventory: what the services a lost inventory leaves in question are */
+  readonly lostInventory?: LostInventoryResolution | null;
 }
 
 export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('plan needs at least one PATH');
+  if (args.allDirectors && args.lostInventory) throw new UsageError('--lost-inventory settles the lost inventory of this director; --all-directors plans from snapshots, which carry no inventory');
   if (args.allDirectors) return (await import('./plan-fleet.js')).planAllDirectors(io, g, args);
   // a saved plan is applied exactly, and one round of checks now says nothing about health at apply time
   if (args.health && args.out !== undefined) throw new UsageError('--health and --out do not go together: a saved plan is applied exactly, and health can change before it is; plan --out without --health (apply PLAN.json then refuses it as stale if the table moved)');
@@ -46,21 +51,30 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
     return EXIT.failure;
   }
   const desired = await loadDesiredOrExit(io, args.paths, { director: g.director });
-  const inventory = await readInventory(g.stateDir).catch(() => ({ version: 1 as const, services: [], thresholds: false }));
+  // plan only reads the state directory: a file it cannot use is reported in the plan and left in place
+  const stateWarnings: Diagnostic[] = [];
+  const { inventory, loss, warning: inventoryWarning } = await readInventory(g.stateDir, { repair: false });
+  if (inventoryWarning) stateWarnings.push(inventoryWarning);
   const live = await readLiveOrExit(io, {
     liveFile, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
   });
-  const withHealth = await planHealth(io, g.stateDir, desired, args.health);
+  const withHealth = await planHealth(io, g.stateDir, desired, args.health, { report: (w) => stateWarnings.push(w) });
   const health = withHealth?.states;
   const planned = withHealth?.desired ?? desired;
-  const planOptions = { inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete, warnings: unobservedThresholds(desired, live) };
   // against the kernel, deletes are drained as apply would drain them; a saved snapshot has no connection counts
+  const drainRead = liveFile === undefined ? await readDrainState(g.stateDir, { repair: false }) : { state: EMPTY_DRAIN_STATE, warning: null };
+  if (drainRead.warning) stateWarnings.push(drainRead.warning);
+  const drainState = drainRead.state;
+  const planOptions = {
+    inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete, warnings: [...stateWarnings, ...unobservedThresholds(desired, live)],
+    lostInventory: loss ? { at: loss.at, movedTo: loss.movedTo, resolution: args.lostInventory ?? null } : null,
+  };
   const base = planTable({ desired: planned, live, planOptions, health });
-  const drainState = liveFile === undefined ? await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE) : EMPTY_DRAIN_STATE;
   const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains)
     ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, drainServices(base.plan, drainState.drains, live))).plan
     : base.plan;
   io.trace?.(`planned: ${plan.operations.length} operations`);
+  if (args.lostInventory && !plan.lostInventory) io.stderr(nothingToSettle(g.stateDir));
   if (args.out !== undefined) await writeFile(args.out, renderSavedPlan(plan, args.paths.map((p) => resolve(p))));
   const format = args.json ? 'json' : args.format;
   if (format === 'json') io.stdout(renderPlanJson(plan));

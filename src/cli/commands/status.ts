@@ -1,5 +1,6 @@
 import { loadDesired } from '../../desired/load.js';
-import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
+import type { Diagnostic } from '../../diagnostics.js';
+import { readDrainState } from '../../state/drains.js';
 import { readHealthFile } from '../../state/health-file.js';
 import { renderStatusJson, renderStatusText } from '../../status/render-status.js';
 import { readLiveStats } from '../../watch/live-stats.js';
@@ -24,8 +25,12 @@ export async function statusCommand(io: CliIo, g: GlobalArgs, args: StatusArgs):
   }
   const snapshot = await readLiveStats(io.createIpvsadm(g.ipvsadm), Date.now());
   // what lvsync watch recorded in the state directory: health per checked server, drains in progress
-  const health = new Map((await readHealthFile(g.stateDir)).map((s) => [s.id, s]));
-  const drains = (await readDrainState(g.stateDir).catch(() => EMPTY_DRAIN_STATE)).drains;
+  // read-only: a state file that cannot be used is reported (STATE_FILE) and left where it is
+  const recorded = await readHealthFile(g.stateDir, { repair: false });
+  const drainState = await readDrainState(g.stateDir, { repair: false });
+  printDiagnostics(io, [recorded.warning, drainState.warning].filter((w): w is Diagnostic => w !== null));
+  const health = new Map(recorded.states.map((s) => [s.id, s]));
+  const drains = drainState.state.drains;
   const options = { stats: args.stats, rates: args.rates, desired, health, drains, now: snapshot.at };
   io.stdout(args.json ? renderStatusJson(snapshot, options) : renderStatusText(snapshot, options));
   return 0;
