@@ -11,13 +11,16 @@
  *   --vm-reps N      floor/lvsync pairs per scenario in the VM (default 1)
  *   --vm-only        only the VM part (its result is kept in test-output/bench/vm-result.json and shown by later runs)
  *   --no-apply       skip the fake-ipvsadm parts (-R vs per command, steady state)
+ *   --readers-only   only the YAML readers compared (issue 12): the fast reader and js-yaml 4 on each
+ *                    size's desired files, a cold pass each and --runs timed runs, in a process per size
  *   --record         also write the results into BENCHMARKS.md and bench/stage-times.png (the whole
  *                    results block: with --vm-only it would hold only the VM part)
  *
  * Environment: LVSYNC_BENCH_VM_TIMEOUT (seconds for the VM boot, default 1800), LVSYNC_VM_ACCEL=tcg
  * (skip the KVM probe), and the other LVSYNC_VM_* knobs of test/kernel/vm.sh.
  *
- * Every size and scenario runs in its own child process (fresh heap, its own peak RSS). Results go
+ * Every size and scenario runs in its own child process (fresh heap, its own peak RSS), and so does
+ * each size's comparison of the YAML readers (on the no-change files). Results go
  * to test-output/bench/ (results.json, results.md, stage-times.png).
  */
 import { spawnSync } from 'node:child_process';
@@ -30,7 +33,7 @@ import { REPO, compareApply, fakeAvailable, steadyState, type ApplyCompareResult
 import { chartSvg, renderPng, type ChartSeries } from './chart.js';
 import { SCENARIOS, SCENARIO_TEXT, SIZES, type Scenario, type TableSize } from './generate.js';
 import { NODE_FLAGS } from '../src/cli/node-flags.js';
-import { STAGES, stageChild, writeData, type Stage, type StageChildResult } from './stages.js';
+import { READERS, STAGES, readerChild, stageChild, writeData, type Reader, type ReaderChildResult, type Stage, type StageChildResult } from './stages.js';
 import type { VmResult } from './vm-inner.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -43,6 +46,11 @@ if (process.argv[2] === '--child-stages') {
   const [dir, runs, light, baseline] = process.argv.slice(3);
   const result = await stageChild(dir!, Number(runs), { light: light === 'light', baseline: baseline !== 'no-baseline' });
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+if (process.argv[2] === '--child-readers') {
+  const [dir, runs] = process.argv.slice(3);
+  process.stdout.write(`${JSON.stringify(readerChild(dir!, Number(runs)))}\n`);
   process.exit(0);
 }
 
@@ -58,10 +66,11 @@ interface Args {
   apply: boolean;
   record: boolean;
   vmOnly: boolean;
+  readersOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, sizes: [...SIZES], runs: null, vm: false, vmReps: 1, apply: true, record: false, vmOnly: false };
+  const args: Args = { quick: false, sizes: [...SIZES], runs: null, vm: false, vmReps: 1, apply: true, record: false, vmOnly: false, readersOnly: false };
   let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -83,6 +92,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--vm-reps')) args.vmReps = Number(value());
     else if (a === '--no-apply') args.apply = false;
     else if (a === '--vm-only') { args.vmOnly = true; args.vm = true; args.apply = false; args.sizes = []; sizesGiven = true; }
+    else if (a === '--readers-only') { args.readersOnly = true; args.apply = false; }
     else if (a === '--record') args.record = true;
     else if (a === '-h' || a === '--help') {
       process.stdout.write(readFileSync(SELF.replace(/\.js$/, '.js'), 'utf8').split('*/')[0]!.replace(/^\/\*\*?|^ \* ?/gm, '') + '\n');
@@ -90,6 +100,7 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`unknown flag ${a} (see --help)`);
   }
   if (args.quick && !sizesGiven) args.sizes = SIZES.filter((s) => s.id === '1k' || s.id === '10k');
+  if (args.record && args.readersOnly) throw new Error('--record rewrites the whole results block: not with --readers-only');
   return args;
 }
 
@@ -155,6 +166,41 @@ function runStages(size: TableSize, scenario: Scenario, runs: number, light: boo
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The fast reader and js-yaml on one size's desired files (the no-change scenario's: the base table), in a child of their own. */
+function runReaders(size: TableSize, runs: number): ReaderChildResult {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsync-bench-'));
+  try {
+    writeData(dir, size.id, 'nochange');
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', SELF, '--child-readers', dir, String(runs)], {
+      encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (r.status !== 0) throw new Error(`reader child ${size.id} exited ${r.status}`);
+    return JSON.parse(r.stdout) as ReaderChildResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const READER_TITLE: Record<Reader, string> = {
+  fast: 'fast reader', jsYaml: 'js-yaml + service positions + long strings copied', jsYamlLoad: 'js-yaml load alone',
+};
+
+function readerTable(results: readonly ReaderChildResult[]): string {
+  const head = ['table', 'YAML', ...READERS.map((r) => READER_TITLE[r]), 'ratio js-yaml / fast (replacement, load alone)', 'first pass: fast, js-yaml', 'heap held: fast, js-yaml, load alone'];
+  const rows = results.map((r) => {
+    const fast = median(r.times.fast);
+    return [
+      r.size, `${r.files} files, ${(r.desiredBytes / 1048576).toFixed(1)} MiB`,
+      ...READERS.map((x) => spread(r.times[x])),
+      `${(median(r.times.jsYaml) / fast).toFixed(2)}×, ${(median(r.times.jsYamlLoad) / fast).toFixed(2)}×`,
+      `${ms(r.first.fast)}, ${ms(r.first.jsYaml)}`,
+      READERS.map((x) => `${r.heldMiB[x].toFixed(0)}`).join(', ') + ' MiB',
+    ];
+  });
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map((_, i) => (i < 2 ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }
 
 function stageTable(results: readonly StageChildResult[]): string {
@@ -303,7 +349,15 @@ async function main(): Promise<void> {
   log(`lvsync bench: ${machineBefore}`);
 
   const results: StageChildResult[] = [];
+  const readers: ReaderChildResult[] = [];
+  const compareReaders = (size: TableSize): void => {
+    const t0 = Date.now();
+    const r = runReaders(size, defaultRuns(size, args));
+    readers.push(r);
+    log(`  ${size.label.padEnd(11)} YAML readers: fast ${spread(r.times.fast)}, js-yaml ${spread(r.times.jsYaml)} (load alone ${spread(r.times.jsYamlLoad)}) → ${(median(r.times.jsYaml) / median(r.times.fast)).toFixed(2)}× (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  };
   for (const size of args.sizes) {
+    if (args.readersOnly) { compareReaders(size); continue; }
     // large tables: the plain YAML.parse baseline is measured once (cold start: the same files as no change)
     let shared: number[] | null = null;
     for (const scenario of SCENARIOS) {
@@ -317,6 +371,7 @@ async function main(): Promise<void> {
       results.push(r);
       log(`  ${size.label.padEnd(11)} ${scenario.padEnd(9)} ${String(r.operations).padStart(7)} ops  parse→plan ${ms(median(r.endToEnd)).padStart(8)}  YAML.parse ${ms(median(r.baseline)).padStart(8)}${r.baselineShared ? '*' : ' '} RSS ${r.peakRssOnePassMiB.toFixed(0)} MiB  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     }
+    compareReaders(size);
   }
 
   let apply: ApplyCompareResult | null = null;
@@ -354,9 +409,9 @@ async function main(): Promise<void> {
   if (png) writeFileSync(join(OUT, 'stage-times.png'), png);
   const totalS = (Date.now() - started) / 1000;
   const lines = budget(results, apply, steady, vm);
-  const md = report({ args, results, apply, steady, vm, vmWallMs, lines, notes, machineBefore, machineAfter: machine(), totalS });
+  const md = report({ args, results, readers, apply, steady, vm, vmWallMs, lines, notes, machineBefore, machineAfter: machine(), totalS });
   writeFileSync(join(OUT, 'results.md'), md);
-  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ machine: machineBefore, results, apply, steady, vm, budget: lines, totalS }, null, 1)}\n`);
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ machine: machineBefore, results, readers, apply, steady, vm, budget: lines, totalS }, null, 1)}\n`);
   process.stdout.write(md);
   if (args.record) record(md, png);
   log(`\nbench finished in ${totalS.toFixed(0)} s; results in ${OUT}`);
@@ -365,6 +420,7 @@ async function main(): Promise<void> {
 interface ReportInput {
   args: Args;
   results: StageChildResult[];
+  readers: ReaderChildResult[];
   apply: ApplyCompareResult | null;
   steady: SteadyStateResult | null;
   vm: VmResult | null;
@@ -381,6 +437,7 @@ function report(r: ReportInput): string {
   out.push(`Machine: ${r.machineBefore} at the start; load ${r.machineAfter.split('load average ')[1]} at the end.`);
   out.push(`Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`, ${r.totalS.toFixed(0)} s in all${r.vmWallMs ? ` (VM part ${(r.vmWallMs / 1000).toFixed(0)} s)` : ''}.`);
   out.push('');
+  if (r.args.readersOnly) return readerSection(out, r.readers);
   out.push('### Budget');
   out.push('');
   out.push('| budget line | met | numbers |');
@@ -394,6 +451,7 @@ function report(r: ReportInput): string {
   const runs = [...new Set(r.results.filter((x) => !Number.isNaN(x.firstPassMs ?? NaN) && x.firstPassMs !== null).map((x) => x.runs))].join('/') || '1';
   out.push(`Timed runs per row: ${runs} (after a first pass that warms the JIT; for the 50k×4 and 1k×256 rows the YAML.parse baseline marked * was measured once per size, on the cold-start files, which are the no-change files and the same size as the others). Stage columns: *read* = \`readFile\` of the desired files and the live text; *YAML* = \`parseYaml\` (the fast reader, src/desired/yaml/fast-yaml.ts, for the plain YAML subset; any other text goes to the \`yaml\` library's \`parseDocument\` + \`toJS\`, with positions); *schema* = Ajv + diagnostics; *rules* = service declarations with positions + every semantic rule; *normalise* = \`toDesiredState\`; *live parse* = \`parseIpvsadmSave\`; *plan* = \`createPlan\` (diff, order); *digests* = reading the plan's two table digests, which are computed when first read (\`plan --out\`, \`--json\`, applying a saved plan, the daemon's convergence check; a text \`lvsync plan\` and \`lvsync apply PATH\` never read them), so not part of *plan*; *render -R* = the \`ipvsadm -R\` lines; *render text* = \`writePlanText\` in 64 KiB chunks, counted and dropped, as the CLI writes it to stdout. These are the calls \`loadDesired\` / \`parseDesiredSources\` make, one by one. *parse + validate + plan* = read … plan of the same run. *read + YAML.parse* = \`readFile\` + plain \`YAML.parse\` (the \`yaml\` library) of the same desired files, in the same process between the runs. *ratio* = parse + validate + plan / (read + YAML.parse). *first pass* = one pass through the real entry points (\`loadDesired\` + \`parseIpvsadmSave\` + \`createPlan\` + both renderings) in a fresh process, JIT cold. *peak RSS* = \`maxRSS\` of that fresh process right after its first pass (the data is generated by the parent).`);
   out.push('');
+  if (r.readers.length) readerSection(out, r.readers);
   if (r.apply) {
     const a = r.apply;
     out.push('### Applying: one `ipvsadm -R` versus one process per command (executable fake ipvsadm)');
@@ -440,6 +498,16 @@ function report(r: ReportInput): string {
   }
   for (const n of r.notes) out.push(`Note: ${n}.`);
   if (r.notes.length) out.push('');
+  return `${out.join('\n')}\n`;
+}
+
+function readerSection(out: string[], readers: readonly ReaderChildResult[]): string {
+  out.push('### YAML readers: the fast reader and js-yaml 4 on the same files (ms, median of the runs, min–max; issue 12)');
+  out.push('');
+  out.push(readerTable(readers));
+  out.push('');
+  out.push(`Timed runs per row: ${[...new Set(readers.map((x) => x.runs))].join('/')}, in a process of their own per size (the no-change desired files, read beforehand), after one cold pass of each reader (fast first); the readers take turns, in reverse order on every other run, each pass after a forced GC and with every file's result kept until it ends, as the pipeline keeps them. *fast reader* = \`fastParseYaml\` (src/desired/fast-yaml.ts): the value, where each service starts, long strings copied out of the text, repeated words shared. *js-yaml + …* = what replacing it would take (bench/js-yaml-reader.ts): js-yaml 4's \`load\` (core schema + \`<<\` merge keys) with a listener recording where each service starts, then the long strings copied; checked equal to the fast reader's value and positions on every file. *js-yaml load alone* = that \`load\` without either. *ratio* = the medians, js-yaml over the fast reader. *heap held* = heap growth (after a GC) with every file's result alive.`);
+  out.push('');
   return `${out.join('\n')}\n`;
 }
 

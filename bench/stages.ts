@@ -4,6 +4,7 @@
  * bench.ts (`node --expose-gc dist/bench/bench.js --child-stages <size> <scenario> <runs>`) so that
  * sizes and scenarios never share a heap.
  */
+import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,7 @@ import { schemaDiagnostics } from '../src/desired/schema/messages.js';
 import { validateWritten } from '../src/desired/schema/schema.js';
 import { mergeScopes } from '../src/desired/scope.js';
 import { parseYaml } from '../src/desired/yaml/syntax.js';
+import { fastParseYaml } from '../src/desired/yaml/fast-yaml.js';
 import { serviceFacts } from '../src/desired/normalize.js';
 import { toDesiredState } from '../src/desired/to-state.js';
 import type { ServiceDecl, WrittenFile } from '../src/desired/written.js';
@@ -25,6 +27,7 @@ import { createPlan } from '../src/plan/plan.js';
 import { writePlanText } from '../src/plan/render-text.js';
 import { operationToRestoreLine } from '../src/plan/to-argv.js';
 import type { Plan } from '../src/plan/types.js';
+import { jsYamlLoad, jsYamlRead } from './js-yaml-reader.js';
 import {
   SIZES, baseTable, countServers, desiredFor, desiredYamlFiles, liveFor, minimalCommands, saveText, type Scenario,
 } from './generate.js';
@@ -236,5 +239,78 @@ export async function stageChild(dir: string, runs: number, options: { light: bo
     desiredBytes, liveBytes: readFileSync(data.live).length,
     operations, expectedOperations: data.expected,
     runs: stages.read.length, stages, baseline, baselineShared: false, endToEnd, firstPassMs, peakRssOnePassMiB, peakRssMiB: rssMiB(),
+  };
+}
+
+/** The YAML readers compared on one size's desired files (issue 12): the fast reader, and js-yaml 4 (bench/js-yaml-reader.ts). */
+export const READERS = ['fast', 'jsYaml', 'jsYamlLoad'] as const;
+export type Reader = (typeof READERS)[number];
+
+export interface ReaderChildResult {
+  readonly size: string;
+  readonly services: number;
+  readonly servers: number;
+  readonly files: number;
+  readonly desiredBytes: number;
+  readonly runs: number;
+  /** ms over every file in the fresh process, each reader's code still cold (fast first, then js-yaml; the bare load is not run cold) */
+  readonly first: { readonly fast: number; readonly jsYaml: number };
+  /** ms per timed run, over every file */
+  readonly times: Record<Reader, number[]>;
+  /** MiB of heap the results of every file hold (the pipeline keeps every file's data until the cross-file rules ran) */
+  readonly heldMiB: Record<Reader, number>;
+}
+
+const READ: Record<Reader, (text: string) => unknown> = { fast: fastParseYaml, jsYaml: jsYamlRead, jsYamlLoad: (text) => jsYamlLoad(text) };
+
+// one reader over every text, its results kept until the clock stops (as the pipeline keeps them)
+function readerPass(reader: Reader, texts: readonly string[]): number {
+  gc();
+  const t0 = performance.now();
+  const kept = texts.map(READ[reader]);
+  const ms = performance.now() - t0;
+  if (kept.some((r) => r === null || r === undefined)) throw new Error(`${reader} refused a generated file`);
+  return ms;
+}
+
+function heldMiB(reader: Reader, texts: readonly string[]): number {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = texts.map(READ[reader]);
+  gc();
+  const held = process.memoryUsage().heapUsed - before;
+  return kept.length > 0 ? held / 1048576 : 0;
+}
+
+/**
+ * The fast reader and js-yaml on the same texts, in a fresh process: one cold pass of each, then
+ * `runs` timed runs of every reader, their order reversed on every other run so neither always
+ * runs on the heap the other left. The texts are read once beforehand (reading is its own stage).
+ * Afterwards every file is checked: js-yaml's value and service positions must be the fast
+ * reader's, or the times would compare different work.
+ */
+export function readerChild(dir: string, runs: number): ReaderChildResult {
+  const data = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as DataMeta;
+  const texts = data.files.map((f) => readFileSync(f, 'utf8'));
+  const first = { fast: readerPass('fast', texts), jsYaml: readerPass('jsYaml', texts) };
+  const times = Object.fromEntries(READERS.map((r) => [r, [] as number[]])) as Record<Reader, number[]>;
+  for (let r = 0; r < runs; r++) {
+    const order = r % 2 === 0 ? READERS : [...READERS].reverse();
+    for (const reader of order) times[reader].push(readerPass(reader, texts));
+  }
+  const held = Object.fromEntries(READERS.map((r) => [r, heldMiB(r, texts)])) as Record<Reader, number>;
+  for (const text of texts) {
+    const fast = fastParseYaml(text);
+    const js = jsYamlRead(text);
+    try {
+      assert.deepStrictEqual(js, fast);
+    } catch {
+      throw new Error(`js-yaml and the fast reader read a generated file differently:\n${text.slice(0, 400)}`);
+    }
+  }
+  const size = SIZES.find((s) => s.id === data.sizeId)!;
+  return {
+    size: size.label, services: data.services, servers: data.servers, files: texts.length,
+    desiredBytes: texts.reduce((n, t) => n + Buffer.byteLength(t), 0), runs, first, times, heldMiB: held,
   };
 }

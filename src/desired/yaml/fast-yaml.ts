@@ -20,6 +20,15 @@
  *   desired-state file nests fewer than ten; deeper text goes to `yaml`, which reports it).
  * Anything that could mean something else — anchors `&`, aliases `*`, tags `!`, merge keys `<<`, block
  * scalars `|`/`>`, multi-line scalars, `?` keys, quoted keys, escapes — is outside and goes to `yaml`.
+ *
+ * Why not js-yaml 4 (issue 12: replace this reader if js-yaml is within 1.25× of it). On the bench's
+ * 50k×4 files (`npm run bench -- --readers-only --sizes 50k --runs 5`, 6 runs, 2026-12-06, BENCHMARKS.md),
+ * js-yaml's `load` (core schema + `<<`) with the service positions and string copies this reader
+ * also gives took 2.28–3.99× this reader's time (medians per run; pooled 2.43 s against 0.80 s), and
+ * `load` alone 2.00–4.03×; its result held 48 MiB of heap against this reader's 41 (59 MiB without the
+ * copies: its scalars are slices of its own copy of each text). And it reads keys spelt True/Null,
+ * -0, signed hex, binary, out-of-range numbers and `+.5` otherwise than `yaml` (test/desired/js-yaml.test.ts),
+ * so as a replacement it would need a subset check of its own to keep the diagnostics identical.
  */
 
 import { detached } from '../../model/strings.js';
