@@ -18,7 +18,7 @@ export interface ImportArgs {
   readonly path: string;
   /** write the YAML here instead of stdout */
   readonly out?: string | undefined;
-  /** keepalived only: passed to the keepalived importer */
+  /** keepalived only: write keepalived's configuration without its virtual_server blocks here (the importer makes it) */
   readonly keepVrrp?: string | undefined;
 }
 
@@ -54,13 +54,17 @@ export async function importCommand(io: CliIo, args: ImportArgs, sources: Import
     return EXIT.failure;
   }
   printDiagnostics(io, check.diagnostics);
+  if (args.keepVrrp !== undefined && result.vrrp !== undefined) await writeFile(args.keepVrrp, result.vrrp);
   if (args.out !== undefined) await writeFile(args.out, yaml);
   else io.stdout(yaml);
   return EXIT.ok;
 }
 
+/** What an importer returns; keepalived's, with --keep-vrrp, also the configuration keepalived keeps. */
+type Imported = ImportResult & { readonly vrrp?: string };
+
 /** The importer's result, or null (reported) when the file cannot be read at all. */
-async function runImporter(io: CliIo, args: ImportArgs, sources: ImportSources): Promise<ImportResult | null> {
+async function runImporter(io: CliIo, args: ImportArgs, sources: ImportSources): Promise<Imported | null> {
   switch (args.kind) {
     case 'ipvsadm': {
       const text = sources.read(args.path);
