@@ -331,7 +331,7 @@ class SaveReader {
       if (tokens[0] === '-A' || tokens[0] === '--add-service') {
         const svc = parseServiceLine(tokens.slice(1), rules);
         serviceOfLine = svc.key;
-        if (this.services.has(svc.key)) return this.duplicate(svc.key, null, () => describeTarget(svc.target), line, () => fail('service listed twice'));
+        if (this.services.has(svc.key)) return rules === null ? fail('service listed twice') : this.collision(line, svc.key, null, describeTarget(svc.target));
         this.services.set(svc.key, svc);
         if (this.track) this.firstLines.set(svc.key, line);
       } else if (tokens[0] === '-a' || tokens[0] === '--add-server') {
@@ -349,7 +349,9 @@ class SaveReader {
         if (!entry) return fail('real server line before its service line');
         serviceOfLine = entry.key;
         const server = parseServerLine(rest, rules === null ? null : { rules, service: entry });
-        if (entry.servers.has(server.key)) return this.duplicate(entry.key, server.key, () => `${hostPort(server.address, server.port)} in ${describeTarget(entry.target)}`, line, () => fail('real server listed twice'));
+        if (entry.servers.has(server.key)) {
+          return rules === null ? fail('real server listed twice') : this.collision(line, entry.key, server.key, `${hostPort(server.address, server.port)} in ${describeTarget(entry.target)}`);
+        }
         entry.servers.set(server.key, server);
         if (this.track) this.firstLines.set(`${entry.key} ${server.key}`, line);
       } else {
@@ -368,10 +370,9 @@ class SaveReader {
     }
   }
 
-  /** A second line for one kernel object: in a rules file a collision placed after the pass, else as it always was. */
-  private duplicate(service: string, server: string | null, what: () => string, line: number, plain: () => void): void {
-    if (this.rules === null) return plain();
-    this.duplicates.push({ index: this.diagnostics.length, line, service, server, what: what() });
+  /** A second line for one object of a rules file: a LIVE_COLLISION, completed by placeDuplicates once the first line is known. */
+  private collision(line: number, service: string, server: string | null, what: string): void {
+    this.duplicates.push({ index: this.diagnostics.length, line, service, server, what });
     // a placeholder, replaced once the first line is known
     this.diagnostics.push({ severity: 'error', code: 'LIVE_COLLISION', message: 'duplicate', file: this.file, line, col: 1 });
   }
@@ -478,7 +479,7 @@ function normaliseLiveNetmask(mask: string | null, family: Family): string {
 function parseServerLine(tokens: string[], rules: { rules: RulesContext; service: MutableService } | null): RealServer {
   if (tokens[0] !== '-r' && tokens[0] !== '--real-server') throw new LineError('expected -r after the service');
   const value = tokens[1] ?? '';
-  const { hp, parsed } = readServerAddress(value, rules);
+  const read = readServerAddress(value, rules);
   let method: ForwardMethod = 'dr';
   let weight = 1;
   let upper: number | null = null;
@@ -502,12 +503,12 @@ function parseServerLine(tokens: string[], rules: { rules: RulesContext; service
     } else if (sw === '--tun-port') tunPort = int(c.take(sw), 'tunnel port', 65535);
     else throw new LineError(`unexpected "${sw}"`);
   }
-  let port = hp.port;
+  let port = read.port;
   if (rules !== null) {
     const target = rules.service.target;
     // ipvsadm: "The destination port must be equal to the service port if ... TUNNEL or DROUTE"
     if (target.kind === 'address' && method !== 'nat') port = target.port;
-    if (parsed.family !== target.family && method !== 'tun') throw new RulesLineError('Different address family is allowed only for tunneling servers (ipvsadm refuses it without -i)');
+    if (read.family !== target.family && method !== 'tun') throw new RulesLineError('Different address family is allowed only for tunneling servers (ipvsadm refuses it without -i)');
   }
   let tunnel: TunnelOptions | null = null;
   if (method === 'tun') {
@@ -519,10 +520,10 @@ function parseServerLine(tokens: string[], rules: { rules: RulesContext; service
   }
   // the key from the copy too: a key made from the token kept the whole input alive (Map hashing
   // does not flatten it)
-  const address = detached(parsed.canonical);
+  const address = detached(read.address);
   return {
     key: serverKey(address, port),
-    family: parsed.family,
+    family: read.family,
     address,
     port,
     method,
@@ -537,15 +538,15 @@ function parseServerLine(tokens: string[], rules: { rules: RulesContext; service
  * The -r value: as ipvsadm -S -n prints it, or, in a rules file, as ipvsadm reads it (names, no port:
  * the service's port, 0 for a fwmark service, as ipvsadm copies the service's).
  */
-function readServerAddress(value: string, rules: { rules: RulesContext; service: MutableService } | null): { hp: { port: number }; parsed: { family: Family; canonical: string } } {
+function readServerAddress(value: string, rules: { rules: RulesContext; service: MutableService } | null): { address: string; family: Family; port: number } {
   if (rules !== null) {
     const target = rules.service.target;
     // ipvsadm reads a fwmark service's names as TCP
     const read = rules.rules.hostPort(value, target.kind === 'address' ? target.protocol : 'tcp', 'real server');
-    return { hp: { port: read.port ?? (target.kind === 'address' ? target.port : 0) }, parsed: { family: read.family, canonical: read.address } };
+    return { address: read.address, family: read.family, port: read.port ?? (target.kind === 'address' ? target.port : 0) };
   }
   const hp = splitHostPort(value);
   const parsed = hp ? parseAddress(hp.address) : null;
   if (!hp || !parsed) throw new LineError(`bad real server address "${value}"`);
-  return { hp, parsed };
+  return { address: parsed.canonical, family: parsed.family, port: hp.port };
 }
