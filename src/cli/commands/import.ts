@@ -48,12 +48,11 @@ export async function importCommand(io: CliIo, args: ImportArgs, sources: Import
   // what lvsync writes must be what lvsync reads: the document goes through the whole desired pipeline
   const written = args.out ?? '<stdout>';
   const check = parseDesiredSources([{ file: written, text: yaml }]);
+  printDiagnostics(io, check.diagnostics);
   if (hasErrors(check.diagnostics) || !check.state) {
-    printDiagnostics(io, check.diagnostics);
     io.stderr(`lvsync: bug: the document imported from ${args.path} does not pass lvsync's own validation (above), so nothing was written. Please report it with the input file (unless ipvsadm or the kernel refuse the same table).\n`);
     return EXIT.failure;
   }
-  printDiagnostics(io, check.diagnostics);
   if (args.keepVrrp !== undefined && result.vrrp !== undefined) await writeFile(args.keepVrrp, result.vrrp);
   if (args.out !== undefined) await writeFile(args.out, yaml);
   else io.stdout(yaml);
