@@ -95,6 +95,7 @@ export class RulesContext {
     const port = colon < 0 ? null : this.port(text.slice(colon + 1), protocol);
     const v4 = parseAddress(host);
     if (v4?.family === 'ipv4') return { address: v4.canonical, family: 'ipv4', port };
+    if (host === '') throw new RulesLineError(`bad ${role} address "${text}": no address before the port`);
     if (/^[\d.]+$/.test(host)) {
       throw new RulesLineError(`bad ${role} address "${host}": ipvsadm reads it with inet_aton (a leading 0 is octal, missing parts are zeros); write the address as four decimal numbers`);
     }

@@ -121,8 +121,9 @@ test('what ipvsadm refuses or reads otherwise than it is written is an error at 
     '-A -t 80 -s rr',
     '-A -t 10.0.0.6:99999 -s rr',
     '-A -t 10.0.0.7:80 -s rr # trailing',
+    '-A -t :80 -s rr',
   ].join('\n'));
-  assert.deepEqual(codes(r), ['1 error LIVE_UNRESOLVED', '2 error LIVE_PARSE', '3 error LIVE_PARSE', '4 error LIVE_PARSE', '6 error LIVE_PARSE', '7 error LIVE_PARSE', '8 error LIVE_PARSE', '9 error LIVE_UNRESOLVED', '10 error LIVE_PARSE']);
+  assert.deepEqual(codes(r), ['1 error LIVE_UNRESOLVED', '2 error LIVE_PARSE', '3 error LIVE_PARSE', '4 error LIVE_PARSE', '6 error LIVE_PARSE', '7 error LIVE_PARSE', '8 error LIVE_PARSE', '9 error LIVE_UNRESOLVED', '10 error LIVE_PARSE', '11 error LIVE_PARSE']);
 });
 
 test('IPv6: [v6]:name is read, a bare IPv6 address has no port (ipvsadm reads "a::1:80" as an address)', async () => {
