@@ -2,7 +2,8 @@
  * Diagnostics are data: collected, never thrown. Tests assert on `code` and position, not on wording.
  */
 
-export type Severity = 'error' | 'warning';
+/** info: something done that a reader may want to check (a name looked up), never a problem */
+export type Severity = 'error' | 'warning' | 'info';
 
 export type DiagnosticCode =
   // reading the desired state
@@ -21,8 +22,10 @@ export type DiagnosticCode =
   // per-director overlays and the fleet (directors, overrides, fleet)
   | 'OVERRIDE_UNKNOWN_SERVICE' | 'OVERRIDE_NOT_ON_DIRECTOR' | 'OVERRIDE_UNKNOWN_DIRECTOR' | 'OVERRIDE_CONFLICT' | 'OVERRIDE_SERVER'
   | 'DIRECTOR_UNKNOWN' | 'DIRECTOR_LABEL' | 'FLEET_LABEL'
-  // the live table
-  | 'LIVE_PARSE'
+  // the live table, and a rules file read as one (names looked up, two lines that are one object)
+  | 'LIVE_PARSE' | 'LIVE_RESOLVED' | 'LIVE_UNRESOLVED' | 'LIVE_COLLISION'
+  // lvsync import: another tool's configuration (the codes of src/import/types.ts ImportCode)
+  | 'IMPORT_SYNTAX' | 'IMPORT_UNSUPPORTED' | 'IMPORT_UNKNOWN' | 'IMPORT_RESOLVED' | 'IMPORT_UNRESOLVED' | 'IMPORT_COLLISION' | 'IMPORT_KEPT'
   // planning / applying
   | 'MASS_DELETE' | 'SETTINGS_NOT_OBSERVED'
   // the state directory: a file lvsync could not use, moved aside and replaced by its safe default (src/state/recover.ts)

@@ -9,6 +9,7 @@ Usage:
                        [--lost-inventory delete|keep]
   lvsync apply PLAN.json [--yes] [--per-command]
   lvsync export [--live FILE|-]
+  lvsync import ipvsadm|keepalived|ldirectord PATH [--out FILE] [--keep-vrrp FILE]
   lvsync status [PATH...] [--stats] [--rate] [--json]
   lvsync realserver PATH... --address RIP [--check | --apply]
   lvsync fleet-check PATH... [--pair lb1,lb2 ...] [--json]
@@ -22,6 +23,9 @@ Commands:
   plan       show the minimal ipvsadm commands that turn the live table into the desired one
   apply      plan, confirm (on a terminal), apply in one 'ipvsadm -R' batch, re-read and verify
   export     print the live table as an lvsync YAML document (to adopt a hand-made director)
+  import     turn another tool's configuration into an lvsync YAML document: an ipvsadm rules file
+             (ipvsadm-save output, with or without -n), keepalived.conf or ldirectord.cf; the YAML
+             on stdout, notes on stderr; exit 3 when the input is invalid
   status     the live table as people read it: each service, its real servers, weights, active and
              inactive connections; --stats adds counters, --rate the kernel's rates; with PATHs,
              names and whether each service is declared
@@ -34,7 +38,11 @@ Commands:
              serve /metrics, /healthz, /readyz and a status page; SIGHUP reloads, SIGTERM exits 0
 
 Options:
-  --live FILE|-          read a saved 'ipvsadm -S -n' text instead of running ipvsadm (no root needed)
+  --live FILE|-          read a saved 'ipvsadm -S -n' text instead of running ipvsadm (no root needed);
+                         a rules file with host and service names is read as 'ipvsadm -R' reads it
+  --out FILE             import: write the YAML to FILE instead of stdout
+  --keep-vrrp FILE       import keepalived: also write keepalived's configuration without its
+                         virtual_server blocks to FILE (keepalived keeps VRRP, lvsync the IPVS table)
   --format FORMAT        text (default), json (a versioned document) or markdown (for a pull-request comment)
   --json                 same as --format json
   --out PLAN.json        also save the plan with digests of the desired and live tables; 'apply PLAN.json'
@@ -75,6 +83,6 @@ Exit codes:
       realserver --check found something missing, --apply could not set it up;
       plan --all-directors is missing a snapshot; fleet-check found a difference)
   2   changes present (plan --detailed-exitcode only)
-  3   invalid desired state (YAML, schema or rules)
+  3   invalid desired state (YAML, schema or rules); import: the input file is invalid
   64  usage error
 `;

@@ -1,4 +1,5 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
+import type { NameResolver } from '../live/names.js';
 import type { CommandRunner } from '../realserver/runner.js';
 import type { Probe } from '../health/types.js';
 import type { Sysctl } from '../sysctl/port.js';
@@ -30,6 +31,8 @@ export interface CliIo {
   readonly trace?: (event: string) => void;
   /** time and sleeping for apply's drain wait and health rounds; default: the system clock */
   readonly clock?: Clock;
+  /** host and service names in rules files (--live FILE, import ipvsadm); default: /etc/services and the system resolver */
+  readonly names?: NameResolver;
 }
 
 export type DaemonSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT';

@@ -89,6 +89,16 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       if (positionals.length) throw new UsageError(`export takes no PATH (got ${positionals.join(' ')})`);
       return (await import('./commands/export.js')).exportCommand(io, globalArgs(values, io.env, io.color, io.hostname), values.live);
     }
+    case 'import': {
+      const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string' }, 'keep-vrrp': { type: 'string' } });
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      const [kind, path, ...extra] = positionals;
+      const command = await import('./commands/import.js');
+      if (kind === undefined || path === undefined) throw new UsageError(`import needs KIND and PATH: lvsync import ${command.IMPORT_KINDS.join('|')} PATH`);
+      if (!(command.IMPORT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`import KIND must be ${command.IMPORT_KINDS.join(', ')} (got ${kind})`);
+      if (extra.length) throw new UsageError(`import takes one PATH (got ${positionals.slice(1).join(' ')})`);
+      return command.importCommand(io, { kind: kind as typeof command.IMPORT_KINDS[number], path, out: values.out, keepVrrp: values['keep-vrrp'] });
+    }
     case 'status': {
       const { values, positionals } = parseCommandArgs(argv, {
         json: { type: 'boolean' }, stats: { type: 'boolean' }, rate: { type: 'boolean' },

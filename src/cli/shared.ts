@@ -4,8 +4,10 @@ import type { Fleet } from '../desired/overlay/fleet.js';
 import type { DesiredOptions } from '../desired/parse.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
-import { parseIpvsadmSave } from '../live/parse-save.js';
+import type { NameResolver } from '../live/names.js';
 import { readLiveTable } from '../live/read.js';
+import { readRulesFile } from '../live/read-rules.js';
+import { createSystemResolver } from '../live/system-names.js';
 import { withLiveSettings } from '../live/read-settings.js';
 import type { DesiredSettings } from '../model/settings.js';
 import type { DesiredState, Table } from '../model/types.js';
@@ -45,6 +47,11 @@ export function nothingToSettle(stateDir: string): string {
   return `lvsync: --lost-inventory: nothing to settle (no lost inventory is recorded in ${stateDir}, or no live service outside the declared services and the scope is left)\n`;
 }
 
+/** Host and service names in rules files: injected in tests, the system's otherwise. */
+export function namesOf(io: CliIo): NameResolver {
+  return io.names ?? createSystemResolver();
+}
+
 /** The sysctls commands read and write: injected in tests, /proc/sys otherwise. */
 export function sysctlOf(io: CliIo): Sysctl {
   return io.sysctl ?? createProcSysctl();
@@ -57,9 +64,10 @@ export function sysctlOf(io: CliIo): Sysctl {
 export async function readLiveOrExit(io: CliIo, source: { liveFile?: string | undefined; ipvsadm: () => Ipvsadm; thresholds: boolean; settings?: DesiredSettings | undefined }): Promise<Table> {
   if (source.liveFile !== undefined) {
     const text = source.liveFile === '-' ? await io.readStdin() : await readFile(source.liveFile, 'utf8');
-    const parsed = parseIpvsadmSave(text, source.liveFile === '-' ? '<stdin>' : source.liveFile);
-    if (parsed.diagnostics.length) {
-      printDiagnostics(io, parsed.diagnostics);
+    // a saved table may be a hand-kept rules file, or saved without -n: names are looked up as ipvsadm -R would
+    const parsed = await readRulesFile(text, source.liveFile === '-' ? '<stdin>' : source.liveFile, namesOf(io));
+    printDiagnostics(io, parsed.diagnostics);
+    if (hasErrors(parsed.diagnostics)) {
       io.stderr('lvsync: the live table could not be parsed; refusing to plan against a partial table.\n');
       throw new CommandExit(1);
     }

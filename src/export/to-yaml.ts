@@ -3,6 +3,7 @@ import { sortedServers, sortedServices } from '../model/order.js';
 import { flagNames } from '../model/schedulers.js';
 import { DAEMON_DEFAULTS, DAEMON_ROLES, type LiveSettings, type SyncDaemon } from '../model/settings.js';
 import type { RealServer, Table, VirtualService } from '../model/types.js';
+import type { WrittenFile } from '../desired/written.js';
 
 /**
  * The live table as an lvsync desired-state document, so a hand-built director can be adopted.
@@ -10,9 +11,17 @@ import type { RealServer, Table, VirtualService } from '../model/types.js';
  * the file should never have to look up. Planning the result against the same table shows no changes.
  */
 export function exportDesiredYaml(table: Table, header: string): string {
-  const services = sortedServices(table.services.values()).map(exportService);
-  const body = stringify({ version: 1, services, ...(table.settings ? exportSettings(table.settings) : {}) }, { lineWidth: 0 });
+  const body = stringify(exportDocument(table), YAML_OPTIONS);
   return `${header.split('\n').map((l) => `# ${l}`).join('\n')}\n${body}`;
+}
+
+/** How export writes YAML; `lvsync import` writes the same way (src/import/render.ts). */
+export const YAML_OPTIONS = { lineWidth: 0 } as const;
+
+/** The document export writes, services in lvsync's canonical order (model/order.ts); `lvsync import ipvsadm` writes it too. */
+export function exportDocument(table: Table): WrittenFile {
+  const services = sortedServices(table.services.values()).map(exportService);
+  return { version: 1, services, ...(table.settings ? exportSettings(table.settings) : {}) } as WrittenFile;
 }
 
 function exportService(svc: VirtualService): Record<string, unknown> {

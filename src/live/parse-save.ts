@@ -1,10 +1,12 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { parseAddress, scanIpv4 } from '../model/address.js';
-import { addressServiceKey, serverKey, serviceKey } from '../model/keys.js';
+import { addressServiceKey, describeTarget, hostPort, serverKey, serviceKey } from '../model/keys.js';
 import { detached } from '../model/strings.js';
 import { DEFAULT_PERSISTENCE_TIMEOUT, FLAG_3, flagBit } from '../model/schedulers.js';
 import type { Family, ForwardMethod, Protocol, RealServer, ServiceTarget, Table, TunnelOptions, TunnelType, VirtualService } from '../model/types.js';
 import { SWITCH_CHECKSUM, SWITCH_METHOD, SWITCH_PROTOCOL, splitHostPort } from './grammar.js';
+import type { SaveNames } from './names.js';
+import { NameNotAnswered, RulesContext, RulesLineError, type NameLookup } from './rules-mode.js';
 
 /**
  * Parse `ipvsadm -S -n` output (and lvsync's own canonical save text, which may add -x/-y) into the model.
@@ -15,6 +17,64 @@ export function parseIpvsadmSave(text: string, file = 'ipvsadm -S -n'): { table:
   const reader = new SaveReader(text, file);
   reader.readAll();
   return { table: { services: reader.services }, diagnostics: reader.diagnostics };
+}
+
+/** A rules file read: the table ipvsadm -R would build from it, and what was looked up on the way. */
+export interface RulesParse {
+  readonly table: Table;
+  /** errors (LIVE_PARSE, LIVE_UNRESOLVED, LIVE_COLLISION) and one LIVE_RESOLVED note per name, by line */
+  readonly diagnostics: Diagnostic[];
+  /** host names `names` had no answer for: resolve them and parse again (read-rules.ts does) */
+  readonly pendingHosts: readonly string[];
+  readonly lookups: readonly NameLookup[];
+}
+
+/**
+ * Parse a rules file: what `ipvsadm -R` (behind `ipvsadm-restore`, which drops lines starting with
+ * `#`) reads as -A and -a lines. Beyond `-S -n` text: comment lines (also indented), host and service
+ * names (names.ts), and ipvsadm's own defaults and checks for hand-written lines (no -s is wlc, a
+ * server without a port takes the service's, -g/-i servers take the service port, zero ports,
+ * one-packet scheduling and mixed families are refused as ipvsadm refuses them). Two lines that are
+ * one service, or one server of a service, are a LIVE_COLLISION naming both lines.
+ */
+export function parseRulesFile(text: string, file: string, names: SaveNames): RulesParse {
+  const rules = new RulesContext(names);
+  const reader = new SaveReader(text, file, rules);
+  reader.readAll();
+  const diagnostics = reader.diagnostics;
+  if (reader.duplicates.length > 0) placeDuplicates(text, file, names, reader);
+  diagnostics.push(...rules.diagnostics(file));
+  // stable: per line, in the order found
+  diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { table: { services: reader.services }, diagnostics, pendingHosts: [...rules.pending], lookups: rules.results() };
+}
+
+/** A second line that is the same service (server null) or the same server of a service as an earlier one. */
+interface Duplicate {
+  readonly index: number;
+  readonly line: number;
+  readonly service: string;
+  readonly server: string | null;
+  /** what the two lines are, as plans name it: "tcp 127.0.0.1:80", "10.0.0.2:80 in tcp 127.0.0.1:80" */
+  readonly what: string;
+}
+
+/**
+ * Name the first line of each duplicate. The first pass does not remember lines (most lines take the
+ * fast path, and a rules file rarely has duplicates): a second pass without the fast path does.
+ */
+function placeDuplicates(text: string, file: string, names: SaveNames, first: SaveReader): void {
+  const tracker = new SaveReader(text, file, new RulesContext(names), true);
+  tracker.readAll();
+  for (const d of first.duplicates) {
+    const at = tracker.firstLines.get(d.server === null ? d.service : `${d.service} ${d.server}`);
+    const kind = d.server === null ? 'service' : 'real server';
+    first.diagnostics[d.index] = {
+      severity: 'error', code: 'LIVE_COLLISION', file, line: d.line, col: 1,
+      message: `this line and line ${at ?? '?'} are one ${kind}, ${d.what}, once names are looked up and ipvsadm's defaults applied: ipvsadm -R would refuse this one ("${d.server === null ? 'Service' : 'Destination'} already exists"); keep one of them`,
+      ...(at === undefined ? {} : { related: { file, line: at, col: 1 } }),
+    };
+  }
 }
 
 type MutableService = Omit<VirtualService, 'servers'> & { servers: Map<string, RealServer> };
@@ -58,7 +118,17 @@ class SaveReader {
   private lastKey = '';
   private lastUsed = 0;
 
-  constructor(private readonly text: string, private readonly file: string) {}
+  /** rules mode: the duplicates found, placed by placeDuplicates */
+  readonly duplicates: Duplicate[] = [];
+  /** with `track`: the line of each service (key) and server ("service-key server-key") first read */
+  readonly firstLines = new Map<string, number>();
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+    private readonly rules: RulesContext | null = null,
+    private readonly track = false,
+  ) {}
 
   readAll(): void {
     const text = this.text;
@@ -69,7 +139,7 @@ class SaveReader {
       const nl = text.indexOf('\n', start);
       let end = nl < 0 ? text.length : nl;
       if (nl >= 0 && end > start && text.charCodeAt(end - 1) === 13 /* \r */) end--;
-      if (end > start && !this.fastLine(start, end)) this.readLine(text.slice(start, end), line);
+      if (end > start && (this.track || !this.fastLine(start, end))) this.readLine(text.slice(start, end), line);
       start = nl < 0 ? text.length + 1 : nl + 1;
     }
   }
@@ -134,6 +204,8 @@ class SaveReader {
     if (end - name === 7 && t.startsWith('ipvsadm', name)) return false;
     const address = detached(t.slice(p + 3, this.colon));
     const port = this.port;
+    // a zero port without -p is refused by ipvsadm: the general reader says so
+    if (port === 0 && this.rules !== null) return false;
     const key = addressServiceKey(protocol, address, port);
     if (this.services.has(key)) return false;
     const svc: MutableService = {
@@ -206,6 +278,8 @@ class SaveReader {
     else return false;
     // "-w N" to the end of the line; more than 10 digits (leading zeros, overflow) goes the general way
     if (!t.startsWith('-w ', r + 4)) return false;
+    // ipvsadm gives a -g server the service's port: the general reader does that
+    if (method === 'dr' && this.rules !== null && entry.target.kind === 'address' && port !== entry.target.port) return false;
     const w = r + 7;
     if (end - w < 1 || end - w > 10) return false;
     let weight = 0;
@@ -240,6 +314,9 @@ class SaveReader {
   private readLine(raw: string, line: number): void {
     const trimmed = raw.trim();
     if (trimmed === '') return;
+    const rules = this.rules;
+    // ipvsadm-restore drops lines starting with "#" (grep -v '^#'); an indented one means the same
+    if (rules !== null && trimmed.startsWith('#')) return;
     // after trim() no token is empty; most lines are single-spaced and never name ipvsadm
     let tokens = trimmed.includes('\t') || trimmed.includes('  ') ? trimmed.split(/[ \t]+/) : trimmed.split(' ');
     if (trimmed.includes('ipvsadm')) tokens = tokens.filter((t) => t !== 'ipvsadm');
@@ -248,16 +325,21 @@ class SaveReader {
       // detached: a diagnostic must not keep the whole input alive either
       this.diagnostics.push({ severity: 'error', code: 'LIVE_PARSE', message: `${message}: ${detached(trimmed)}`, file: this.file, line, col: 1 });
     };
+    rules?.startLine(line);
+    let serviceOfLine: string | null = null;
     try {
       if (tokens[0] === '-A' || tokens[0] === '--add-service') {
-        const svc = parseServiceLine(tokens.slice(1));
-        if (this.services.has(svc.key)) return fail('service listed twice');
+        const svc = parseServiceLine(tokens.slice(1), rules);
+        serviceOfLine = svc.key;
+        if (this.services.has(svc.key)) return rules === null ? fail('service listed twice') : this.collision(line, svc.key, null, describeTarget(svc.target));
         this.services.set(svc.key, svc);
+        if (this.track) this.firstLines.set(svc.key, line);
       } else if (tokens[0] === '-a' || tokens[0] === '--add-server') {
-        // consecutive -a lines name the same service: reuse its parsed target (a pure function of these tokens)
+        // consecutive -a lines name the same service: reuse its parsed target (a pure function of these
+        // tokens; in a rules file the names in it are recorded per line, so it is read every time)
         const spec = `${tokens[1] ?? ''} ${tokens[2] ?? ''} ${tokens[3] ?? ''}`;
-        if (spec !== this.lastSpec) {
-          const { target, rest } = parseTarget(tokens.slice(1));
+        if (spec !== this.lastSpec || rules !== null) {
+          const { target, rest } = parseTarget(tokens.slice(1), rules);
           this.lastSpec = spec;
           this.lastKey = serviceKey(target);
           this.lastUsed = tokens.length - 1 - rest.length;
@@ -265,21 +347,40 @@ class SaveReader {
         const rest = tokens.slice(1 + this.lastUsed);
         const entry = this.services.get(this.lastKey);
         if (!entry) return fail('real server line before its service line');
-        const server = parseServerLine(rest);
-        if (entry.servers.has(server.key)) return fail('real server listed twice');
+        serviceOfLine = entry.key;
+        const server = parseServerLine(rest, rules === null ? null : { rules, service: entry });
+        if (entry.servers.has(server.key)) {
+          return rules === null ? fail('real server listed twice') : this.collision(line, entry.key, server.key, `${hostPort(server.address, server.port)} in ${describeTarget(entry.target)}`);
+        }
         entry.servers.set(server.key, server);
+        if (this.track) this.firstLines.set(`${entry.key} ${server.key}`, line);
       } else {
         fail('expected an -A or -a line');
       }
     } catch (err) {
+      // a name not found is reported once, by its lookup, for every line that used it
+      if (err instanceof NameNotAnswered) return;
+      if (err instanceof RulesLineError) {
+        this.diagnostics.push({ severity: 'error', code: err.code, message: `${err.message}: ${detached(trimmed)}`, file: this.file, line, col: 1 });
+        return;
+      }
       fail(err instanceof LineError ? err.message : String(err));
+    } finally {
+      rules?.endLine(serviceOfLine);
     }
+  }
+
+  /** A second line for one object of a rules file: a LIVE_COLLISION, completed by placeDuplicates once the first line is known. */
+  private collision(line: number, service: string, server: string | null, what: string): void {
+    this.duplicates.push({ index: this.diagnostics.length, line, service, server, what });
+    // a placeholder, replaced once the first line is known
+    this.diagnostics.push({ severity: 'error', code: 'LIVE_COLLISION', message: 'duplicate', file: this.file, line, col: 1 });
   }
 }
 
 class LineError extends Error {}
 
-function parseTarget(tokens: string[]): { target: ServiceTarget; rest: string[] } {
+function parseTarget(tokens: string[], rules: RulesContext | null = null): { target: ServiceTarget; rest: string[] } {
   const sw = tokens[0] ?? '';
   const value = tokens[1];
   if (value === undefined) throw new LineError(`missing value after ${sw || 'service switch'}`);
@@ -292,6 +393,11 @@ function parseTarget(tokens: string[]): { target: ServiceTarget; rest: string[] 
   }
   const protocol = SWITCH_PROTOCOL[sw];
   if (!protocol) throw new LineError(`unknown service switch "${sw}"`);
+  if (rules !== null) {
+    // no port: port 0, which only a persistent service may have (parseServiceLine checks)
+    const read = rules.hostPort(value, protocol, 'virtual');
+    return { target: { kind: 'address', protocol, family: read.family, address: detached(read.address), port: read.port ?? 0 }, rest: tokens.slice(2) };
+  }
   const hp = splitHostPort(value);
   const parsed = hp ? parseAddress(hp.address) : null;
   if (!hp || !parsed) throw new LineError(`bad virtual address "${value}"`);
@@ -316,8 +422,8 @@ function int(text: string, what: string, max: number): number {
   return Number(text);
 }
 
-function parseServiceLine(tokens: string[]): MutableService {
-  const { target, rest } = parseTarget(tokens);
+function parseServiceLine(tokens: string[], rules: RulesContext | null): MutableService {
+  const { target, rest } = parseTarget(tokens, rules);
   let scheduler: string | null = null;
   let flags = 0;
   let timeout: number | null = null;
@@ -346,12 +452,17 @@ function parseServiceLine(tokens: string[]): MutableService {
     }
   }
   const family: Family = target.family;
+  if (rules !== null) {
+    // ipvsadm's own checks on -A (ipvsadm.c process_options), with its words
+    if (target.kind === 'address' && target.port === 0 && timeout === null) throw new RulesLineError('Zero port specified for non-persistent service (ipvsadm refuses it; only a persistent service may have port 0)');
+    if (onePacket && target.kind === 'address' && target.protocol !== 'udp') throw new RulesLineError('One-Packet Scheduling is only for UDP virtual services (ipvsadm refuses -o here)');
+  }
   return {
     key: serviceKey(target),
     target,
     name: null,
-    // tokens are slices of the whole input: keep copies (see detached)
-    scheduler: scheduler === null ? 'none' : detached(scheduler),
+    // tokens are slices of the whole input: keep copies (see detached); ipvsadm's default is wlc
+    scheduler: scheduler === null ? (rules === null ? 'none' : 'wlc') : detached(scheduler),
     schedulerFlags: flags,
     persistence: timeout === null ? null : { timeout, netmask: detached(normaliseLiveNetmask(netmask, family)) },
     persistenceEngine: engine === null ? null : detached(engine),
@@ -365,12 +476,10 @@ function normaliseLiveNetmask(mask: string | null, family: Family): string {
   return mask ?? '255.255.255.255';
 }
 
-function parseServerLine(tokens: string[]): RealServer {
+function parseServerLine(tokens: string[], rules: { rules: RulesContext; service: MutableService } | null): RealServer {
   if (tokens[0] !== '-r' && tokens[0] !== '--real-server') throw new LineError('expected -r after the service');
   const value = tokens[1] ?? '';
-  const hp = splitHostPort(value);
-  const parsed = hp ? parseAddress(hp.address) : null;
-  if (!hp || !parsed) throw new LineError(`bad real server address "${value}"`);
+  const read = readServerAddress(value, rules);
   let method: ForwardMethod = 'dr';
   let weight = 1;
   let upper: number | null = null;
@@ -394,6 +503,13 @@ function parseServerLine(tokens: string[]): RealServer {
     } else if (sw === '--tun-port') tunPort = int(c.take(sw), 'tunnel port', 65535);
     else throw new LineError(`unexpected "${sw}"`);
   }
+  let port = read.port;
+  if (rules !== null) {
+    const target = rules.service.target;
+    // ipvsadm: "The destination port must be equal to the service port if ... TUNNEL or DROUTE"
+    if (target.kind === 'address' && method !== 'nat') port = target.port;
+    if (read.family !== target.family && method !== 'tun') throw new RulesLineError('Different address family is allowed only for tunneling servers (ipvsadm refuses it without -i)');
+  }
   let tunnel: TunnelOptions | null = null;
   if (method === 'tun') {
     // pre-1.31 ipvsadm printed "-i" alone: that is ipip (facts §9)
@@ -404,16 +520,33 @@ function parseServerLine(tokens: string[]): RealServer {
   }
   // the key from the copy too: a key made from the token kept the whole input alive (Map hashing
   // does not flatten it)
-  const address = detached(parsed.canonical);
+  const address = detached(read.address);
   return {
-    key: serverKey(address, hp.port),
-    family: parsed.family,
+    key: serverKey(address, port),
+    family: read.family,
     address,
-    port: hp.port,
+    port,
     method,
     weight,
     upperThreshold: upper,
     lowerThreshold: lower,
     tunnel,
   };
+}
+
+/**
+ * The -r value: as ipvsadm -S -n prints it, or, in a rules file, as ipvsadm reads it (names, no port:
+ * the service's port, 0 for a fwmark service, as ipvsadm copies the service's).
+ */
+function readServerAddress(value: string, rules: { rules: RulesContext; service: MutableService } | null): { address: string; family: Family; port: number } {
+  if (rules !== null) {
+    const target = rules.service.target;
+    // ipvsadm reads a fwmark service's names as TCP
+    const read = rules.rules.hostPort(value, target.kind === 'address' ? target.protocol : 'tcp', 'real server');
+    return { address: read.address, family: read.family, port: read.port ?? (target.kind === 'address' ? target.port : 0) };
+  }
+  const hp = splitHostPort(value);
+  const parsed = hp ? parseAddress(hp.address) : null;
+  if (!hp || !parsed) throw new LineError(`bad real server address "${value}"`);
+  return { address: parsed.canonical, family: parsed.family, port: hp.port };
 }

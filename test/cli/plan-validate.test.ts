@@ -61,7 +61,8 @@ test('plan --live - reads the snapshot from stdin; --json is machine-readable', 
 });
 
 test('plan: an unparseable live snapshot is an error naming the line, not a partial plan', async () => {
-  const dir = tempTree({ 'a.yaml': GOOD, 'bad.save': '-A -t 192.168.10.100:80 -s wlc\n-A -t nonsense\n' });
+  // (not "-A -t nonsense": ipvsadm reads that as a host name, and so does lvsync; see plan --live with names below)
+  const dir = tempTree({ 'a.yaml': GOOD, 'bad.save': '-A -t 192.168.10.100:80 -s wlc\n-A -t 192.168.10.101:80 -s\n' });
   const r = await runCli(['plan', join(dir, 'a.yaml'), '--live', join(dir, 'bad.save')]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /bad\.save:2:1: error\[LIVE_PARSE\]/);

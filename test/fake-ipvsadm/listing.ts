@@ -5,7 +5,7 @@
  */
 import { ntop, parseStored } from './addr.js';
 import type { RawAddr } from './addr.js';
-import { portToService } from './etc-services.js';
+import { portToService } from '../../src/live/etc-services.js';
 import {
   IP_VS_SVC_F_ONEPACKET,
   IP_VS_SVC_F_PERSISTENT,

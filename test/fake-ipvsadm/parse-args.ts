@@ -5,7 +5,7 @@
  */
 import { inetAton, inetPton6, v4, v6 } from './addr.js';
 import type { Af, RawAddr } from './addr.js';
-import { serviceToPort } from './etc-services.js';
+import { serviceToPort } from '../../src/live/etc-services.js';
 import { IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3 } from './kernel.js';
 import type { FakeKernel, Protocol } from './kernel.js';
 

@@ -8,7 +8,9 @@ import type { CommandRunner } from '../../src/realserver/runner.js';
 import type { Probe } from '../../src/health/types.js';
 import type { Sysctl } from '../../src/sysctl/port.js';
 import type { Clock } from '../../src/watch/clock.js';
+import type { NameResolver } from '../../src/live/names.js';
 import { createFakeSysctl } from './fake-sysctl.js';
+import { noHostNames } from './fake-names.js';
 
 export interface CliResult {
   readonly code: number;
@@ -31,6 +33,8 @@ export interface CliOptions {
   readonly probe?: Probe;
   /** time for drain waits and health rounds; default: the system clock */
   readonly clock?: Clock;
+  /** host and service names in rules files; default: built-in ports, and no host lookups (never the system's) */
+  readonly names?: NameResolver;
 }
 
 /** run() in-process with captured output and an injected ipvsadm: the CLI end to end, minus the process. */
@@ -55,6 +59,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     runCommand: options.runCommand ?? { run: async (argv) => { throw new Error(`this test did not expect ${argv.join(' ')} to be run`); } },
     probe: options.probe ?? (async (_check, target) => { throw new Error(`this test did not expect a health check of ${target.address}`); }),
     ...(options.clock ? { clock: options.clock } : {}),
+    names: options.names ?? noHostNames,
   };
   const code = await run(argv, io);
   return { code, stdout, stderr, prompts };

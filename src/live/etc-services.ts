@@ -1,7 +1,9 @@
 /**
  * The services database ipvsadm consults through getservbyname/getservbyport when it reads
- * `host:name` ports and when it lists without -n. Copied from Debian bookworm's netbase
- * /etc/services (the file the real binary reads inside the test VM), comments stripped.
+ * `host:name` ports and when it lists without -n. ETC_SERVICES is Debian bookworm's netbase
+ * /etc/services (the file the real binary reads inside the test VM), comments stripped: lvsync
+ * falls back to it when a host's /etc/services is missing or lacks a name, so a minimal container
+ * reads `:http` as a Debian host does. The fake ipvsadm (test/fake-ipvsadm/) uses it too.
  */
 export const ETC_SERVICES = `
 tcpmux 1/tcp
@@ -324,34 +326,49 @@ tfido 60177/tcp
 fido 60179/tcp
 `;
 
-interface ServiceEntry {
+/** One line of a services file: `name port/proto [alias...]`. */
+export interface ServiceEntry {
   readonly name: string;
   readonly port: number;
   readonly proto: string;
   readonly aliases: readonly string[];
 }
 
-let parsed: ServiceEntry[] | undefined;
-function entries(): ServiceEntry[] {
-  if (!parsed) {
-    parsed = [];
-    for (const line of ETC_SERVICES.split('\n')) {
-      const f = line.split(' ').filter((x) => x.length > 0);
-      const [name, portProto, ...aliases] = f;
-      if (!name || !portProto) continue;
-      const [port, proto] = portProto.split('/');
-      parsed.push({ name, port: Number(port), proto: proto ?? '', aliases });
-    }
+/** A services file's entries in file order; `#` comments, blank and malformed lines are skipped, as glibc skips them. */
+export function parseServices(text: string): ServiceEntry[] {
+  const out: ServiceEntry[] = [];
+  for (const raw of text.split('\n')) {
+    const hash = raw.indexOf('#');
+    const fields = (hash < 0 ? raw : raw.slice(0, hash)).split(/[ \t\r]+/).filter((f) => f.length > 0);
+    const [name, portProto, ...aliases] = fields;
+    const m = portProto === undefined ? null : /^(\d{1,5})\/([A-Za-z0-9-]+)$/.exec(portProto);
+    if (!name || !m || Number(m[1]) > 65535) continue;
+    out.push({ name, port: Number(m[1]), proto: m[2]!, aliases });
   }
-  return parsed;
+  return out;
 }
 
-/** getservbyname(name, proto): official name or alias. */
+/**
+ * getservbyname(name, proto) over entries: the first entry of that protocol whose name or alias is
+ * `name`, compared exactly (glibc's files backend is case-sensitive).
+ */
+export function lookupService(entries: readonly ServiceEntry[], name: string, proto: string): number | undefined {
+  return entries.find((e) => e.proto === proto && (e.name === name || e.aliases.includes(name)))?.port;
+}
+
+let builtin: ServiceEntry[] | undefined;
+/** The built-in table, parsed once. */
+export function builtinServices(): readonly ServiceEntry[] {
+  builtin ??= parseServices(ETC_SERVICES);
+  return builtin;
+}
+
+/** getservbyname(name, proto) over the built-in table. */
 export function serviceToPort(name: string, proto: string): number | undefined {
-  return entries().find((e) => e.proto === proto && (e.name === name || e.aliases.includes(name)))?.port;
+  return lookupService(builtinServices(), name, proto);
 }
 
-/** getservbyport(port, proto): the first entry's official name. */
+/** getservbyport(port, proto) over the built-in table: the first entry's official name. */
 export function portToService(port: number, proto: string): string | undefined {
-  return entries().find((e) => e.proto === proto && e.port === port)?.name;
+  return builtinServices().find((e) => e.proto === proto && e.port === port)?.name;
 }
