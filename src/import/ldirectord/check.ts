@@ -94,7 +94,7 @@ export function mapCheck(input: CheckInput, sink: Sink): CheckResult {
       return { ...none, check: execCheck(input, checktype, sink) };
     case 'negotiate': case 'combined': {
       if (checktype === 'combined') {
-        sink.info('IMPORT_UNSUPPORTED', at, `${label}: ldirectord connects, and negotiates every ${spec.negotiateEvery} checks; lvsync runs the negotiate check every time`);
+        sink.unsupported(index, at, `${label}: ldirectord connects, and negotiates every ${spec.negotiateEvery} checks; lvsync runs the negotiate check every time`);
       }
       if (service === 'none') return none;
       if (service === 'http' || service === 'https') return httpCheck(input, service, sink);
@@ -153,7 +153,7 @@ function portCheck(input: CheckInput, base: WrittenHealthCheck, timeout: number,
     if (input.protocol === 'fwm') {
       sink.error('IMPORT_UNSUPPORTED', r.at, `real server ${r.address} has no port and service=${service} has no well-known one, so there is no port to check (ldirectord would check port 0 and never bring it up); add checkport= to the virtual block`);
     } else {
-      sink.warn('IMPORT_UNSUPPORTED', r.at, `real server ${r.address} has no port and service=${service} has no well-known one: ldirectord checks port 0 here (never up); lvsync checks port ${r.storedPort}, the service's port; add checkport= if that is wrong`);
+      sink.unsupported(input.index, r.at, `real server ${r.address} has no port and service=${service} has no well-known one: ldirectord checks port 0 here (never up); lvsync checks port ${r.storedPort}, the service's port; add checkport= if that is wrong`, 'warning');
     }
   });
   const differing = input.reals.map((r, i) => wanted[i] !== null && wanted[i] !== r.storedPort);
@@ -174,7 +174,7 @@ function httpCheck(input: CheckInput, type: 'http' | 'https', sink: Sink): Check
   const receive = spec.receive?.value ?? '';
   if (receive !== '') {
     Object.assign(base, { expectBody: receive });
-    warnRegex(receive, spec.receive!.at, sink);
+    warnRegex(receive, index, spec.receive!.at, sink);
   }
   if (spec.httpmethod?.value === 'HEAD') {
     sink.unsupported(index, spec.httpmethod.at, 'httpmethod=HEAD: lvsync\'s http check always sends GET', 'warning');
@@ -195,19 +195,19 @@ function perServerRequest(input: CheckInput, i: number, schema: string, serviceR
   }
   const own: WrittenHealthCheck = { ...override, path: r.request };
   if (r.receive !== null && r.receive !== '') {
-    warnRegex(r.receive, r.at, sink);
+    warnRegex(r.receive, input.index, r.at, sink);
     return { ...own, expectBody: r.receive };
   }
   if (serviceReceive !== '') {
-    sink.warn('IMPORT_UNSUPPORTED', r.at, `real server ${r.address} expects an empty receive string (any answer), but lvsync cannot clear the service's expectBody for one server; it expects ${JSON.stringify(serviceReceive)} there too`);
+    sink.unsupported(input.index, r.at, `real server ${r.address} expects an empty receive string (any answer), but lvsync cannot clear the service's expectBody for one server; it expects ${JSON.stringify(serviceReceive)} there too`, 'warning');
   }
   return own;
 }
 
 // ldirectord matches receive as a Perl regular expression (line 3060); lvsync looks for the text as written
-function warnRegex(receive: string, at: Spot, sink: Sink): void {
+function warnRegex(receive: string, index: number, at: Spot, sink: Sink): void {
   if (!/[\\^$.|?*+()[\]{}]/.test(receive)) return;
-  sink.warn('IMPORT_UNSUPPORTED', at, `receive ${JSON.stringify(receive)} is a regular expression to ldirectord; lvsync's expectBody is plain text the answer must contain as written: check it`);
+  sink.unsupported(index, at, `receive ${JSON.stringify(receive)} is a regular expression to ldirectord; lvsync's expectBody is plain text the answer must contain as written: check it`, 'warning');
 }
 
 /** external / external-perl: `checkcommand VIP VPORT RIP RPORT` (check_external, line 3486), without a shell */
@@ -217,10 +217,10 @@ function execCheck(input: CheckInput, kind: 'external' | 'external-perl', sink: 
   const command = spec.checkcommand?.value ?? '/bin/true';
   const at = spec.checkcommand?.at ?? spec.checktype?.at ?? spec.valueAt;
   if (/\s/.test(command)) {
-    sink.warn('IMPORT_UNSUPPORTED', at, `ldirectord runs checkcommand as one program path without a shell, so ${JSON.stringify(command)} (with blanks) never runs there; imported as that one path: check it`);
+    sink.unsupported(index, at, `ldirectord runs checkcommand as one program path without a shell, so ${JSON.stringify(command)} (with blanks) never runs there; imported as that one path: check it`, 'warning');
   }
   if (kind === 'external-perl') {
-    sink.info('IMPORT_UNSUPPORTED', at, 'checktype=external-perl: ldirectord evaluates the script inside itself; lvsync runs it with perl, with the same arguments');
+    sink.unsupported(index, at, 'checktype=external-perl: ldirectord evaluates the script inside itself; lvsync runs it with perl, with the same arguments');
   }
   const target = spec.target;
   // a firewall-mark service is passed as its mark and port 0, as ldirectord does

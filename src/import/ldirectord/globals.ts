@@ -2,6 +2,8 @@ import type { Directive } from './lines.js';
 import { parseFallback } from './real.js';
 import type { FallbackValue } from './real.js';
 import type { Sink } from './sink.js';
+import { resolveHost, resolvePort } from './resolve.js';
+import type { PortLookup } from './resolve.js';
 import type { Located } from './virtual.js';
 import { positiveCount, quotedOrBare, shown, valueAt, yesNo } from './values.js';
 
@@ -46,7 +48,7 @@ const KNOWN = new Set(['virtual', 'virtual6', 'checktimeout', 'connecttimeout', 
   'quiescent', 'readdquiescent', 'emailalert', 'emailalertfreq', 'emailalertstatus', 'emailalertfrom', 'cleanstop', 'smtp', 'maintenancedir']);
 
 /** One top-level directive into `globals`; what lvsync has no use for becomes a comment at the top. */
-export function readGlobal(g: Globals, d: Directive, sink: Sink): void {
+export function readGlobal(g: Globals, d: Directive, sink: Sink, lookup: PortLookup): void {
   const at = valueAt(d);
   switch (d.key) {
     case 'checktimeout': case 'negotiatetimeout': case 'checkinterval': case 'failurecount': {
@@ -73,13 +75,13 @@ export function readGlobal(g: Globals, d: Directive, sink: Sink): void {
         sink.error('IMPORT_SYNTAX', at, `${parsed.error} (fallback ${JSON.stringify(d.value)})${hint}`);
         return;
       }
-      g[d.key] = { value: parsed, at };
+      if (checkGlobalFallback(parsed, d.key === 'fallback' ? 'ipv4' : 'ipv6', d, sink, lookup)) g[d.key] = { value: parsed, at };
       return;
     }
     case 'quiescent': case 'fork': {
       const yes = yesNo(d, sink, true);
       if (yes !== null) g[d.key] = yes;
-      if (yes !== null && d.key === 'fork') sink.comment(null, d, `${shown(d)}: lvsync runs every check on its own schedule in any case`);
+      if (yes !== null && d.key === 'fork') sink.unsupported(null, d, `${shown(d)}: lvsync runs every check on its own schedule in any case`);
       return;
     }
     case 'autoreload': case 'supervised': case 'readdquiescent': case 'cleanstop': {
@@ -120,4 +122,24 @@ export function readGlobal(g: Globals, d: Directive, sink: Sink): void {
       sink.error('IMPORT_SYNTAX', { line: d.line, col: d.col }, `unknown directive "${d.key}"${where} (ldirectord refuses it: "Unknown command")`);
     }
   }
+}
+
+/**
+ * ldirectord resolves a global fallback where it reads it, once for tcp and once for udp (lines
+ * 1704-1709), so a host or a port name that does not resolve for both refuses the file, used or not.
+ */
+function checkGlobalFallback(value: FallbackValue, family: 'ipv4' | 'ipv6', d: Directive, sink: Sink, lookup: PortLookup): boolean {
+  const at = valueAt(d);
+  const host = resolveHost(value.server, family);
+  if (!host.ok) {
+    const why = host.why === 'name' ? 'lvsync does not look host names up; write its address' : `it is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address (fallback6= takes IPv6)`;
+    sink.error(host.why === 'name' ? 'IMPORT_UNRESOLVED' : 'IMPORT_SYNTAX', at, `fallback server ${value.server}: ${why}`);
+    return false;
+  }
+  if (value.port === null) return true;
+  const missing = (['tcp', 'udp'] as const).filter((proto) => resolvePort(value.port!, proto, lookup) === null);
+  if (missing.length === 0) return true;
+  sink.error(/^[0-9]+$/.test(value.port) ? 'IMPORT_SYNTAX' : 'IMPORT_UNRESOLVED', at,
+    `invalid port for fallback server: ${JSON.stringify(value.port)} is not a port for ${missing.join(' and ')}, and ldirectord looks a global fallback's port up for both tcp and udp; write the port number`);
+  return false;
 }

@@ -38,9 +38,10 @@ export function importLdirectord(path: string, sources: ImportSources, options: 
   }
   const config = readConfig(text, sink);
   if (!config) return finish(sink, []);
+  const lookup = options.port ?? wellKnownPort;
   const globals = defaultGlobals();
-  for (const d of config.globals) readGlobal(globals, d, sink);
-  const ctx = { sink, globals, lookup: options.port ?? wellKnownPort };
+  for (const d of config.globals) readGlobal(globals, d, sink, lookup);
+  const ctx = { sink, globals, lookup };
   const services: WrittenService[] = [];
   const identities = new Map<string, Spot>();
   const names = new Map<string, number>();
@@ -59,21 +60,21 @@ export function importLdirectord(path: string, sources: ImportSources, options: 
       continue;
     }
     identities.set(mapped.identity, at);
-    services.push(uniqueName(mapped.service, names, block.head.line, index, sink));
+    services.push(uniqueName(mapped.service, names, mapped.nameAt ?? at, index, sink));
   }
   return finish(sink, services);
 }
 
 // lvsync names are unique; ldirectord's servicename is only a label for its e-mails
-function uniqueName(service: WrittenService, names: Map<string, number>, line: number, index: number, sink: Sink): WrittenService {
+function uniqueName(service: WrittenService, names: Map<string, number>, at: Spot, index: number, sink: Sink): WrittenService {
   if (service.name === undefined) return service;
   const first = names.get(service.name);
   if (first === undefined) {
-    names.set(service.name, line);
+    names.set(service.name, at.line);
     return service;
   }
   const { name, ...rest } = service;
-  sink.unsupported(index, { line }, `servicename=${name} is already the name of the service on line ${first}; lvsync names are unique, so this service has none`, 'warning');
+  sink.unsupported(index, at, `servicename=${name} is already the name of the service on line ${first}; lvsync names are unique, so this service has none`, 'warning');
   return rest;
 }
 

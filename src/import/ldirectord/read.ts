@@ -62,7 +62,7 @@ export function readConfig(text: string, sink: Sink): ConfigFile | null {
     endedByBlank = null;
     if (/^supervised\s*$/.test(src.text)) {
       // line 1746: accepted with a warning, as supervised=yes
-      sink.unsupported(null, { line: src.line }, 'supervised: lvsync runs in the foreground under systemd (ldirectord reads a bare `supervised` as supervised=yes)');
+      sink.unsupported(null, { line: src.line, col: 1 }, 'supervised: lvsync runs in the foreground under systemd (ldirectord reads a bare `supervised` as supervised=yes)');
       continue;
     }
     if (d) { globals.push(d); continue; }
@@ -77,7 +77,7 @@ function strayIndentMessage(src: SourceLine, sawBlock: boolean, endedByBlank: nu
   const what = `this indented line belongs to no virtual block, and ldirectord refuses it ("Unknown command")`;
   if (!sawBlock) return `${what}: it comes before any virtual= line`;
   if (indentWidth(src.text) < 4) return `${what}: lines of a virtual block must be indented by a tab or at least 4 spaces`;
-  if (endedByBlank !== null) return `${what}: the empty line ${endedByBlank} ended the block (ldirectord ends a block at the first line that is not indented); delete it, or start it with a tab`;
+  if (endedByBlank !== null) return `${what}: the empty line ${endedByBlank} ended the block (ldirectord ends a block at the first line that is not indented); delete it, or make it a # comment, which does not end a block`;
   return `${what}: the virtual block ended at the first line that was not indented`;
 }
 
@@ -91,8 +91,11 @@ function isForeign(lines: readonly SourceLine[], sink: Sink): boolean {
   const trimmed = first.text.trim();
   const key = /^([A-Za-z0-9_]+)\s*=/.exec(trimmed)?.[1];
   if ((key !== undefined && isLdirectordKey(key)) || /^supervised$/.test(trimmed)) return false;
-  const what = INI_HEADER.test(first.text) ? 'an INI section header' : 'not an ldirectord directive';
+  const header = lines.find((l) => INI_HEADER.test(l.text));
+  const what = header === undefined ? `${JSON.stringify(trimmed)} is not an ldirectord directive`
+    : header === first ? `${JSON.stringify(trimmed)} is an INI section header`
+    : `it looks like an INI file (section ${header.text.trim()} on line ${header.line})`;
   sink.error('IMPORT_SYNTAX', { line: first.line, col: 1 },
-    `not an ldirectord configuration: ${JSON.stringify(trimmed)} is ${what}; ldirectord.cf holds key=value directives (checkinterval=10, quiescent=no) and virtual= lines, each followed by its indented directives`);
+    `not an ldirectord configuration: ${what}; ldirectord.cf holds key=value directives (checkinterval=10, quiescent=no) and virtual= lines, each followed by its indented directives`);
   return true;
 }

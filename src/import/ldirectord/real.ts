@@ -38,6 +38,8 @@ export interface RealFlags {
   readonly receive: string | null;
   readonly lowerThreshold: number | null;
   readonly upperThreshold: number | null;
+  /** text ldirectord passes over without a word: each step matches anywhere in what is left */
+  readonly ignored: readonly string[];
 }
 
 /** `add_real_server` (lines 2127-2205): method, weight, request/receive, thresholds, nothing else. */
@@ -45,25 +47,30 @@ export function parseRealFlags(flags: string): RealFlags | { readonly error: str
   const method = /(\w+)(.*)/s.exec(flags);
   if (!method || !isForward(method[1]!)) return { error: 'forward method must be gate, masq or ipip' };
   let rest = method[2]!;
-  let weight = 1;
-  const w = /\s+(\d+)(.*)/s.exec(rest);
-  if (w) { weight = Number(w[1]); rest = w[2]!; }
-  let request: string | null = null;
-  let receive: string | null = null;
-  const pair = /\s+"(.*)"[, ]\s*"(.*)"(.*)/s.exec(rest);
-  if (pair) {
-    request = pair[1]!.startsWith('/') ? pair[1]! : `/${pair[1]!}`;
-    receive = pair[2]!;
-    rest = pair[3]!;
-  }
-  let lowerThreshold: number | null = null;
-  let upperThreshold: number | null = null;
-  const l = /\s+l:(\d+)(.*)/s.exec(rest);
-  if (l) { lowerThreshold = Number(l[1]); rest = l[2]!; }
-  const u = /\s+u:(\d+)(.*)/s.exec(rest);
-  if (u) { upperThreshold = Number(u[1]); rest = u[2]!; }
+  const ignored: string[] = [];
+  // one optional step: an unanchored match in what is left; what it skipped is lost (line 2150-2179)
+  const step = (re: RegExp): RegExpExecArray | null => {
+    const m = re.exec(rest);
+    if (!m) return null;
+    const skipped = rest.slice(0, m.index).trim();
+    if (skipped !== '') ignored.push(skipped);
+    rest = m[m.length - 1]!;
+    return m;
+  };
+  const w = step(/\s+(\d+)(.*)/s);
+  const pair = step(/\s+"(.*)"[, ]\s*"(.*)"(.*)/s);
+  const l = step(/\s+l:(\d+)(.*)/s);
+  const u = step(/\s+u:(\d+)(.*)/s);
   if (/\S/.test(rest)) return { error: `Invalid real server line, around "${rest}"` };
-  return { forward: method[1] as Forward, weight, request, receive, lowerThreshold, upperThreshold };
+  return {
+    forward: method[1] as Forward,
+    weight: w ? Number(w[1]) : 1,
+    request: pair ? (pair[1]!.startsWith('/') ? pair[1]! : `/${pair[1]!}`) : null,
+    receive: pair ? pair[2]! : null,
+    lowerThreshold: l ? Number(l[1]) : null,
+    upperThreshold: u ? Number(u[1]) : null,
+    ignored,
+  };
 }
 
 function isForward(word: string): word is Forward {

@@ -10,16 +10,20 @@ import type { Family } from '../../model/types.js';
 /** A service name → its port for a protocol, null when unknown; the lookup can be swapped (a shared /etc/services reader). */
 export type PortLookup = (name: string, proto: 'tcp' | 'udp') => number | null;
 
-// the names of /etc/services (Debian netbase) that ldirectord files use most; tcp and udp alike
-const WELL_KNOWN: Readonly<Record<string, number>> = {
-  'ftp-data': 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, www: 80,
-  pop3: 110, nntp: 119, ntp: 123, imap: 143, imap2: 143, snmp: 161, ldap: 389, https: 443,
+// the names of /etc/services that ldirectord files use most, per protocol as Debian's netbase 6.4
+// lists them: most are tcp only there, so `:www` on a UDP service does not resolve (nor did it for ldirectord)
+const TCP: Readonly<Record<string, number>> = {
+  'ftp-data': 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, mail: 25, domain: 53, http: 80, www: 80,
+  pop3: 110, 'pop-3': 110, nntp: 119, imap2: 143, imap: 143, snmp: 161, ldap: 389, https: 443,
   submission: 587, ldaps: 636, imaps: 993, pop3s: 995, radius: 1812, mysql: 3306,
-  sip: 5060, 'sip-tls': 5061, postgresql: 5432, 'http-alt': 8080,
+  sip: 5060, 'sip-tls': 5061, postgresql: 5432, postgres: 5432, 'http-alt': 8080, webcache: 8080,
+};
+const UDP: Readonly<Record<string, number>> = {
+  domain: 53, ntp: 123, snmp: 161, ldap: 389, https: 443, ldaps: 636, radius: 1812, sip: 5060, 'sip-tls': 5061,
 };
 
-/** The built-in lookup: a small table of common names, the same for tcp and udp. */
-export const wellKnownPort: PortLookup = (name) => WELL_KNOWN[name] ?? null;
+/** The built-in lookup: a small table of common names, for the protocol asked. */
+export const wellKnownPort: PortLookup = (name, proto) => (proto === 'tcp' ? TCP : UDP)[name] ?? null;
 
 export interface ResolvedPort {
   readonly port: number;

@@ -19,6 +19,8 @@ export interface MappedService {
   readonly service: WrittenService;
   /** ldirectord's `get_virtual_id_str` (line 5072): two blocks with the same one are refused */
   readonly identity: string;
+  /** where servicename= was written, for the note when two services share it */
+  readonly nameAt: Spot | null;
 }
 
 export interface MapContext {
@@ -59,10 +61,10 @@ export function mapVirtual(spec: VirtualSpec, index: number, ctx: MapContext): M
   if (spec.ops?.value) {
     // line 2303: -o only for UDP services
     if (spec.protocol === 'udp') service.onePacket = true;
-    else sink.info('IMPORT_UNSUPPORTED', spec.ops.at, `ops=yes is ignored by ldirectord on a ${spec.protocol} service (one-packet scheduling is for UDP)`);
+    else sink.unsupported(index, spec.ops.at, `ops=yes is ignored by ldirectord on a ${spec.protocol} service (one-packet scheduling is for UDP)`);
   }
   const vport = target.kind === 'address' ? target.port : 0;
-  const reals = realServers(spec, target, ctx);
+  const reals = realServers(spec, target, index, ctx);
   const check = mapCheck({ spec, index, protocol: spec.protocol, vport, reals: reals.map((r) => r.entry), globals: ctx.globals }, sink);
   service.realServers = reals.map((r, i) => {
     const server: Record<string, unknown> = { ...r.server };
@@ -72,14 +74,14 @@ export function mapVirtual(spec: VirtualSpec, index: number, ctx: MapContext): M
     return server as unknown as WrittenServer;
   });
   if (check.check) service.healthCheck = check.check;
-  const fallback = fallbackOf(spec, target, ctx);
+  const fallback = fallbackOf(spec, target, index, ctx);
   if (fallback) {
     if (check.check) service.fallback = fallback.server;
     else sink.unsupported(index, fallback.at, `fallback ${fallback.server.address}: a fallback server is used only while checked real servers are down, and these are not checked by lvsync${check.serversOff ? ' (ldirectord with checktype=off keeps it in the table: declare it as a real server if that is what you want)' : ''}`);
     collideFallback(fallback, reals, target, sink);
   }
   const identity = target.kind === 'address' ? `${target.protocol}:${target.address}:${target.port}` : `fwm${spec.family === 'ipv6' ? '6' : ''}:${target.mark}`;
-  return { service: service as unknown as WrittenService, identity };
+  return { service: service as unknown as WrittenService, identity, nameAt: spec.servicename?.at ?? null };
 }
 
 // the virtual= address and port, looked up with the block's final protocol (line 1832)
@@ -163,14 +165,14 @@ interface MappedReal {
 }
 
 // every real= line, ranges expanded, looked up (_ld_read_config_real_resolve, line 2002)
-function realServers(spec: VirtualSpec, target: Target, ctx: MapContext): MappedReal[] {
+function realServers(spec: VirtualSpec, target: Target, index: number, ctx: MapContext): MappedReal[] {
   const { sink } = ctx;
   const out: MappedReal[] = [];
   const seen = new Map<string, Spot>();
   // getservbyname(port, "") looks in any protocol (line 2047); the block's own is the best guess
   const protocol = spec.protocol === 'udp' ? 'udp' : 'tcp';
   for (const line of spec.reals) {
-    for (const real of realLine(line, spec, target, protocol, ctx)) {
+    for (const real of realLine(line, spec, target, protocol, index, ctx)) {
       const earlier = seen.get(real.key);
       if (earlier) {
         sink.error('IMPORT_COLLISION', line.at, `real server ${real.entry.address}:${real.entry.storedPort} is declared twice in this virtual service (the kernel keeps one server per address and port${real.server.method === 'nat' ? '' : '; with gate/ipip the port is always the service port'})`, earlier);
@@ -183,7 +185,7 @@ function realServers(spec: VirtualSpec, target: Target, ctx: MapContext): Mapped
   return out;
 }
 
-function realLine(line: Located<string>, spec: VirtualSpec, target: Target, protocol: 'tcp' | 'udp', ctx: MapContext): MappedReal[] {
+function realLine(line: Located<string>, spec: VirtualSpec, target: Target, protocol: 'tcp' | 'udp', index: number, ctx: MapContext): MappedReal[] {
   const { sink } = ctx;
   const at = line.at;
   const parts = parseRealAddress(line.value);
@@ -198,6 +200,9 @@ function realLine(line: Located<string>, spec: VirtualSpec, target: Target, prot
   if ('error' in flags) {
     sink.error('IMPORT_SYNTAX', at, flags.error);
     return [];
+  }
+  if (flags.ignored.length > 0) {
+    sink.warn('IMPORT_SYNTAX', at, `ldirectord ignores ${flags.ignored.map((t) => JSON.stringify(t)).join(' and ')} on this line: it reads the weight, then "request", "receive", then l:, then u:, each once and in that order, skipping what comes before each; write them in that order`);
   }
   const first = host(parts.first, spec.family, at, 'real server', sink);
   const last = parts.last === null ? null : host(parts.last, spec.family, at, 'real server', sink);
@@ -221,7 +226,7 @@ function realLine(line: Located<string>, spec: VirtualSpec, target: Target, prot
     addresses = range.addresses;
   }
   const method = METHOD[flags.forward];
-  const { port, stored } = serverPort(rawPort, method, target, at, sink);
+  const { port, stored } = serverPort(rawPort, method, target, at, index, sink);
   return addresses.map((address) => {
     const server: Record<string, unknown> = { address };
     if (port !== null) server.port = port;
@@ -242,11 +247,11 @@ function realLine(line: Located<string>, spec: VirtualSpec, target: Target, prot
  * service without a port gets the service's; with gate or ipip any port becomes the service's
  * (ipvsadm rewrites it, as ldirectord's man page says); a firewall-mark server keeps its own, 0 if none.
  */
-function serverPort(rawPort: number, method: ForwardMethod, target: Target, at: Spot, sink: Sink): { port: number | null; stored: number } {
+function serverPort(rawPort: number, method: ForwardMethod, target: Target, at: Spot, index: number, sink: Sink): { port: number | null; stored: number } {
   if (target.kind === 'fwmark') return { port: rawPort === 0 ? null : rawPort, stored: rawPort };
   if (rawPort === 0 || rawPort === target.port) return { port: null, stored: target.port };
   if (method === 'nat') return { port: rawPort, stored: rawPort };
-  sink.warn('IMPORT_UNSUPPORTED', at, `port ${rawPort} with ${method === 'dr' ? 'gate' : 'ipip'}: the kernel uses the service port ${target.port} for direct routing and tunnelling, so the port is left out (use masq to forward to port ${rawPort})`);
+  sink.unsupported(index, at, `port ${rawPort} with ${method === 'dr' ? 'gate' : 'ipip'}: the kernel uses the service port ${target.port} for direct routing and tunnelling, so the port is left out (use masq to forward to port ${rawPort})`, 'warning');
   return { port: null, stored: target.port };
 }
 
@@ -257,14 +262,14 @@ interface MappedFallback {
 }
 
 /** `fallback_find` (line 4340): the block's own fallback, else the global one of its family and protocol */
-function fallbackOf(spec: VirtualSpec, target: Target, ctx: MapContext): MappedFallback | null {
+function fallbackOf(spec: VirtualSpec, target: Target, index: number, ctx: MapContext): MappedFallback | null {
   const { sink, globals } = ctx;
   const own = spec.fallback;
   const global = spec.family === 'ipv6' ? globals.fallback6 : globals.fallback;
   const chosen = own ?? global;
   if (!chosen) return null;
   if (!own && target.kind === 'fwmark') {
-    sink.warn('IMPORT_UNSUPPORTED', spec.valueAt, `the global fallback ${chosen.value.server} is not used for this firewall-mark service: ldirectord keeps global fallbacks per tcp/udp, and for fwm it would add a server without an address; write fallback= in the block if you want one`);
+    sink.unsupported(index, spec.valueAt, `the global fallback ${chosen.value.server} is not used for this firewall-mark service: ldirectord keeps global fallbacks per tcp/udp, and for fwm it would add a server without an address; write fallback= in the block if you want one`, 'warning');
     return null;
   }
   const value: FallbackValue = chosen.value;
@@ -279,7 +284,7 @@ function fallbackOf(spec: VirtualSpec, target: Target, ctx: MapContext): MappedF
   }
   if (address === null || rawPort === null) return null;
   const method = METHOD[value.forward];
-  const { port, stored } = serverPort(rawPort, method, target, chosen.at, sink);
+  const { port, stored } = serverPort(rawPort, method, target, chosen.at, index, sink);
   const server: Record<string, unknown> = { address };
   if (port !== null) server.port = port;
   server.method = method;
