@@ -155,6 +155,12 @@ test('checks: every checktype, the timeouts falling back on each other, failurec
   assert.equal(s[11]!.healthCheck, undefined);
   assert.deepEqual(s[12]!.healthCheck, { type: 'http', path: '/', expectBody: 'Status: (ok|degraded)', ...every(10, 8, 3, 'quiesce') });
   assert.deepEqual(s[12]!.fallback, { address: '127.0.0.1', port: 8080, method: 'nat' });
+  // a block's own timeout of the other kind comes before the global of the same kind (ld_setup)
+  assert.deepEqual(s[13]!.healthCheck, { type: 'tcp', ...every(10, 6, 3, 'quiesce') });
+  assert.deepEqual(s[14]!.healthCheck, { type: 'http', path: '/', ...every(10, 2, 3, 'quiesce') });
+  // a firewall mark's service is none unless written: no check
+  assert.deepEqual(s[15], { fwmark: 13, scheduler: 'wrr', realServers: [{ address: '10.4.0.19', method: 'dr' }] });
+  assert.equal(s.length, 16);
   assert.deepEqual(comments(r), [[0, 11], [2, 21], [3, 25], [3, 27], [4, 32], [5, 36], [7, 47], [8, 51], [8, 52], [10, 60], [12, 69], [12, 70]]);
   assert.deepEqual(notes(r), [
     ['warning', 'IMPORT_UNSUPPORTED', 11], // checkinterval in a block without fork=yes

@@ -169,11 +169,11 @@ function portCheck(input: CheckInput, base: WrittenHealthCheck, timeout: number,
 /** negotiate with service=http/https: check_http (line 2975) */
 function httpCheck(input: CheckInput, type: 'http' | 'https', sink: Sink): CheckResult {
   const { spec, index } = input;
-  const base: WrittenHealthCheck = { type, path: spec.request?.value ?? '/' };
-  if (spec.virtualhost && spec.virtualhost.value !== '') Object.assign(base, { host: spec.virtualhost.value });
+  const base: { -readonly [K in keyof WrittenHealthCheck]: WrittenHealthCheck[K] } = { type, path: spec.request?.value ?? '/' };
+  if (spec.virtualhost && spec.virtualhost.value !== '') base.host = spec.virtualhost.value;
   const receive = spec.receive?.value ?? '';
   if (receive !== '') {
-    Object.assign(base, { expectBody: receive });
+    base.expectBody = receive;
     warnRegex(receive, index, spec.receive!.at, sink);
   }
   if (spec.httpmethod?.value === 'HEAD') {

@@ -33,6 +33,9 @@ const METHOD: Readonly<Record<Forward, ForwardMethod>> = { gate: 'dr', masq: 'na
 const SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
 const SCHEDULER_FLAGS = new Set(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port', 'flag-1', 'flag-2', 'flag-3']);
 const MAX_WEIGHT = 2147483647;
+
+// built field by field, in the order the YAML shows them
+type Draft<T> = { -readonly [K in keyof T]: T[K] };
 const MAX_PERSISTENCE = 2678400;
 
 type Target =
@@ -44,10 +47,16 @@ export function mapVirtual(spec: VirtualSpec, index: number, ctx: MapContext): M
   const target = resolveTarget(spec, ctx);
   if (!target) return null;
   const { sink } = ctx;
-  const service: Record<string, unknown> = {};
+  const service: Draft<WrittenService> = {};
   if (spec.servicename && spec.servicename.value !== '') service.name = spec.servicename.value;
-  if (target.kind === 'address') Object.assign(service, { protocol: target.protocol, address: target.address, port: target.port });
-  else Object.assign(service, spec.family === 'ipv6' ? { fwmark: target.mark, family: 'ipv6' } : { fwmark: target.mark });
+  if (target.kind === 'address') {
+    service.protocol = target.protocol;
+    service.address = target.address;
+    service.port = target.port;
+  } else {
+    service.fwmark = target.mark;
+    if (spec.family === 'ipv6') service.family = 'ipv6';
+  }
   // line 1385: wrr unless written (lvsync's own default is wlc, so it is always written)
   const scheduler = spec.scheduler?.value ?? 'wrr';
   if (!SCHEDULERS.has(scheduler)) {
@@ -67,11 +76,11 @@ export function mapVirtual(spec: VirtualSpec, index: number, ctx: MapContext): M
   const reals = realServers(spec, target, index, ctx);
   const check = mapCheck({ spec, index, protocol: spec.protocol, vport, reals: reals.map((r) => r.entry), globals: ctx.globals }, sink);
   service.realServers = reals.map((r, i) => {
-    const server: Record<string, unknown> = { ...r.server };
+    const server: Draft<WrittenServer> = { ...r.server };
     if (check.serversOff) server.weight = 0;
     const own = check.overrides[i];
     if (own) server.healthCheck = own;
-    return server as unknown as WrittenServer;
+    return server;
   });
   if (check.check) service.healthCheck = check.check;
   const fallback = fallbackOf(spec, target, index, ctx);
@@ -81,7 +90,7 @@ export function mapVirtual(spec: VirtualSpec, index: number, ctx: MapContext): M
     collideFallback(fallback, reals, target, sink);
   }
   const identity = target.kind === 'address' ? `${target.protocol}:${target.address}:${target.port}` : `fwm${spec.family === 'ipv6' ? '6' : ''}:${target.mark}`;
-  return { service: service as unknown as WrittenService, identity, nameAt: spec.servicename?.at ?? null };
+  return { service, identity, nameAt: spec.servicename?.at ?? null };
 }
 
 // the virtual= address and port, looked up with the block's final protocol (line 1832)
@@ -228,14 +237,14 @@ function realLine(line: Located<string>, spec: VirtualSpec, target: Target, prot
   const method = METHOD[flags.forward];
   const { port, stored } = serverPort(rawPort, method, target, at, index, sink);
   return addresses.map((address) => {
-    const server: Record<string, unknown> = { address };
+    const server: Draft<WrittenServer> = { address };
     if (port !== null) server.port = port;
     server.method = method;
     if (flags.weight !== 1) server.weight = flags.weight;
     if (flags.upperThreshold) server.upperThreshold = flags.upperThreshold;
     if (flags.lowerThreshold) server.lowerThreshold = flags.lowerThreshold;
     return {
-      server: server as unknown as WrittenServer,
+      server,
       entry: { address, rawPort, storedPort: stored, request: flags.request, receive: flags.receive, at },
       key: `${address}|${stored}`,
     };
@@ -285,10 +294,10 @@ function fallbackOf(spec: VirtualSpec, target: Target, index: number, ctx: MapCo
   if (address === null || rawPort === null) return null;
   const method = METHOD[value.forward];
   const { port, stored } = serverPort(rawPort, method, target, chosen.at, index, sink);
-  const server: Record<string, unknown> = { address };
+  const server: Draft<WrittenFallback> = { address };
   if (port !== null) server.port = port;
   server.method = method;
-  return { server: server as unknown as WrittenFallback, at: chosen.at, key: `${address}|${stored}` };
+  return { server, at: chosen.at, key: `${address}|${stored}` };
 }
 
 // lvsync refuses a sorry server that is also a real server (FALLBACK_CONFLICT)
