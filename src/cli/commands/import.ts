@@ -76,6 +76,7 @@ async function runImporter(io: CliIo, args: ImportArgs, sources: ImportSources):
     case 'keepalived':
       return (await import('../../import/keepalived/index.js')).importKeepalived(args.path, sources, args.keepVrrp === undefined ? {} : { keepVrrp: args.keepVrrp });
     case 'ldirectord':
-      return (await import('../../import/ldirectord/index.js')).importLdirectord(args.path, sources);
+      // getservbyname, as ldirectord does it: the host's /etc/services, then lvsync's built-in table
+      return (await import('../../import/ldirectord/index.js')).importLdirectord(args.path, sources, { port: (name, proto) => namesOf(io).port(name, proto)?.port ?? null });
   }
 }
