@@ -99,8 +99,14 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
     for (const address of SERVERS) await waitForPort(address, 8080);
   });
 
-  after(() => {
-    for (const c of [...children, ...httpd.values()]) c.kill('SIGKILL');
+  after(async () => {
+    // SIGTERM: keepalived's parent stops its checker child too (SIGKILL would leave it running)
+    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      return Promise.race([exited, sleep(5000)]);
+    }));
+    for (const c of [...children, ...httpd.values()]) if (c.exitCode === null) c.kill('SIGKILL');
     for (const ns of namespaces) sh(`ip netns del ${ns}`);
     for (const address of SERVERS) sh(`ip addr del ${address}/32 dev lo`);
   });
