@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
+import { systemClock } from '../../src/watch/clock.js';
+import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
+import { createLogger } from '../../src/watch/logger.js';
+import { tempTree } from '../helpers/cli.js';
+import { REPO, SKIP, addNamespaceHost, lvsync, must, sh, tempStateDir, waitForPort } from './helpers.js';
+
+/**
+ * `lvsync import keepalived` against keepalived 2.2.7 itself, on the real kernel (issue 14, part 4).
+ * Each config of test/kernel/fixtures/keepalived/ is loaded twice, each time into a fresh network
+ * namespace (its own IPVS table):
+ *  - namespace A runs keepalived, checkers only, in the foreground (`keepalived -C -n -f CONF`);
+ *  - namespace B gets `lvsync import keepalived CONF --out x.yaml && lvsync apply x.yaml --yes`.
+ * The two tables (`ipvsadm -S -n` and the thresholds listing) must be the same as sets of lines: the
+ * only normalisation is the order, which is hash order and differs per namespace. A second plan is empty.
+ * Then two real servers stop; keepalived quiesces the one with inhibit_on_failure and removes the
+ * one without, and `lvsync watch` (the daemon, in this process, its ipvsadm pointed at B) must do the
+ * same to B's table.
+ *
+ * The real servers are busybox httpd on 10.77.0.11-13:8080, addresses on the VM root namespace's lo:
+ * lvsync's probes (from this process, in the root namespace) reach them locally, keepalived's (from A)
+ * through a veth pair to the root namespace. B sends nothing, so it only needs a default route on lo
+ * (without one the kernel refuses real servers as "address not unicast").
+ */
+const fixtures = join(REPO, 'test/kernel/fixtures/keepalived');
+const SERVERS = ['10.77.0.11', '10.77.0.12', '10.77.0.13'];
+const namespaces: string[] = [];
+const children: ChildProcess[] = [];
+const httpd = new Map<string, ChildProcess>();
+const execFileP = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freshNamespace(name: string): string {
+  must(`ip netns add ${name}`);
+  namespaces.push(name);
+  must(`ip netns exec ${name} sh -c 'ip link set lo up && ip route add default dev lo && ip -6 route add default dev lo'`);
+  return name;
+}
+
+/** ipvsadm inside a namespace, as a binary lvsync can be given with --ipvsadm. */
+function ipvsadmIn(ns: string, dir: string): string {
+  const path = join(dir, `ipvsadm-${ns}`);
+  writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ipvsadm "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+interface TableLines { readonly save: string[]; readonly thresholds: string[] }
+
+/**
+ * What a namespace's table holds, as sets of lines. Asynchronous on purpose: the daemon's health probes
+ * share this event loop, and a synchronous spawn that blocks it past a probe's 1 s timeout under TCG
+ * fails the probe of a healthy server.
+ */
+async function tableOf(ns: string): Promise<TableLines> {
+  const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '').sort();
+  const run = async (args: string[]) => (await execFileP('ip', ['netns', 'exec', ns, 'ipvsadm', ...args])).stdout;
+  const [save, thresholds] = await Promise.all([run(['-S', '-n']), run(['-L', '-n', '--thresholds'])]);
+  return { save: lines(save), thresholds: lines(thresholds) };
+}
+
+/** Poll until namespace A's table equals B's, or fail with the difference (assert.deepEqual's diff). */
+async function untilSame(a: string, b: string, what: string, ms = 30_000): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const [left, right] = await Promise.all([tableOf(a), tableOf(b)]);
+    if (JSON.stringify(left) === JSON.stringify(right)) return Date.now() - start;
+    if (Date.now() - start > ms) assert.deepEqual(right, left, `${what}: lvsync's table (B) differs from keepalived's (A) after ${ms} ms`);
+    await sleep(250);
+  }
+}
+
+function startHttpd(address: string, root: string): void {
+  httpd.set(address, spawn('busybox', ['httpd', '-f', '-p', `${address}:8080`, '-h', root], { stdio: 'ignore' }));
+}
+
+async function stopHttpd(address: string): Promise<void> {
+  const child = httpd.get(address)!;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  httpd.delete(address);
+}
+
+function startKeepalived(ns: string, conf: string, dir: string): ChildProcess {
+  const child = spawn('ip', ['netns', 'exec', ns, 'keepalived', '-C', '-n', '-f', conf,
+    '-p', join(dir, 'keepalived.pid'), '-c', join(dir, 'checkers.pid'), '-r', join(dir, 'vrrp.pid')], { stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+
+describe('import keepalived on the real kernel: the table lvsync applies is the table keepalived builds', { skip: SKIP }, () => {
+  before(async () => {
+    const root = tempTree({ 'index.html': 'ok\n' });
+    for (const address of SERVERS) {
+      must(`ip addr add ${address}/32 dev lo`);
+      startHttpd(address, root);
+    }
+    for (const address of SERVERS) await waitForPort(address, 8080);
+  });
+
+  after(async () => {
+    // SIGTERM: keepalived's parent stops its checker child too (SIGKILL would leave it running)
+    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      return Promise.race([exited, sleep(5000)]);
+    }));
+    for (const c of [...children, ...httpd.values()]) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const ns of namespaces) sh(`ip netns del ${ns}`);
+    for (const address of SERVERS) sh(`ip addr del ${address}/32 dev lo`);
+  });
+
+  test('static.conf: servers without checkers (UDP mh flags ops thresholds, weight 0, TUN lc persistence, IPv6, group with a fwmark): same table', async () => {
+    const conf = join(fixtures, 'static.conf');
+    const dir = tempTree({});
+    const file = join(dir, 'x.yaml');
+    const byKeepalived = freshNamespace('kal-sa');
+    const started = Date.now();
+    const keepalived = startKeepalived(byKeepalived, conf, dir);
+    const byLvsync = freshNamespace('kal-sb');
+    const binary = ipvsadmIn(byLvsync, dir);
+    const imported = await lvsync(['import', 'keepalived', conf, '--out', file]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.doesNotMatch(imported.stderr, /error/);
+    const state = tempStateDir();
+    const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    await untilSame(byKeepalived, byLvsync, 'after start-up');
+    console.log(`# keepalived: static.conf loaded and equal to lvsync's table ${Date.now() - started} ms after keepalived started`);
+    assert.equal(keepalived.exitCode, null, 'keepalived is still running');
+    const expected = (await tableOf(byLvsync)).save;
+    assert.equal(expected.filter((l) => l.startsWith('-A ')).length, 6, expected.join('\n'));
+    assert.equal(expected.filter((l) => l.startsWith('-a ')).length, 8, expected.join('\n'));
+    const again = await lvsync(['plan', file, '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+  });
+
+  test('checked.conf: same table; a failed server is quiesced (inhibit_on_failure) or removed by both', async () => {
+    const conf = join(fixtures, 'checked.conf');
+    const dir = tempTree({});
+    mkdirSync(join(dir, 'conf'));
+    const file = join(dir, 'conf', 'x.yaml');
+
+    // A: keepalived. Its namespace reaches the real servers through a veth pair to the root namespace.
+    addNamespaceHost('kal-a', 'vk-a', '10.77.9');
+    namespaces.push('kal-a');
+    const started = Date.now();
+    const keepalived = startKeepalived('kal-a', conf, dir);
+
+    // B: lvsync
+    const byLvsync = freshNamespace('kal-b');
+    const binary = ipvsadmIn(byLvsync, dir);
+    const imported = await lvsync(['import', 'keepalived', conf, '--out', file]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.doesNotMatch(imported.stderr, /error/);
+    const state = tempStateDir();
+    const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+
+    const loadedIn = await untilSame('kal-a', byLvsync, 'after start-up');
+    console.log(`# keepalived: checked.conf loaded and equal to lvsync's table ${Date.now() - started} ms after keepalived started (${loadedIn} ms of polling)`);
+    assert.equal(keepalived.exitCode, null, 'keepalived is still running');
+    const expected = (await tableOf(byLvsync)).save;
+    assert.equal(expected.filter((l) => l.startsWith('-A ')).length, 5, expected.join('\n'));
+    assert.equal(expected.filter((l) => l.startsWith('-a ')).length, 13, expected.join('\n'));
+    const again = await lvsync(['plan', file, '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+
+    // Failure: .11 (HTTP_GET, inhibit_on_failure) and .12 (TCP_CHECK, no inhibit) of the group stop.
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({ format: 'json', write: (l) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
+    let daemon: Daemon | null = null;
+    try {
+      daemon = await startDaemon({
+        paths: [join(dir, 'conf')], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: state,
+        perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
+      }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false });
+      const d = daemon;
+      // 8 checks: .11 and .12 in each of the group's 3 services, .13 in the sh and the fwmark service
+      const end = Date.now() + 30_000;
+      while ([...d.status.health.values()].filter((h) => h.state.status === 'up').length < 8) {
+        assert.ok(Date.now() < end, `lvsync never saw every checked server up: ${JSON.stringify([...d.status.health.values()].map((h) => h.state))}`);
+        await sleep(100);
+      }
+      await untilSame('kal-a', byLvsync, 'with every server up, under watch');
+
+      await stopHttpd('10.77.0.11');
+      await stopHttpd('10.77.0.12');
+      const stopped = Date.now();
+      // keepalived first: its table must reach the failed shape, then lvsync's must equal it
+      const groupLines = async () => (await tableOf('kal-a')).save.filter((l) => /-t 10\.60\.0\.1[0-2]:80 -r /.test(l));
+      for (;;) {
+        const g = await groupLines();
+        if (g.every((l) => !l.includes('10.77.0.12:8080')) && g.filter((l) => l.includes('10.77.0.11:8080 -m -w 0')).length === 3) break;
+        assert.ok(Date.now() - stopped < 30_000, `keepalived never took the servers out:\n${g.join('\n')}`);
+        await sleep(250);
+      }
+      const keepalivedIn = Date.now() - stopped;
+      const lvsyncIn = await untilSame('kal-a', byLvsync, 'after two real servers stopped', 90_000) + keepalivedIn;
+      console.log(`# keepalived: took .11 (quiesced) and .12 (removed) out within ${keepalivedIn} ms; lvsync watch's table equal within ${lvsyncIn} ms`);
+      const falseDowns = lines.filter((l) => /is down after/.test(String(l.msg)) && !/ 10\.77\.0\.1[12]:8080 /.test(String(l.msg)));
+      console.log(`# keepalived: lvsync marked ${falseDowns.length} server(s) down that kept running${falseDowns.map((l) => `\n#   ${String(l.msg)}`).join('')}`);
+      const failed = (await tableOf(byLvsync)).save;
+      assert.equal(failed.filter((l) => l.includes('-r 10.77.0.12:8080')).length, 0, failed.join('\n'));
+      assert.equal(failed.filter((l) => l.includes('-r 10.77.0.11:8080 -m -w 0')).length, 3, failed.join('\n'));
+      assert.equal(failed.filter((l) => l.includes('-r 10.77.0.14:8080 -m -w 1')).length, 3, failed.join('\n'));
+    } finally {
+      await daemon?.stop('SIGTERM');
+    }
+  });
+});
