@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { REPO } from './apply-fake.js';
 import { SIZES, baseTable, desiredFor, desiredYamlFiles, minimalCommands, type TableSize } from './generate.js';
+import { peerSize, writePeerData, type PeerConfig } from './peers-data.js';
 import type { VmResult } from './vm-inner.js';
 
 /** 1% real-server churn (every 100th server replaced): the VM's "small change" scenario. */
@@ -47,7 +48,7 @@ export function prepareVmData(dataDir: string): { coldLines: number; churnLines:
 }
 
 /** Boots the VM once; returns null (with the reason) when the harness is missing or the run failed. */
-export function runVm(reps: number, log: (s: string) => void): { result: VmResult | null; error: string | null; wallMs: number } {
+export function runVm(reps: number, log: (s: string) => void, peers: PeerConfig | null = null): { result: VmResult | null; error: string | null; wallMs: number } {
   const vmsh = join(REPO, 'test/kernel/vm.sh');
   if (!existsSync(vmsh)) return { result: null, error: 'test/kernel/vm.sh is missing', wallMs: 0 };
   const check = spawnSync(vmsh, ['--check'], { encoding: 'utf8' });
@@ -56,12 +57,20 @@ export function runVm(reps: number, log: (s: string) => void): { result: VmResul
   const dataDir = join(outDir, 'vm-data');
   const resultFile = join(outDir, 'vm-result.json');
   const sizes = prepareVmData(dataDir);
+  const extra: string[] = [];
+  if (peers) {
+    for (const id of peers.sizes) writePeerData(join(dataDir, 'peers', id), peerSize(id));
+    const peersFile = join(dataDir, 'peers.json');
+    writeFileSync(peersFile, `${JSON.stringify(peers)}\n`);
+    rmSync(join(outDir, 'peers'), { recursive: true, force: true });
+    extra.push(peersFile);
+  }
   rmSync(resultFile, { force: true });
-  log(`VM: ${sizes.coldLines} cold-start lines, ${sizes.churnLines} churn lines; booting (software emulation takes minutes)...`);
+  log(`VM: ${peers?.peersOnly ? 'peer comparison only' : `${sizes.coldLines} cold-start lines, ${sizes.churnLines} churn lines`}${peers ? `; peers: ${peers.sizes.join(', ')} × ${peers.tools.join(', ')} × ${peers.steps.join(', ')}, ${peers.reps} rep(s)` : ''}; booting (software emulation takes minutes)...`);
   const t0 = Date.now();
-  // LVSYNC_BENCH_VM_TIMEOUT: seconds for the whole boot (default 1800); a 50,000-line -R under TCG on a loaded host can need more
-  const timeoutS = process.env['LVSYNC_BENCH_VM_TIMEOUT'] ?? '1800';
-  const r = spawnSync(vmsh, ['--timeout', timeoutS, '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps)], {
+  // LVSYNC_BENCH_VM_TIMEOUT: seconds for the whole boot (default 1800, 3600 with the peers); a 50,000-line -R under TCG on a loaded host can need more
+  const timeoutS = process.env['LVSYNC_BENCH_VM_TIMEOUT'] ?? (peers ? '3600' : '1800');
+  const r = spawnSync(vmsh, ['--timeout', timeoutS, '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps), ...extra], {
     cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
     // no_timer_check: under heavy host load the emulated guest's IO-APIC timer check can fail and panic the boot
     env: { ...process.env, LVSYNC_VM_APPEND: `${process.env['LVSYNC_VM_APPEND'] ?? ''} no_timer_check`.trim() },
