@@ -386,6 +386,8 @@ async function main(): Promise<void> {
     peerConfig = { sizes: args.peerSizes, tools: args.peerTools, steps: args.peerSteps, reps: args.peerReps, peersOnly: args.peersOnly, keepalived };
     // the inputs of every tool, in the directory the VM reads (bench/vm.ts passes peers.json along)
     const peerData = join(OUT, 'vm-data/peers');
+    // the transcripts and the profile of this run only
+    rmSync(join(OUT, 'peers'), { recursive: true, force: true });
     for (const id of args.peerSizes) writePeerData(join(peerData, id), peerSize(id));
     if (args.peerTools.includes('apply') || args.peerTools.includes('watch')) {
       const t0 = Date.now();

@@ -72,11 +72,13 @@ export function procTableMatches(text: string, expected: ReadonlySet<string>): b
 
 /**
  * An order-independent digest of a /proc/net/ip_vs text, computed on its bytes: the poller's fast
- * check. Every record (a service line, or a real-server line together with its service) is hashed
- * over the same tokens as its key above, whitespace runs counting as one space and the connection
- * counters left out, and the hashes are summed twice with different mixes. Under TCG, splitting a
- * 50,000-line table into strings took seconds per read; this is one pass over the bytes. A digest
- * equal to the expected one is confirmed by procTableMatches.
+ * check. Every record (a service line, or a real-server line together with its service) is hashed,
+ * and the hashes are summed twice with different mixes. A service line is hashed over its
+ * whitespace-separated words; a real-server line over the fixed-width columns the kernel prints
+ * first ("  -> %08X:%04X      %-7s %-6d ": address:port, forwarding method, weight), so the
+ * connection counters after them are left out. Under TCG, splitting a 50,000-line table into
+ * strings took seconds per read; this is one pass over the bytes with the line ends found natively.
+ * A digest equal to the expected one is confirmed by procTableMatches.
  */
 export interface ProcDigest {
   readonly records: number;
@@ -86,19 +88,28 @@ export interface ProcDigest {
 
 const NL = 10;
 const SP = 32;
+/** "  -> " then address:port (13), six spaces, the method (%-7s), a space, the weight (%-6d) */
+const SERVER_COLUMNS: readonly [number, number] = [5, 38];
 
-/** FNV-1a over the whitespace-separated tokens in [from, to), `max` of them at most; returns [hash, end]. */
-function hashTokens(bytes: Uint8Array, from: number, to: number, max: number, seed: number): number {
+/** FNV-1a over the whitespace-separated words in [from, to), one space between them. */
+function hashWords(bytes: Uint8Array, from: number, to: number, seed: number): number {
   let h = seed;
   let i = from;
-  let tokens = 0;
-  while (i < to && tokens < max) {
+  let words = 0;
+  while (i < to) {
     while (i < to && bytes[i] === SP) i++;
     if (i >= to) break;
-    if (tokens > 0) h = Math.imul(h ^ SP, 0x01000193);
+    if (words > 0) h = Math.imul(h ^ SP, 0x01000193);
     while (i < to && bytes[i] !== SP) h = Math.imul(h ^ bytes[i++]!, 0x01000193);
-    tokens++;
+    words++;
   }
+  return h >>> 0;
+}
+
+/** FNV-1a over the bytes [from, to), as they are. */
+function hashBytes(bytes: Uint8Array, from: number, to: number, seed: number): number {
+  let h = seed;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h >>> 0;
 }
 
@@ -113,25 +124,26 @@ function fmix(h: number): number {
 const FNV_SEED = 0x811c9dc5;
 
 /** The digest of the records after `headerLines` lines of `bytes[0, length)`. */
-export function procDigest(bytes: Uint8Array, length: number, headerLines = HEADER_LINES): ProcDigest {
+export function procDigest(bytes: Buffer, length: number, headerLines = HEADER_LINES): ProcDigest {
   let i = 0;
   for (let skip = 0; skip < headerLines && i < length; skip++) {
-    while (i < length && bytes[i] !== NL) i++;
-    i++;
+    const nl = bytes.indexOf(NL, i);
+    i = nl < 0 ? length : nl + 1;
   }
   let service = FNV_SEED;
   let records = 0;
   let a = 0;
   let b = 0;
   while (i < length) {
-    let end = i;
-    while (end < length && bytes[end] !== NL) end++;
+    let end = bytes.indexOf(NL, i);
+    if (end < 0 || end > length) end = length;
     let h: number;
-    if (bytes[i] === SP && bytes[i + 2] === 45 && bytes[i + 3] === 62) {
-      // "  -> address:port forward weight active inactive": the first three after the arrow
-      h = hashTokens(bytes, i + 4, end, 3, Math.imul(service ^ 124, 0x01000193));
+    if (bytes[i + 2] === 45 && bytes[i + 3] === 62 && bytes[i] === SP) {
+      const [from, to] = SERVER_COLUMNS;
+      // shorter than the columns: not a line the kernel prints for an IPv4 server; hash what is there
+      h = end - i >= to ? hashBytes(bytes, i + from, i + to, Math.imul(service ^ 124, 0x01000193)) : hashWords(bytes, i, end, 0);
     } else {
-      service = hashTokens(bytes, i, end, 64, FNV_SEED);
+      service = hashWords(bytes, i, end, FNV_SEED);
       h = service;
     }
     records++;
@@ -142,11 +154,16 @@ export function procDigest(bytes: Uint8Array, length: number, headerLines = HEAD
   return { records, a, b };
 }
 
-/** The digest `procDigest` gives for exactly the table of `keys` (expectedProcKeys order: each service, then its servers). */
+/**
+ * The digest `procDigest` gives for exactly the table of `keys` (expectedProcKeys order: each
+ * service, then its servers), from the lines the kernel would print for it.
+ */
 export function expectedDigest(keys: readonly string[]): ProcDigest {
   const text = keys.map((k) => {
     const bar = k.indexOf('|');
-    return bar < 0 ? `${k}\n` : `  -> ${k.slice(bar + 1)}\n`;
+    if (bar < 0) return `${k}\n`;
+    const [target, method, weight] = k.slice(bar + 1).split(' ') as [string, string, string];
+    return `  -> ${target}      ${method.padEnd(7)} ${weight.padEnd(6)} 0          0         \n`;
   }).join('');
   const bytes = Buffer.from(text, 'latin1');
   return procDigest(bytes, bytes.length, 0);

@@ -42,7 +42,7 @@ function doneCell(rs: readonly PeerRun[]): string {
   if (rs.length === 0) return '–';
   const ok = rs.filter((r) => r.ms !== null).map((r) => r.ms!);
   const failed = rs.length - ok.length;
-  const res = rs.filter((r) => r.poll).map((r) => r.poll!.resolutionMs);
+  const res = rs.filter((r) => r.poll).map((r) => r.poll!.resolutionMs / 2);
   const resText = res.length ? ` ±${sec(median(res))}` : '';
   return `${ok.length ? spread(ok) : ''}${resText}${failed ? ` **${failed} not converged**` : ''}`;
 }
@@ -52,6 +52,18 @@ function cpuCell(rs: readonly PeerRun[], part: 'self' | 'children' | 'both'): st
   if (cs.length === 0) return '–';
   const pick = (c: TreeCpu): CpuMs => (part === 'both' ? { user: c.self.user + c.children.user, sys: c.self.sys + c.children.sys } : c[part]);
   return cpuText({ user: median(cs.map((c) => pick(c).user)), sys: median(cs.map((c) => pick(c).sys)) });
+}
+
+/** ms from the trigger to the exit of the last `ipvsadm -R` of a traced pass: lvsync's own account of when the kernel had it. */
+function untilRestoreExited(segments: readonly Segment[] | undefined): number | null {
+  if (!segments) return null;
+  let at = 0;
+  let found: number | null = null;
+  for (const s of segments) {
+    at += s.ms;
+    if (s.what === 'ipvsadm -R') found = at;
+  }
+  return found;
 }
 
 function segmentsText(segments: readonly Segment[]): string {
@@ -71,10 +83,10 @@ export function peersReport(vm: PeerResult | null, host: HostPeerResult | null):
     const tools = vm.config.tools.filter((t) => t !== 'keepalived' || vm.keepalived);
     out.push('### Peers in the VM: keepalived, lvsync apply and watch, and the `ipvsadm -R` floor');
     out.push('');
-    out.push(`Kernel ${vm.kernel}, ${vm.ipvsadm}, ${vm.keepalived ?? 'keepalived not installed'}, Node ${vm.node}, ${vm.cpus} vCPUs (TCG). Every tool runs the same chain of tables in a fresh network namespace: cold load, then a 1% weight change, then 10% real-server churn (of the weight-changed table); ${vm.config.reps} rep(s), tools in alternating order. Time to *done*: the floor = \`ipvsadm -R\` of exactly the minimal commands, to its exit; lvsync apply = the CLI from spawn to exit (start-up, load, read, plan, -R, verify); keepalived (\`-C -n\`, no checks) = from its start, or from SIGHUP after the config file was replaced, until /proc/net/ip_vs holds exactly the new table; lvsync watch (already running and converged) = from its start, or from the rename of the changed desired-state file, until /proc/net/ip_vs holds exactly the new table, and (*pass end*) until the pass's log line, its verification read included. ± = the poller's resolution (the kernel was done at most that much earlier).`);
+    out.push(`Kernel ${vm.kernel}, ${vm.ipvsadm}, ${vm.keepalived ?? 'keepalived not installed'}, Node ${vm.node}, ${vm.cpus} vCPUs (TCG). Every tool runs the same chain of tables in a fresh network namespace: cold load, then a 1% weight change, then 10% real-server churn (of the weight-changed table); ${vm.config.reps} rep(s), tools in alternating order. Time to *done*: the floor = \`ipvsadm -R\` of exactly the minimal commands, to its exit; lvsync apply = the CLI from spawn to exit (start-up, load, read, plan, -R, verify); keepalived (\`-C -n\`, no checks) = from its start, or from SIGHUP after the config file was replaced, until /proc/net/ip_vs holds exactly the new table; lvsync watch (already running and converged) = from its start, or from the rename of the changed desired-state file, until /proc/net/ip_vs holds exactly the new table, and (*pass end*) until the pass's log line, its verification read included; *its -R exited* = the same pass's \`ipvsadm -R\` exit by LVSYNC_TRACE, a cross-check of the poller. The poller's *done* is the middle of the stretch in which the kernel completed the table (after the start of the last read that did not show it, by the end of the first that did), ± half of it.`);
     out.push('');
-    out.push(line(['table', 'step', '-R lines', 'floor (ipvsadm -R)', ...(tools.includes('keepalived') ? ['keepalived'] : []), 'lvsync apply', 'lvsync watch: kernel', 'watch: pass end']));
-    out.push(line(['---', '---', '---:', '---:', ...(tools.includes('keepalived') ? ['---:'] : []), '---:', '---:', '---:']));
+    out.push(line(['table', 'step', '-R lines', 'floor (ipvsadm -R)', ...(tools.includes('keepalived') ? ['keepalived'] : []), 'lvsync apply', 'lvsync watch: kernel', 'watch: its -R exited', 'watch: pass end']));
+    out.push(line(['---', '---', '---:', '---:', ...(tools.includes('keepalived') ? ['---:'] : []), '---:', '---:', '---:', '---:']));
     for (const size of vm.sizes) {
       for (const step of vm.config.steps) {
         const at = (tool: PeerTool): PeerRun[] => runsOf(vm.runs, size.id, tool, step);
@@ -82,12 +94,13 @@ export function peersReport(vm: PeerResult | null, host: HostPeerResult | null):
         out.push(line([
           size.label, PEER_STEP_TEXT[step], num(size.lines[PEER_STEPS.indexOf(step)] ?? 0),
           doneCell(at('floor')), ...(tools.includes('keepalived') ? [doneCell(at('keepalived'))] : []), doneCell(at('apply')), doneCell(watch),
+          spread(watch.map((r) => untilRestoreExited(r.segments)).filter((x): x is number => x !== null)),
           spread(watch.filter((r) => r.passMs !== undefined).map((r) => r.passMs!)),
         ]));
       }
     }
     out.push('');
-    out.push(`The poller (the bench's own long-running Node process) reads /proc/<pid>/net/ip_vs of a process in the namespace and compares it with the expected (service, server, weight) keys, then sleeps at least as long as that took (≤ half of one vCPU while it waits; it runs only while keepalived or watch is measured). One read + compare of the whole table, idle: ${vm.sizes.map((s) => `${s.label} ${sec(s.pollIdleMs ?? NaN)}`).join(', ')}.`);
+    out.push(`The poller (the bench's own long-running Node process) reads /proc/<pid>/net/ip_vs of a process in the namespace and compares a digest of it with the expected (service, server, weight) table's, then sleeps at least ${vm.pollGap ?? 1}× as long as that took (it holds at most ${vm.pollGap ? `1/${vm.pollGap + 1}` : '1/2'} of one vCPU while it waits, and runs only while keepalived or watch is measured). One read + digest of the whole table, idle: ${vm.sizes.map((s) => `${s.label} ${sec(s.pollIdleMs ?? NaN)}${s.pollIdleKernelMs != null ? ` (read ${sec(s.pollIdleKernelMs)})` : ''}`).join(', ')}.`);
     out.push('');
     out.push('CPU time in the VM over each step (user + system; 10 ms resolution). lvsync: its node process, then the ipvsadm processes it ran; keepalived: the parent and its checker child together (from the trigger until its CPU time stops growing); floor: ipvsadm. Watch: from the trigger to the pass end.');
     out.push('');
@@ -170,6 +183,27 @@ function hostReport(vm: PeerResult | null, host: HostPeerResult): string[] {
       const hostParse = k.cpu.conf.user - k.cpu.empty.user;
       const vmParse = inVm ? inVm.conf.user - inVm.empty.user : NaN;
       out.push(line([label(k.size), cpuText(k.cpu.empty), cpuText(k.cpu.conf), inVm ? cpuText(inVm.empty) : '–', inVm ? cpuText(inVm.conf) : '–', Number.isFinite(vmParse) && hostParse > 0 ? `${(vmParse / hostParse).toFixed(1)}× (${sec(hostParse)} → ${sec(vmParse)})` : '–']));
+    }
+    out.push('');
+  }
+  const factors = new Map(host.keepalivedTest.map((k) => {
+    const inVm = vm?.sizes.find((s) => s.id === k.size)?.keepalivedTestCpu;
+    const hostParse = k.cpu.conf.user - k.cpu.empty.user;
+    return [k.size, inVm && hostParse > 0 ? (inVm.conf.user - inVm.empty.user) / hostParse : NaN] as const;
+  }));
+  if (vm && [...factors.values()].some(Number.isFinite)) {
+    out.push('User-space CPU of the same change, at host speed. lvsync: measured on the host (its node process; the ipvsadm it runs comes on top). keepalived: its user CPU in the VM (parent and checker) divided by the TCG factor of its own parser above — an estimate, as keepalived cannot run here:');
+    out.push('');
+    out.push(line(['table', 'step', 'lvsync watch pass (host)', 'lvsync apply (host)', 'keepalived in the VM', 'TCG factor (keepalived -t)', 'keepalived, host estimate']));
+    out.push(line(['---', '---', '---:', '---:', '---:', '---:', '---:']));
+    for (const id of sizes) {
+      for (const step of steps) {
+        const h = (tool: 'apply' | 'watch'): HostPeerRun | undefined => host.runs.find((r) => r.size === id && r.tool === tool && r.step === step);
+        const ka = runsOf(vm.runs, id, 'keepalived', step).filter((r) => r.cpu);
+        const kaUser = ka.length ? median(ka.map((r) => r.cpu!.self.user + r.cpu!.children.user)) : NaN;
+        const f = factors.get(id) ?? NaN;
+        out.push(line([label(id), PEER_STEP_TEXT[step], h('watch') ? sec(h('watch')!.cpu.self.user) : '–', h('apply') ? sec(h('apply')!.cpu.self.user) : '–', sec(kaUser), Number.isFinite(f) ? `${f.toFixed(1)}×` : '–', sec(kaUser / f)]));
+      }
     }
     out.push('');
   }

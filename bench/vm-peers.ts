@@ -12,9 +12,9 @@
  * Every tool runs its chain in a fresh network namespace (fresh IPVS tables, empty dest trash; see
  * vm-inner.ts). The poller is this process, started long before: it reads /proc/<pid>/net/ip_vs of a
  * process in the namespace and compares its digest with the expected table's (bench/ipvs-proc.ts),
- * then sleeps at least as long as that took, so it never holds more than half of one of the two
- * vCPUs. A change is "done" at the end of the first read whose digest matches (then confirmed key by
- * key, outside the timed window); `resolutionMs` says how much earlier it may have been.
+ * then sleeps at least POLL_GAP times as long as that took. The kernel held the new table by the
+ * end of the first read whose digest matches (confirmed key by key, outside the timed window), and
+ * not yet at some moment of the read before: "done" is the middle of that stretch, ± half of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,10 +33,14 @@ export interface PollStats {
   readonly reads: number;
   /** median ms of one read + compare during the wait */
   readonly readMs: number;
+  /** … of which reading the file (the kernel printing the table), median */
+  readonly kernelMs: number;
   /** ms the poller was busy reading during the wait */
   readonly busyMs: number;
   /** the matching read's end minus the previous read's start: the table was complete somewhere in there */
   readonly resolutionMs: number;
+  /** ms from the trigger to the end of the matching read: the upper bound of done */
+  readonly upperMs: number;
 }
 
 export interface PeerRun {
@@ -46,7 +50,7 @@ export interface PeerRun {
   readonly rep: number;
   /** minimal -R lines of the step */
   readonly lines: number;
-  /** ms from the trigger to done (exit, or the poller's matching read); null: not converged in time */
+  /** ms from the trigger to done (exit, or the poller's estimate: see waitForTable); null: not converged in time */
   readonly ms: number | null;
   /** watch: ms from the trigger to the end of the pass (its log line), verification included */
   readonly passMs?: number;
@@ -60,8 +64,10 @@ export interface PeerRun {
 }
 
 export interface PeerSizeInfo extends PeerSizeMeta {
-  /** one read + compare of the whole table by the poller, idle (median of 5) */
+  /** one read + compare of the whole table by the poller, idle (median of 7) */
   readonly pollIdleMs: number | null;
+  /** … of which reading the file */
+  readonly pollIdleKernelMs: number | null;
   /** `keepalived -t -f` of the cold config and of an empty one: keepalived's own parsing, user/system CPU */
   readonly keepalivedTestCpu: KeepalivedParseCpu | null;
 }
@@ -72,6 +78,8 @@ export interface PeerResult {
   readonly keepalived: string | null;
   readonly node: string;
   readonly cpus: number;
+  /** the poller sleeps at least this many times its last read (LVSYNC_BENCH_POLL_GAP) */
+  readonly pollGap: number;
   readonly config: PeerConfig;
   readonly sizes: PeerSizeInfo[];
   readonly runs: PeerRun[];
@@ -84,6 +92,12 @@ const say = (s: string): void => { process.stderr.write(`vm-peers: ${s}\n`); };
 const LIMIT_MS = Number(process.env['LVSYNC_BENCH_PEER_LIMIT'] ?? 900) * 1000;
 /** the poller never sleeps less than this between reads */
 const MIN_POLL_GAP_MS = 25;
+/**
+ * …nor less than this many times its last read took (LVSYNC_BENCH_POLL_GAP): at 2 it holds at most
+ * a third of one vCPU while it waits, so that a tool running two processes at once (lvsync and its
+ * ipvsadm) on the VM's two vCPUs is not slowed by its judge.
+ */
+const POLL_GAP = Number(process.env['LVSYNC_BENCH_POLL_GAP'] ?? 2);
 
 // ---------------------------------------------------------------------------------------------
 // namespaces and the poller
@@ -154,29 +168,35 @@ const median = (xs: readonly number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** One poll: read the table and compare digests. */
-function pollOnce(ns: Netns, digest: ProcDigest): boolean {
+/** One poll: read the table and compare digests; also says how long the read alone took. */
+function pollOnce(ns: Netns, digest: ProcDigest): { ok: boolean; kernelMs: number } {
+  const t0 = performance.now();
   const n = readProcBytes(ns.proc);
-  return sameDigest(procDigest(readBuffer, n), digest);
+  const kernelMs = performance.now() - t0;
+  return { ok: sameDigest(procDigest(readBuffer, n), digest), kernelMs };
 }
 
 /** Polls until the namespace's table is exactly `want`; doneMs is measured from `t0` (performance.now()). */
 async function waitForTable(ns: Netns, want: Expected, t0: number): Promise<{ doneMs: number | null; poll: PollStats }> {
   const times: number[] = [];
+  const kernel: number[] = [];
   let busy = 0;
   let prevStart = t0;
   for (;;) {
     const r0 = performance.now();
-    const ok = pollOnce(ns, want.digest);
+    const { ok, kernelMs } = pollOnce(ns, want.digest);
     const r1 = performance.now();
     times.push(r1 - r0);
+    kernel.push(kernelMs);
     busy += r1 - r0;
-    const poll = (): PollStats => ({ reads: times.length, readMs: median(times), busyMs: busy, resolutionMs: r1 - prevStart });
-    // a digest match is confirmed key by key (outside the timed window: doneMs is r1)
-    if (ok && procTableMatches(readBuffer.toString('latin1', 0, readProcBytes(ns.proc)), want.keys)) return { doneMs: r1 - t0, poll: poll() };
+    const poll = (): PollStats => ({ reads: times.length, readMs: median(times), kernelMs: median(kernel), busyMs: busy, resolutionMs: r1 - prevStart, upperMs: r1 - t0 });
+    // a digest match is confirmed key by key, outside the timed window. The table was complete by
+    // the end of this read (r1) and not yet at some moment of the read before (from prevStart):
+    // done is reported as the middle of that, ± half of it (PollStats.resolutionMs is all of it)
+    if (ok && procTableMatches(readBuffer.toString('latin1', 0, readProcBytes(ns.proc)), want.keys)) return { doneMs: (prevStart + r1) / 2 - t0, poll: poll() };
     if (r1 - t0 > LIMIT_MS) return { doneMs: null, poll: poll() };
     prevStart = r0;
-    await sleep(Math.max(MIN_POLL_GAP_MS, r1 - r0));
+    await sleep(Math.max(MIN_POLL_GAP_MS, POLL_GAP * (r1 - r0)));
   }
 }
 
@@ -221,7 +241,7 @@ function record(ctx: ChainContext, tool: PeerTool, k: number, run: Omit<PeerRun,
   const full: PeerRun = { size: ctx.data.meta.id, tool, step, rep: ctx.rep, lines: ctx.data.meta.lines[k]!, ...run };
   if (ctx.steps.includes(step)) ctx.runs.push(full);
   const cpu = full.cpu ? `, cpu ${(full.cpu.self.user / 1000).toFixed(2)}u/${(full.cpu.self.sys / 1000).toFixed(2)}s + children ${(full.cpu.children.user / 1000).toFixed(2)}u/${(full.cpu.children.sys / 1000).toFixed(2)}s` : '';
-  say(`${full.size} ${tool} ${step} r${ctx.rep}: ${full.ms === null ? 'NOT CONVERGED' : `${(full.ms / 1000).toFixed(2)} s`}${full.passMs ? ` (pass ends ${(full.passMs / 1000).toFixed(2)} s)` : ''}${full.poll ? ` [${full.poll.reads} polls of ${full.poll.readMs.toFixed(0)} ms, resolution ${full.poll.resolutionMs.toFixed(0)} ms]` : ''}${cpu}${full.note ? ` — ${full.note}` : ''}`);
+  say(`${full.size} ${tool} ${step} r${ctx.rep}: ${full.ms === null ? 'NOT CONVERGED' : `${(full.ms / 1000).toFixed(2)} s`}${full.passMs ? ` (pass ends ${(full.passMs / 1000).toFixed(2)} s)` : ''}${full.poll ? ` [${full.poll.reads} polls of ${full.poll.readMs.toFixed(0)} ms (read ${full.poll.kernelMs.toFixed(0)} ms), resolution ${full.poll.resolutionMs.toFixed(0)} ms]` : ''}${cpu}${full.note ? ` — ${full.note}` : ''}`);
   return full.ms !== null;
 }
 
@@ -413,6 +433,7 @@ export async function runPeers(dataDir: string, config: PeerConfig, outDir: stri
     // untimed: lvsync's modules and node itself into the page cache (the host's disk is a 9p share)
     await must(process.execPath, [join(REPO, 'dist/src/cli/main.js'), 'validate', join(data.dir, peerFile.desired(0))]).catch(() => undefined);
     let pollIdleMs: number | null = null;
+    let pollIdleKernelMs: number | null = null;
     const keepalivedTestCpu = config.keepalived ? await keepalivedParseCpu(join(data.dir, peerFile.keepalived(0)), data.dir) : null;
     for (let rep = 1; rep <= config.reps; rep++) {
       // alternate the order between reps, so that drifting emulation speed hits every tool alike
@@ -437,18 +458,20 @@ export async function runPeers(dataDir: string, config: PeerConfig, outDir: stri
         if (pollIdleMs === null && matchesNow(ns, data.expected[steps.length - 1]!)) {
           // the poller's own cost, with the tool idle: one read + digest of the whole table
           const times: number[] = [];
+          const kernel: number[] = [];
           for (let i = 0; i < 7; i++) {
             const r0 = performance.now();
-            pollOnce(ns, data.expected[steps.length - 1]!.digest);
+            kernel.push(pollOnce(ns, data.expected[steps.length - 1]!.digest).kernelMs);
             times.push(performance.now() - r0);
           }
           pollIdleMs = median(times);
+          pollIdleKernelMs = median(kernel);
         }
         await retire(ns);
         rmSync(work, { recursive: true, force: true });
       }
     }
-    sizes.push({ ...data.meta, pollIdleMs, keepalivedTestCpu });
+    sizes.push({ ...data.meta, pollIdleMs, pollIdleKernelMs, keepalivedTestCpu });
   }
   await dropNamespaces();
   const kernel = (await version('uname', ['-r']));
@@ -458,6 +481,7 @@ export async function runPeers(dataDir: string, config: PeerConfig, outDir: stri
     keepalived: config.keepalived ? await version('keepalived', ['--version']) : null,
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
+    pollGap: POLL_GAP,
     config, sizes, runs, notes,
   };
 }

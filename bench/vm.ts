@@ -62,7 +62,6 @@ export function runVm(reps: number, log: (s: string) => void, peers: PeerConfig 
     for (const id of peers.sizes) writePeerData(join(dataDir, 'peers', id), peerSize(id));
     const peersFile = join(dataDir, 'peers.json');
     writeFileSync(peersFile, `${JSON.stringify(peers)}\n`);
-    rmSync(join(outDir, 'peers'), { recursive: true, force: true });
     extra.push(peersFile);
   }
   rmSync(resultFile, { force: true });
@@ -73,7 +72,12 @@ export function runVm(reps: number, log: (s: string) => void, peers: PeerConfig 
   const r = spawnSync(vmsh, ['--timeout', timeoutS, '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps), ...extra], {
     cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
     // no_timer_check: under heavy host load the emulated guest's IO-APIC timer check can fail and panic the boot
-    env: { ...process.env, LVSYNC_VM_APPEND: `${process.env['LVSYNC_VM_APPEND'] ?? ''} no_timer_check`.trim() },
+    env: {
+      ...process.env,
+      LVSYNC_VM_APPEND: `${process.env['LVSYNC_VM_APPEND'] ?? ''} no_timer_check`.trim(),
+      // the peer comparison's knobs (bench/vm-peers.ts), when set
+      LVSYNC_VM_PASS_ENV: `${process.env['LVSYNC_VM_PASS_ENV'] ?? ''} LVSYNC_BENCH_POLL_GAP LVSYNC_BENCH_PEER_LIMIT`.trim(),
+    },
   });
   const wallMs = Date.now() - t0;
   if (r.status !== 0 || !existsSync(resultFile)) return { result: null, error: `vm.sh exited ${r.status}`, wallMs };

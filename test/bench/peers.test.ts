@@ -63,12 +63,12 @@ const digestOf = (text: string) => {
   return procDigest(bytes, bytes.length);
 };
 
-test("the poller's fast digest agrees: equal for the same table in any order and spacing, different for every other", () => {
+test("the poller's fast digest agrees: equal for the same table in any order, whatever its connection counters, different for every other", () => {
   const expected = expectedDigest(expectedProcKeys(TABLE));
   assert.equal(expected.records, 5);
   assert.ok(sameDigest(digestOf(PROC), expected));
-  const respaced = PROC.replace(/Masq    /g, 'Masq ').replace('0          0         ', '3 4');
-  assert.ok(sameDigest(digestOf(respaced), expected));
+  const counters = PROC.replace('Masq    2      0          0         ', 'Masq    2      1234567    89        ');
+  assert.ok(sameDigest(digestOf(counters), expected));
   for (const [what, text] of VARIANTS) assert.equal(sameDigest(digestOf(text), expected), false, what);
 });
 
