@@ -102,6 +102,11 @@ export function peersReport(vm: PeerResult | null, host: HostPeerResult | null):
     out.push('');
     out.push(`The poller (the bench's own long-running Node process) reads /proc/<pid>/net/ip_vs of a process in the namespace and compares a digest of it with the expected (service, server, weight) table's, then sleeps at least ${vm.pollGap ?? 1}× as long as that took (it holds at most ${vm.pollGap ? `1/${vm.pollGap + 1}` : '1/2'} of one vCPU while it waits, and runs only while keepalived or watch is measured). One read + digest of the whole table, idle: ${vm.sizes.map((s) => `${s.label} ${sec(s.pollIdleMs ?? NaN)}${s.pollIdleKernelMs != null ? ` (read ${sec(s.pollIdleKernelMs)})` : ''}`).join(', ')}.`);
     out.push('');
+    const starts = vm.runs.filter((r) => r.step === 'cold' && r.poll?.firstChangeMs != null);
+    if (starts.length) {
+      out.push(`Cold loads, from the spawn until the poller first saw the table change (the tool's start-up before its first IPVS command, within one poll): ${starts.map((r) => `${r.tool} ${vm.sizes.find((s) => s.id === r.size)?.label ?? r.size} ${sec(r.poll!.firstChangeMs!)}`).join(', ')}.`);
+      out.push('');
+    }
     out.push('CPU time in the VM over each step (user + system; 10 ms resolution). lvsync: its node process, then the ipvsadm processes it ran; keepalived: the parent and its checker child together (from the trigger until its CPU time stops growing); floor: ipvsadm. Watch: from the trigger to the pass end.');
     out.push('');
     out.push(line(['table', 'step', 'floor: ipvsadm', ...(tools.includes('keepalived') ? ['keepalived'] : []), 'apply: lvsync (node)', 'apply: its ipvsadm', 'watch: lvsync (node)', 'watch: its ipvsadm']));

@@ -41,6 +41,8 @@ export interface PollStats {
   readonly resolutionMs: number;
   /** ms from the trigger to the end of the matching read: the upper bound of done */
   readonly upperMs: number;
+  /** ms from the trigger to the end of the first read that differed from the first one: the kernel's table began to change (null: the first read already matched) */
+  readonly firstChangeMs: number | null;
 }
 
 export interface PeerRun {
@@ -169,11 +171,12 @@ const median = (xs: readonly number[]): number => {
 };
 
 /** One poll: read the table and compare digests; also says how long the read alone took. */
-function pollOnce(ns: Netns, digest: ProcDigest): { ok: boolean; kernelMs: number } {
+function pollOnce(ns: Netns, digest: ProcDigest): { ok: boolean; kernelMs: number; seen: ProcDigest } {
   const t0 = performance.now();
   const n = readProcBytes(ns.proc);
   const kernelMs = performance.now() - t0;
-  return { ok: sameDigest(procDigest(readBuffer, n), digest), kernelMs };
+  const seen = procDigest(readBuffer, n);
+  return { ok: sameDigest(seen, digest), kernelMs, seen };
 }
 
 /** Polls until the namespace's table is exactly `want`; doneMs is measured from `t0` (performance.now()). */
@@ -182,14 +185,18 @@ async function waitForTable(ns: Netns, want: Expected, t0: number): Promise<{ do
   const kernel: number[] = [];
   let busy = 0;
   let prevStart = t0;
+  let first: ProcDigest | null = null;
+  let firstChangeMs: number | null = null;
   for (;;) {
     const r0 = performance.now();
-    const { ok, kernelMs } = pollOnce(ns, want.digest);
+    const { ok, kernelMs, seen } = pollOnce(ns, want.digest);
     const r1 = performance.now();
     times.push(r1 - r0);
     kernel.push(kernelMs);
     busy += r1 - r0;
-    const poll = (): PollStats => ({ reads: times.length, readMs: median(times), kernelMs: median(kernel), busyMs: busy, resolutionMs: r1 - prevStart, upperMs: r1 - t0 });
+    first ??= seen;
+    if (firstChangeMs === null && !sameDigest(seen, first)) firstChangeMs = r1 - t0;
+    const poll = (): PollStats => ({ reads: times.length, readMs: median(times), kernelMs: median(kernel), busyMs: busy, resolutionMs: r1 - prevStart, upperMs: r1 - t0, firstChangeMs });
     // a digest match is confirmed key by key, outside the timed window. The table was complete by
     // the end of this read (r1) and not yet at some moment of the read before (from prevStart):
     // done is reported as the middle of that, ± half of it (PollStats.resolutionMs is all of it)
@@ -469,14 +476,24 @@ export async function runPeers(dataDir: string, config: PeerConfig, outDir: stri
         }
         await retire(ns);
         rmSync(work, { recursive: true, force: true });
+        // what is measured so far, in case the VM does not live to the end (bench/vm.ts reads it then)
+        writeFileSync(join(outDir, PARTIAL_FILE), `${JSON.stringify(await result(config, [...sizes, { ...data.meta, pollIdleMs, pollIdleKernelMs, keepalivedTestCpu }], runs, notes))}\n`);
       }
     }
     sizes.push({ ...data.meta, pollIdleMs, pollIdleKernelMs, keepalivedTestCpu });
   }
   await dropNamespaces();
-  const kernel = (await version('uname', ['-r']));
+  const done = await result(config, sizes, runs, notes);
+  rmSync(join(outDir, PARTIAL_FILE), { force: true });
+  return done;
+}
+
+/** The peer results so far, written after every chain: a VM that dies late still leaves its numbers. */
+export const PARTIAL_FILE = 'peers-partial.json';
+
+async function result(config: PeerConfig, sizes: PeerSizeInfo[], runs: PeerRun[], notes: string[]): Promise<PeerResult> {
   return {
-    kernel,
+    kernel: await version('uname', ['-r']),
     ipvsadm: await version('ipvsadm', ['-v']),
     keepalived: config.keepalived ? await version('keepalived', ['--version']) : null,
     node: process.version,

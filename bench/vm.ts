@@ -11,6 +11,7 @@ import { REPO } from './apply-fake.js';
 import { SIZES, baseTable, desiredFor, desiredYamlFiles, minimalCommands, type TableSize } from './generate.js';
 import { peerSize, writePeerData, type PeerConfig } from './peers-data.js';
 import type { VmResult } from './vm-inner.js';
+import { PARTIAL_FILE, type PeerResult } from './vm-peers.js';
 
 /** 1% real-server churn (every 100th server replaced): the VM's "small change" scenario. */
 function churn1(size: TableSize): ReturnType<typeof baseTable> {
@@ -80,6 +81,17 @@ export function runVm(reps: number, log: (s: string) => void, peers: PeerConfig 
     },
   });
   const wallMs = Date.now() - t0;
-  if (r.status !== 0 || !existsSync(resultFile)) return { result: null, error: `vm.sh exited ${r.status}`, wallMs };
+  if (r.status !== 0 || !existsSync(resultFile)) {
+    // the peer comparison writes what it has measured after every chain: keep that
+    const partial = join(outDir, 'peers', PARTIAL_FILE);
+    if (peers && existsSync(partial)) {
+      const result: VmResult = {
+        kernel: '', ipvsadm: '', cpus: 0, cold: { lines: 0, pairs: [] }, churn: { lines: 0, pairs: [] }, steady: null,
+        peers: JSON.parse(readFileSync(partial, 'utf8')) as PeerResult, notes: [],
+      };
+      return { result, error: `vm.sh exited ${r.status}; the peer results measured until then are shown (${partial})`, wallMs };
+    }
+    return { result: null, error: `vm.sh exited ${r.status}`, wallMs };
+  }
   return { result: JSON.parse(readFileSync(resultFile, 'utf8')) as VmResult, error: null, wallMs };
 }
