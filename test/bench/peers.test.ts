@@ -105,4 +105,8 @@ test('the chain every tool applies: cold load, 1% weight edits, then 10% real-se
   assert.equal(churn.filter((l) => l.startsWith('-d ')).length, 3_680);
   assert.equal(churn.length, 7_360);
   assert.equal(count(churned), count(base));
+  // the churn starts from the weight-changed table: the edited weights stay (on the new servers that replace them)
+  const weight = (s: Service[]) => s.reduce((n, x) => n + x.servers.reduce((m, r) => m + r.weight, 0), 0);
+  assert.equal(weight(weights), weight(base) + 368 * 10);
+  assert.equal(weight(churned), weight(weights));
 });
