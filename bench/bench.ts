@@ -10,13 +10,24 @@
  *   --vm             also run the real-kernel comparison in the QEMU VM (test/kernel/vm.sh; minutes)
  *   --vm-reps N      floor/lvsync pairs per scenario in the VM (default 1)
  *   --vm-only        only the VM part (its result is kept in test-output/bench/vm-result.json and shown by later runs)
+ *   --vm-peer-sizes a,b   the peer comparison in the VM (keepalived, lvsync apply and watch, the -R floor;
+ *                    bench/vm-peers.ts), run with --vm in the same boot after the apply-vs-floor pairs:
+ *                    sizes 1k, ka16 (2,300 × 16), 10k (default: all three; "none" to skip it). Its host
+ *                    side (lvsync's CPU for the same changes with the fake ipvsadm, bench/peers-host.ts)
+ *                    runs before the boot
+ *   --vm-peer-tools t,u   floor, keepalived, apply, watch (default: all; keepalived is skipped, with a
+ *                    note, when it is not installed)
+ *   --vm-peer-steps s,t   cold, weights1, churn10 (default: all; a step runs its chain up to it)
+ *   --vm-peer-reps N chains per tool and size (default 1)
+ *   --vm-peers-only  only the peer comparison (implies --vm-only; skips the pairs and the VM steady state)
  *   --no-apply       skip the fake-ipvsadm parts (-R vs per command, steady state)
  *   --readers-only   only the YAML readers compared (issue 12): the fast reader and js-yaml 4 on each
  *                    size's desired files, a cold pass each and --runs timed runs, in a process per size
  *   --record         also write the results into BENCHMARKS.md and bench/stage-times.png (the whole
  *                    results block: with --vm-only it would hold only the VM part)
  *
- * Environment: LVSYNC_BENCH_VM_TIMEOUT (seconds for the VM boot, default 1800), LVSYNC_VM_ACCEL=tcg
+ * Environment: LVSYNC_BENCH_VM_TIMEOUT (seconds for the VM boot, default 1800, 3600 with the peers),
+ * LVSYNC_BENCH_PEER_LIMIT (seconds one peer step may take, default 900), LVSYNC_VM_ACCEL=tcg
  * (skip the KVM probe), and the other LVSYNC_VM_* knobs of test/kernel/vm.sh.
  *
  * Every size and scenario runs in its own child process (fresh heap, its own peak RSS), and so does
@@ -35,6 +46,9 @@ import { SCENARIOS, SCENARIO_TEXT, SIZES, type Scenario, type TableSize } from '
 import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { READERS, STAGES, readerChild, stageChild, writeData, type Reader, type ReaderChildResult, type Stage, type StageChildResult } from './stages.js';
 import type { VmResult } from './vm-inner.js';
+import { PEER_STEPS, PEER_TOOLS, peerSize, writePeerData, type PeerConfig, type PeerStep, type PeerTool } from './peers-data.js';
+import { runHostPeers, type HostPeerResult } from './peers-host.js';
+import { peersReport } from './peers-report.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const OUT = join(REPO, 'test-output/bench');
@@ -67,11 +81,27 @@ interface Args {
   record: boolean;
   vmOnly: boolean;
   readersOnly: boolean;
+  peerSizes: string[];
+  peerTools: PeerTool[];
+  peerSteps: PeerStep[];
+  peerReps: number;
+  peersOnly: boolean;
+}
+
+function listOf<T extends string>(text: string, allowed: readonly T[], what: string): T[] {
+  return text.split(',').map((x) => x.trim()).filter((x) => x !== '').map((x) => {
+    if (!allowed.includes(x as T)) throw new Error(`unknown ${what} "${x}"; use ${allowed.join(', ')}`);
+    return x as T;
+  });
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, sizes: [...SIZES], runs: null, vm: false, vmReps: 1, apply: true, record: false, vmOnly: false, readersOnly: false };
+  const args: Args = {
+    quick: false, sizes: [...SIZES], runs: null, vm: false, vmReps: 1, apply: true, record: false, vmOnly: false,
+    peerSizes: ['1k', 'ka16', '10k'], peerTools: [...PEER_TOOLS], peerSteps: [...PEER_STEPS], peerReps: 1, peersOnly: false, readersOnly: false,
+  };
   let sizesGiven = false;
+  let peerSizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -90,6 +120,14 @@ function parseArgs(argv: string[]): Args {
     } else if (a.startsWith('--runs')) args.runs = Number(value());
     else if (a === '--vm') args.vm = true;
     else if (a.startsWith('--vm-reps')) args.vmReps = Number(value());
+    else if (a.startsWith('--vm-peer-sizes')) {
+      const v = value();
+      peerSizesGiven = true;
+      args.peerSizes = v === 'none' ? [] : v.split(',').map((id) => peerSize(id.trim()).id);
+    } else if (a.startsWith('--vm-peer-tools')) args.peerTools = listOf(value(), PEER_TOOLS, 'peer tool');
+    else if (a.startsWith('--vm-peer-steps')) args.peerSteps = listOf(value(), PEER_STEPS, 'peer step');
+    else if (a.startsWith('--vm-peer-reps')) args.peerReps = Number(value());
+    else if (a === '--vm-peers-only') { args.peersOnly = true; args.vmOnly = true; args.vm = true; args.apply = false; args.sizes = []; sizesGiven = true; }
     else if (a === '--no-apply') args.apply = false;
     else if (a === '--vm-only') { args.vmOnly = true; args.vm = true; args.apply = false; args.sizes = []; sizesGiven = true; }
     else if (a === '--readers-only') { args.readersOnly = true; args.apply = false; }
@@ -101,6 +139,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (args.quick && !sizesGiven) args.sizes = SIZES.filter((s) => s.id === '1k' || s.id === '10k');
   if (args.record && args.readersOnly) throw new Error('--record rewrites the whole results block: not with --readers-only');
+  if (args.quick && !peerSizesGiven) args.peerSizes = ['1k'];
   return args;
 }
 
@@ -319,7 +358,7 @@ function budget(results: readonly StageChildResult[], apply: ApplyCompareResult 
       numbers: `${apply.ratio.toFixed(0)}× (-R ${ms(median(apply.batchMs))}; per command ${ms(apply.perCommandTotalMs)}${apply.perCommandFull ? '' : `, extrapolated from ${apply.perCommandSamples.reduce((n, s) => n + s.count, 0)} sampled commands`})`,
     });
   }
-  if (vm) {
+  if (vm && vm.cold.pairs.length) {
     const r = vmRatio(vm.cold.pairs);
     out.push({ line: 'VM: lvsync apply within 1.5× of the direct ipvsadm -R floor, cold start 10k×4', met: r.ratio <= 1.5, numbers: r.text });
   }
@@ -394,9 +433,29 @@ async function main(): Promise<void> {
   let vm: VmResult | null = null;
   let vmWallMs = 0;
   const vmFile = join(OUT, 'vm-result.json');
+  let peersHost: HostPeerResult | null = null;
+  let peerConfig: PeerConfig | null = null;
+  if (args.vm && args.peerSizes.length && args.peerTools.length && args.peerSteps.length) {
+    const keepalived = spawnSync('keepalived', ['--version'], { stdio: 'ignore' }).status === 0;
+    if (!keepalived && args.peerTools.includes('keepalived')) notes.push('keepalived is not installed (apt-get install keepalived): the peer comparison ran without it');
+    peerConfig = { sizes: args.peerSizes, tools: args.peerTools, steps: args.peerSteps, reps: args.peerReps, peersOnly: args.peersOnly, keepalived };
+    // the inputs of every tool, in the directory the VM reads (bench/vm.ts passes peers.json along)
+    const peerData = join(OUT, 'vm-data/peers');
+    // the transcripts and the profile of this run only
+    rmSync(join(OUT, 'peers'), { recursive: true, force: true });
+    for (const id of args.peerSizes) writePeerData(join(peerData, id), peerSize(id));
+    if (args.peerTools.includes('apply') || args.peerTools.includes('watch')) {
+      const t0 = Date.now();
+      log('peers, host side: lvsync apply and watch over the same chain with the fake ipvsadm...');
+      const profileSize = args.peerSizes.includes('ka16') ? 'ka16' : args.peerSizes[args.peerSizes.length - 1]!;
+      const profileStep: PeerStep = args.peerSteps.includes('weights1') ? 'weights1' : args.peerSteps[0]!;
+      peersHost = await runHostPeers(peerData, args.peerSizes, args.peerSteps, join(OUT, 'peers'), { size: profileSize, step: profileStep }, log);
+      log(`peers, host side done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  }
   if (args.vm) {
     const { runVm } = await import('./vm.js');
-    const r = runVm(args.quick ? 1 : args.vmReps, log);
+    const r = runVm(args.quick ? 1 : args.vmReps, log, peerConfig);
     vm = r.result;
     vmWallMs = r.wallMs;
     if (r.error) notes.push(`VM part failed: ${r.error}`);
@@ -409,9 +468,9 @@ async function main(): Promise<void> {
   if (png) writeFileSync(join(OUT, 'stage-times.png'), png);
   const totalS = (Date.now() - started) / 1000;
   const lines = budget(results, apply, steady, vm);
-  const md = report({ args, results, readers, apply, steady, vm, vmWallMs, lines, notes, machineBefore, machineAfter: machine(), totalS });
+  const md = report({ args, results, readers, apply, steady, vm, vmWallMs, lines, notes, machineBefore, machineAfter: machine(), totalS, peersHost });
   writeFileSync(join(OUT, 'results.md'), md);
-  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ machine: machineBefore, results, readers, apply, steady, vm, budget: lines, totalS }, null, 1)}\n`);
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ machine: machineBefore, results, readers, apply, steady, vm, peersHost, budget: lines, totalS }, null, 1)}\n`);
   process.stdout.write(md);
   if (args.record) record(md, png);
   log(`\nbench finished in ${totalS.toFixed(0)} s; results in ${OUT}`);
@@ -430,6 +489,7 @@ interface ReportInput {
   machineBefore: string;
   machineAfter: string;
   totalS: number;
+  peersHost: HostPeerResult | null;
 }
 
 function report(r: ReportInput): string {
@@ -476,7 +536,7 @@ function report(r: ReportInput): string {
     out.push('A pass = `loadDesired` + `ipvsadm -S -n` + `parseIpvsadmSave` + `createPlan` + `renderPlanText`, as `lvsync watch` runs it; `loadDesired` reuses the last parse when every file has the same text, so the re-parse column forces `parseDesiredSources` to show what a pass after an edit costs.');
     out.push('');
   }
-  if (r.vm) {
+  if (r.vm && (r.vm.cold.pairs.length || r.vm.churn.pairs.length || r.vm.steady)) {
     const v = r.vm;
     out.push(`### Real kernel (QEMU VM, software emulation): lvsync apply versus the direct floor`);
     out.push('');
@@ -496,6 +556,7 @@ function report(r: ReportInput): string {
     }
     out.push('');
   }
+  if (r.vm?.peers || r.peersHost) out.push(peersReport(r.vm?.peers ?? null, r.peersHost));
   for (const n of r.notes) out.push(`Note: ${n}.`);
   if (r.notes.length) out.push('');
   return `${out.join('\n')}\n`;

@@ -1,7 +1,7 @@
 /**
  * Runs INSIDE the real-kernel VM (test/kernel/vm.sh), started by bench/vm.ts:
  *
- *   node dist/bench/vm-inner.js <data dir> <result.json> <reps>
+ *   node dist/bench/vm-inner.js <data dir> <result.json> <reps> [<peers.json>]
  *
  * Side by side in one boot: the full `lvsync apply` CLI versus the floor of the same work done
  * directly (`ipvsadm -R` of exactly the minimal commands, plus one `ipvsadm -S -n`), for the cold
@@ -14,14 +14,19 @@
  * every `-a` walks that list (ip_vs_trash_get_dest): a 50,000-line -R right after `ipvsadm -C` of
  * the same table took 79-88 s against 41 s on clean tables, which is what made the earlier pairs,
  * each run right after a `-C`, unequal (test-output/bench/trace.sh, 2026-12-01).
+ *
+ * With a peers.json (bench/peers-data.ts PeerConfig), the peer comparison (bench/vm-peers.ts:
+ * keepalived, lvsync apply and watch, the -R floor) runs after them in the same boot, or alone.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { steadyLoop, type SteadyStateResult } from './apply-fake.js';
+import type { PeerConfig } from './peers-data.js';
+import { runPeers, type PeerResult } from './vm-peers.js';
 
 export interface VmPair {
   readonly floorMs: number;
@@ -35,6 +40,8 @@ export interface VmResult {
   readonly cold: { readonly lines: number; readonly pairs: VmPair[] };
   readonly churn: { readonly lines: number; readonly pairs: VmPair[] };
   readonly steady: SteadyStateResult | null;
+  /** the peer comparison, when asked for */
+  readonly peers?: PeerResult | null;
   readonly notes: string[];
 }
 
@@ -108,7 +115,7 @@ function lines(file: string): number {
 }
 
 async function main(): Promise<void> {
-  const [dataDir, resultFile, repsText] = process.argv.slice(2);
+  const [dataDir, resultFile, repsText, peersFile] = process.argv.slice(2);
   if (!dataDir || !resultFile) throw new Error('usage: vm-inner.js <data dir> <result.json> [reps]');
   if (process.env['LVSYNC_IN_VM'] !== '1') throw new Error('vm-inner.js must run inside test/kernel/vm.sh');
   const reps = Number(repsText ?? 2);
@@ -118,15 +125,21 @@ async function main(): Promise<void> {
   const coldDesired = file('desired-cold');
   const churnDesired = file('desired-churn');
   const expectedLines = lines(file('base.txt'));
+  const peerConfig = peersFile ? JSON.parse(readFileSync(peersFile, 'utf8')) as PeerConfig : null;
+  const pairs = !peerConfig?.peersOnly;
 
   // warm the 9p page cache and the binaries once, untimed: the first read over 9p is not what we measure
-  freshTables(null);
-  run(process.execPath, ['dist/src/cli/main.js', 'validate', coldDesired]);
-  run(process.execPath, ['dist/src/cli/main.js', 'validate', churnDesired]);
-  readdirSync(coldDesired);
+  if (pairs) {
+    freshTables(null);
+    run(process.execPath, ['dist/src/cli/main.js', 'validate', coldDesired]);
+    run(process.execPath, ['dist/src/cli/main.js', 'validate', churnDesired]);
+    readdirSync(coldDesired);
+  } else {
+    run(process.execPath, ['dist/src/cli/main.js', '--version']);
+  }
 
   const cold: VmPair[] = [];
-  for (let r = 0; r < reps; r++) {
+  for (let r = 0; r < (pairs ? reps : 0); r++) {
     freshTables(null);
     const floorMs = floor(file('cold-minimal.txt'));
     if (liveLines() !== expectedLines) throw new Error('floor cold start did not load the table');
@@ -138,7 +151,7 @@ async function main(): Promise<void> {
   }
 
   const churn: VmPair[] = [];
-  for (let r = 0; r < reps; r++) {
+  for (let r = 0; r < (pairs ? reps : 0); r++) {
     freshTables(file('base.txt'));
     const floorMs = floor(file('churn-minimal.txt'));
     const floorTable = run(IPVSADM, ['-S', '-n']).stdout;
@@ -153,7 +166,7 @@ async function main(): Promise<void> {
 
   // steady state: the churned table is live and declared; nothing to do
   let steady: SteadyStateResult | null = null;
-  if (process.env['LVSYNC_BENCH_VM_STEADY'] !== '0') {
+  if (pairs && process.env['LVSYNC_BENCH_VM_STEADY'] !== '0') {
     // in the VM's own namespace (the daemon pass runs ipvsadm there), loaded with the churned table
     if (namespace) must(run(IPVSADM, ['-C']), 'ipvsadm -C');
     namespace = null;
@@ -167,6 +180,16 @@ async function main(): Promise<void> {
   dropNamespaces();
   must(run(IPVSADM, ['-C']), 'ipvsadm -C');
 
+  let peers: PeerResult | null = null;
+  if (peerConfig) {
+    try {
+      peers = await runPeers(join(dataDir, 'peers'), peerConfig, join(dirname(resultFile), 'peers'));
+    } catch (err) {
+      notes.push(`the peer comparison failed: ${err instanceof Error ? err.message : String(err)}`);
+      say(`peers failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  }
+
   const kernel = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
   const version = run(IPVSADM, ['-v']).stdout.trim();
   const cpus = (await import('node:os')).cpus().length;
@@ -174,7 +197,7 @@ async function main(): Promise<void> {
     kernel, ipvsadm: version, cpus,
     cold: { lines: lines(file('cold-minimal.txt')), pairs: cold },
     churn: { lines: lines(file('churn-minimal.txt')), pairs: churn },
-    steady, notes,
+    steady, peers, notes,
   };
   writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);

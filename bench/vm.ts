@@ -9,7 +9,9 @@ import { join } from 'node:path';
 
 import { REPO } from './apply-fake.js';
 import { SIZES, baseTable, desiredFor, desiredYamlFiles, minimalCommands, type TableSize } from './generate.js';
+import { peerSize, writePeerData, type PeerConfig } from './peers-data.js';
 import type { VmResult } from './vm-inner.js';
+import { PARTIAL_FILE, type PeerResult } from './vm-peers.js';
 
 /** 1% real-server churn (every 100th server replaced): the VM's "small change" scenario. */
 function churn1(size: TableSize): ReturnType<typeof baseTable> {
@@ -47,7 +49,7 @@ export function prepareVmData(dataDir: string): { coldLines: number; churnLines:
 }
 
 /** Boots the VM once; returns null (with the reason) when the harness is missing or the run failed. */
-export function runVm(reps: number, log: (s: string) => void): { result: VmResult | null; error: string | null; wallMs: number } {
+export function runVm(reps: number, log: (s: string) => void, peers: PeerConfig | null = null): { result: VmResult | null; error: string | null; wallMs: number } {
   const vmsh = join(REPO, 'test/kernel/vm.sh');
   if (!existsSync(vmsh)) return { result: null, error: 'test/kernel/vm.sh is missing', wallMs: 0 };
   const check = spawnSync(vmsh, ['--check'], { encoding: 'utf8' });
@@ -56,17 +58,40 @@ export function runVm(reps: number, log: (s: string) => void): { result: VmResul
   const dataDir = join(outDir, 'vm-data');
   const resultFile = join(outDir, 'vm-result.json');
   const sizes = prepareVmData(dataDir);
+  const extra: string[] = [];
+  if (peers) {
+    for (const id of peers.sizes) writePeerData(join(dataDir, 'peers', id), peerSize(id));
+    const peersFile = join(dataDir, 'peers.json');
+    writeFileSync(peersFile, `${JSON.stringify(peers)}\n`);
+    extra.push(peersFile);
+  }
   rmSync(resultFile, { force: true });
-  log(`VM: ${sizes.coldLines} cold-start lines, ${sizes.churnLines} churn lines; booting (software emulation takes minutes)...`);
+  log(`VM: ${peers?.peersOnly ? 'peer comparison only' : `${sizes.coldLines} cold-start lines, ${sizes.churnLines} churn lines`}${peers ? `; peers: ${peers.sizes.join(', ')} × ${peers.tools.join(', ')} × ${peers.steps.join(', ')}, ${peers.reps} rep(s)` : ''}; booting (software emulation takes minutes)...`);
   const t0 = Date.now();
-  // LVSYNC_BENCH_VM_TIMEOUT: seconds for the whole boot (default 1800); a 50,000-line -R under TCG on a loaded host can need more
-  const timeoutS = process.env['LVSYNC_BENCH_VM_TIMEOUT'] ?? '1800';
-  const r = spawnSync(vmsh, ['--timeout', timeoutS, '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps)], {
+  // LVSYNC_BENCH_VM_TIMEOUT: seconds for the whole boot (default 1800, 3600 with the peers); a 50,000-line -R under TCG on a loaded host can need more
+  const timeoutS = process.env['LVSYNC_BENCH_VM_TIMEOUT'] ?? (peers ? '3600' : '1800');
+  const r = spawnSync(vmsh, ['--timeout', timeoutS, '--', process.execPath, '--expose-gc', 'dist/bench/vm-inner.js', dataDir, resultFile, String(reps), ...extra], {
     cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
     // no_timer_check: under heavy host load the emulated guest's IO-APIC timer check can fail and panic the boot
-    env: { ...process.env, LVSYNC_VM_APPEND: `${process.env['LVSYNC_VM_APPEND'] ?? ''} no_timer_check`.trim() },
+    env: {
+      ...process.env,
+      LVSYNC_VM_APPEND: `${process.env['LVSYNC_VM_APPEND'] ?? ''} no_timer_check`.trim(),
+      // the peer comparison's knobs (bench/vm-peers.ts), when set
+      LVSYNC_VM_PASS_ENV: `${process.env['LVSYNC_VM_PASS_ENV'] ?? ''} LVSYNC_BENCH_POLL_GAP LVSYNC_BENCH_PEER_LIMIT`.trim(),
+    },
   });
   const wallMs = Date.now() - t0;
-  if (r.status !== 0 || !existsSync(resultFile)) return { result: null, error: `vm.sh exited ${r.status}`, wallMs };
+  if (r.status !== 0 || !existsSync(resultFile)) {
+    // the peer comparison writes what it has measured after every chain: keep that
+    const partial = join(outDir, 'peers', PARTIAL_FILE);
+    if (peers && existsSync(partial)) {
+      const result: VmResult = {
+        kernel: '', ipvsadm: '', cpus: 0, cold: { lines: 0, pairs: [] }, churn: { lines: 0, pairs: [] }, steady: null,
+        peers: JSON.parse(readFileSync(partial, 'utf8')) as PeerResult, notes: [],
+      };
+      return { result, error: `vm.sh exited ${r.status}; the peer results measured until then are shown (${partial})`, wallMs };
+    }
+    return { result: null, error: `vm.sh exited ${r.status}`, wallMs };
+  }
   return { result: JSON.parse(readFileSync(resultFile, 'utf8')) as VmResult, error: null, wallMs };
 }
