@@ -3,6 +3,8 @@ import { loadDesired } from '../desired/load.js';
 import type { DesiredResult } from '../desired/parse.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { readLiveTable } from '../live/read.js';
+import { checkBudget } from '../health/budget.js';
+import { readOpenFileLimit } from '../health/fd-limit.js';
 import { createHealthMonitor, type HealthMonitor } from '../health/monitor.js';
 import { createProbe } from '../health/probe.js';
 import { healthTargets } from '../health/targets.js';
@@ -44,7 +46,7 @@ export interface DaemonConfig {
   /** whose part of the desired state this daemon applies (--director); default: every part without `directors` */
   readonly director?: string;
   readonly version: string;
-  /** health checks in flight at most (default 64) */
+  /** health checks in flight at most (--health-concurrency); default: what the open-file limit allows (health/budget.ts) */
   readonly healthConcurrency?: number;
 }
 
@@ -59,6 +61,8 @@ export interface DaemonDeps {
   readonly metrics?: DaemonMetrics;
   /** health-check probes; default: real tcp/http/https/exec probes */
   readonly probe?: Probe;
+  /** the open-file limit the health checks are sized from; default: this process's (/proc/self/limits) */
+  readonly openFileLimit?: () => number | null;
 }
 
 export interface Daemon {
@@ -152,10 +156,16 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     if (!(t.from === 'unknown' && t.to === 'up')) requestHealthPass();
   };
   const saved = await readHealthFile(config.stateDir);
+  const budget = checkBudget((deps.openFileLimit ?? readOpenFileLimit)(), config.healthConcurrency);
+  if (budget.clamped) {
+    log.warn({ healthConcurrency: config.healthConcurrency, fdLimit: budget.fdLimit, sockets: budget.sockets },
+      `--health-concurrency ${config.healthConcurrency} is more than the open-file limit (${budget.fdLimit}) leaves for health checks: using ${budget.sockets}; raise LimitNOFILE= (ulimit -n) for more`);
+  }
   const monitor = createHealthMonitor({
     clock,
     probe: deps.probe ?? createProbe(),
-    ...(config.healthConcurrency ? { concurrency: config.healthConcurrency } : {}),
+    concurrency: budget.sockets,
+    execConcurrency: budget.exec,
     initial: saved,
     onTransition,
     onResult: (_id, result) => metrics.healthChecks.labels(result.ok ? 'ok' : 'failed').inc(),
@@ -231,7 +241,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     }
   }
 
-  log.info({ paths: config.paths, intervalMs: config.intervalMs, mode, listen: server?.url ?? null, stateDir: config.stateDir, ipvsadm: deps.ipvsadm.describe },
+  log.info({ paths: config.paths, intervalMs: config.intervalMs, mode, listen: server?.url ?? null, stateDir: config.stateDir, ipvsadm: deps.ipvsadm.describe,
+    healthChecksInFlight: { sockets: budget.sockets, exec: budget.exec, fdLimit: budget.fdLimit } },
     `lvsync watch started: ${mode}, every ${formatDuration(config.intervalMs)}${server ? `, endpoints on ${server.url}` : ''}`);
   loop.start();
 
