@@ -114,6 +114,12 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   const persistNow = (monitor: HealthMonitor) => {
     persisting = persisting.then(() => writeHealthFile(config.stateDir, monitor.states().values())).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
   };
+  // the status page's and the gauges' view of every state: O(servers), so once per storm, not per transition
+  let refreshTimer: (() => void) | null = null;
+  const refreshHealthSoon = (monitor: HealthMonitor) => {
+    if (refreshTimer) return;
+    refreshTimer = clock.setTimeout(() => { refreshTimer = null; refreshHealthStatus(monitor); }, 200);
+  };
   let passTimer: (() => void) | null = null;
   const requestHealthPass = () => {
     if (passTimer) return;
@@ -150,7 +156,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       log.debug({ health: { target: t.id, from: t.from, to: t.to } }, `real server ${what}: ${t.from} → ${t.to}`);
     }
     if (t.to === 'up' || t.to === 'down') metrics.healthTransitions.labels(t.to).inc();
-    refreshHealthStatus(monitor);
+    refreshHealthSoon(monitor);
     persistHealth(monitor);
     // unknown → up changes no weight; everything else may
     if (!(t.from === 'unknown' && t.to === 'up')) requestHealthPass();
@@ -270,6 +276,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         cancelTimer();
         await monitor.stop();
         passTimer?.();
+        refreshTimer?.();
         // write what is pending now rather than lose the last transitions
         if (persistTimer) { persistTimer(); persistTimer = null; persistNow(monitor); }
         await persisting;
