@@ -10,7 +10,7 @@ import type { HealthCheckSpec, HealthState, HealthTarget, HealthTransition, Prob
  * clock. Two promises it keeps whatever the servers do: a target is never checked twice at once,
  * and a hanging server cannot hold a probe slot past its timeout, so it never delays the others.
  *
- * Each server is checked on its own interval, counted from the start of its previous check. The
+ * Each server is checked on its own interval, counted from when its previous check fell due. The
  * first checks of servers added together are spread evenly over their interval (the i-th of n
  * after i/n of it), so that 50k servers make a steady 10k checks a second at a 5 s interval, not
  * 50k at once every 5 s: a burst that size would delay the probes' own results past their
