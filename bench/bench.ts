@@ -23,11 +23,17 @@
  *   --no-apply       skip the fake-ipvsadm parts (-R vs per command, steady state)
  *   --readers-only   only the YAML readers compared (issue 12): the fast reader and js-yaml 4 on each
  *                    size's desired files, a cold pass each and --runs timed runs, in a process per size
+ *   --health[=10k,50k]  only the health-check scenario (bench/health.ts): lvsync watch with 10,000 (default) or
+ *                    50,000 HTTP-checked real servers on loopback listeners (1k: a smoke run), a tenth of them
+ *                    starting to hang; time to mark each down and out of rotation, false downs, CPU per
+ *                    check, peak RSS, event-loop delay, pass durations, a plan --health round
  *   --record         also write the results into BENCHMARKS.md and bench/stage-times.png (the whole
  *                    results block: with --vm-only it would hold only the VM part)
  *
  * Environment: LVSYNC_BENCH_VM_TIMEOUT (seconds for the VM boot, default 1800, 3600 with the peers),
- * LVSYNC_BENCH_PEER_LIMIT (seconds one peer step may take, default 900), LVSYNC_VM_ACCEL=tcg
+ * LVSYNC_BENCH_PEER_LIMIT (seconds one peer step may take, default 900), LVSYNC_BENCH_HEALTH_LIMIT (seconds the
+ * health scenario's failure phase and its round may each run, default 60), LVSYNC_BENCH_HEALTH_PROF=DIR (a CPU
+ * profile of the health checker), LVSYNC_VM_ACCEL=tcg
  * (skip the KVM probe), and the other LVSYNC_VM_* knobs of test/kernel/vm.sh.
  *
  * Every size and scenario runs in its own child process (fresh heap, its own peak RSS), and so does
@@ -49,6 +55,7 @@ import type { VmResult } from './vm-inner.js';
 import { PEER_STEPS, PEER_TOOLS, peerSize, writePeerData, type PeerConfig, type PeerStep, type PeerTool } from './peers-data.js';
 import { runHostPeers, type HostPeerResult } from './peers-host.js';
 import { peersReport } from './peers-report.js';
+import { HEALTH_SIZES, defaultHealthConfig, healthReport, runHealthSize, type HealthBenchResult, type HealthSize } from './health.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const OUT = join(REPO, 'test-output/bench');
@@ -86,6 +93,8 @@ interface Args {
   peerSteps: PeerStep[];
   peerReps: number;
   peersOnly: boolean;
+  /** the health scenario alone, at these sizes (null: not asked for) */
+  health: HealthSize[] | null;
 }
 
 function listOf<T extends string>(text: string, allowed: readonly T[], what: string): T[] {
@@ -98,7 +107,7 @@ function listOf<T extends string>(text: string, allowed: readonly T[], what: str
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     quick: false, sizes: [...SIZES], runs: null, vm: false, vmReps: 1, apply: true, record: false, vmOnly: false,
-    peerSizes: ['1k', 'ka16', '10k'], peerTools: [...PEER_TOOLS], peerSteps: [...PEER_STEPS], peerReps: 1, peersOnly: false, readersOnly: false,
+    peerSizes: ['1k', 'ka16', '10k'], peerTools: [...PEER_TOOLS], peerSteps: [...PEER_STEPS], peerReps: 1, peersOnly: false, readersOnly: false, health: null,
   };
   let sizesGiven = false;
   let peerSizesGiven = false;
@@ -132,11 +141,20 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--vm-only') { args.vmOnly = true; args.vm = true; args.apply = false; args.sizes = []; sizesGiven = true; }
     else if (a === '--readers-only') { args.readersOnly = true; args.apply = false; }
     else if (a === '--record') args.record = true;
+    else if (a === '--health' || a.startsWith('--health=')) {
+      const ids = a.includes('=') ? a.slice(a.indexOf('=') + 1).split(',') : ['10k'];
+      args.health = ids.map((id) => {
+        const s = HEALTH_SIZES.find((x) => x.id === id.trim());
+        if (!s) throw new Error(`unknown health size "${id}"; use ${HEALTH_SIZES.map((x) => x.id).join(', ')}`);
+        return s;
+      });
+    }
     else if (a === '-h' || a === '--help') {
       process.stdout.write(readFileSync(SELF.replace(/\.js$/, '.js'), 'utf8').split('*/')[0]!.replace(/^\/\*\*?|^ \* ?/gm, '') + '\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${a} (see --help)`);
   }
+  if (args.health && args.record) throw new Error('--health runs the health scenario alone: record its figures by hand in BENCHMARKS.md (--record rewrites the whole results block)');
   if (args.quick && !sizesGiven) args.sizes = SIZES.filter((s) => s.id === '1k' || s.id === '10k');
   if (args.record && args.readersOnly) throw new Error('--record rewrites the whole results block: not with --readers-only');
   if (args.quick && !peerSizesGiven) args.peerSizes = ['1k'];
@@ -383,6 +401,7 @@ function machine(): string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   mkdirSync(OUT, { recursive: true });
+  if (args.health) return healthMain(args.health);
   const started = Date.now();
   const machineBefore = machine();
   log(`lvsync bench: ${machineBefore}`);
@@ -473,6 +492,30 @@ async function main(): Promise<void> {
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ machine: machineBefore, results, readers, apply, steady, vm, peersHost, budget: lines, totalS }, null, 1)}\n`);
   process.stdout.write(md);
   if (args.record) record(md, png);
+  log(`\nbench finished in ${totalS.toFixed(0)} s; results in ${OUT}`);
+}
+
+async function healthMain(sizes: readonly HealthSize[]): Promise<void> {
+  const started = Date.now();
+  const machineBefore = machine();
+  log(`lvsync bench (health): ${machineBefore}`);
+  const results: HealthBenchResult[] = [];
+  for (const size of sizes) {
+    const t0 = Date.now();
+    const r = await runHealthSize(size, defaultHealthConfig(size), log);
+    results.push(r);
+    log(`  health ${size.id}: ${r.down.count}/${r.hanging} down, slowest ${ms(r.down.max)} (bound ${ms(r.boundMs)}), out of rotation ${r.outOfRotation.count}, slowest ${ms(r.outOfRotation.max)}; ${r.falseDowns} false downs (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const totalS = (Date.now() - started) / 1000;
+  const md = [
+    `Machine: ${machineBefore} at the start; load ${machine().split('load average ')[1]} at the end.`,
+    `Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`, ${totalS.toFixed(0)} s in all.`,
+    '',
+    healthReport(results),
+  ].join('\n');
+  writeFileSync(join(OUT, 'health-results.md'), md);
+  writeFileSync(join(OUT, 'health-results.json'), `${JSON.stringify({ machine: machineBefore, results, totalS }, null, 1)}\n`);
+  process.stdout.write(md);
   log(`\nbench finished in ${totalS.toFixed(0)} s; results in ${OUT}`);
 }
 

@@ -1,5 +1,7 @@
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { hostPort } from '../model/keys.js';
+import { checkBudget } from '../health/budget.js';
+import { readOpenFileLimit } from '../health/fd-limit.js';
 import { createHealthMonitor } from '../health/monitor.js';
 import { healthTargets } from '../health/targets.js';
 import type { HealthState } from '../health/types.js';
@@ -46,7 +48,9 @@ export async function runHealthRound(io: CliIo, desired: DesiredState): Promise<
   }
   // the probes (and execa, for exec checks) are loaded only when a round runs: plan and apply without --health never need them
   const probe = io.probe ?? (await import('../health/probe.js')).createProbe();
-  const monitor = createHealthMonitor({ clock: io.clock ?? systemClock, probe, concurrency: 64 });
+  // as many checks at once as the open-file limit allows: a hanging server then costs one timeout, not its share of a queue
+  const budget = checkBudget(readOpenFileLimit());
+  const monitor = createHealthMonitor({ clock: io.clock ?? systemClock, probe, concurrency: budget.sockets, execConcurrency: budget.exec });
   const states = await monitor.runRound(targets);
   await monitor.stop();
   const down = targets.filter((t) => states.get(t.target.id)?.status === 'down');

@@ -14,7 +14,7 @@ Usage:
   lvsync realserver PATH... --address RIP [--check | --apply]
   lvsync fleet-check PATH... [--pair lb1,lb2 ...] [--json]
   lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]
-                       [--health-concurrency 64]
+                       [--health-concurrency N]
 
 PATH is a YAML file or a directory of *.yaml/*.yml files, merged together.
 
@@ -65,7 +65,8 @@ Options:
   --detect-only          watch: report drift and config changes, never change the kernel
   --listen HOST:PORT     watch: where to serve the endpoints (default 127.0.0.1:9110; 'off' for none)
   --log-format FORMAT    watch: auto (pretty on a terminal, else JSON lines), json or pretty
-  --health-concurrency N watch: health checks in flight at most (default 64)
+  --health-concurrency N watch: health checks in flight at most (default: what the open-file limit
+                         allows, ulimit -n / LimitNOFILE= minus 512; exec checks at most 64)
   --address RIP          realserver: the real server's address as declared
   --check                realserver: report what is missing on this host; exit 1 if anything is
   --apply                realserver: run the missing commands (idempotent); exit 1 if anything is still missing

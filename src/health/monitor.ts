@@ -1,5 +1,6 @@
 import type { Clock } from '../watch/clock.js';
-import { createSlots, type QueuedJob } from './slots.js';
+import { EXEC_CHECKS_MAX } from './budget.js';
+import { createSlots, type QueuedJob, type Slots } from './slots.js';
 import { initialHealth, nextHealth } from './state.js';
 import type { HealthCheckSpec, HealthState, HealthTarget, HealthTransition, Probe, ProbeResult, ProbeTarget } from './types.js';
 
@@ -8,13 +9,26 @@ import type { HealthCheckSpec, HealthState, HealthTarget, HealthTransition, Prob
  * come in through the injected probe and clock, so tests drive it with fake probes and a manual
  * clock. Two promises it keeps whatever the servers do: a target is never checked twice at once,
  * and a hanging server cannot hold a probe slot past its timeout, so it never delays the others.
+ *
+ * Each server is checked on its own interval, counted from when its previous check fell due. The
+ * first checks of servers added together are spread evenly over their interval (the i-th of n
+ * after i/n of it), so that 50k servers make a steady 10k checks a second at a 5 s interval, not
+ * 50k at once every 5 s: a burst that size would delay the probes' own results past their
+ * timeouts and the watch loop's pass behind them. Socket checks and exec checks have separate
+ * slots (budget.ts sizes them from the open-file limit), so a slow exec check never holds up a
+ * tcp one and thousands of sockets never mean thousands of processes.
  */
 
 export interface HealthMonitorDeps {
   readonly clock: Clock;
   readonly probe: Probe;
-  /** probes in flight at most (default 64); the rest wait in the order they fell due */
+  /** tcp/http/https probes in flight at most (default 64; the daemon sizes it from the open-file limit, budget.ts); the rest wait in the order they fell due */
   readonly concurrency?: number;
+  /** exec probes in flight at most (default: concurrency, up to 64) */
+  readonly execConcurrency?: number;
+  /** probes started per turn of the event loop at most, and how to wait for the next turn (slots.ts) */
+  readonly burst?: number;
+  readonly defer?: (fn: () => void) => void;
   /** every status change, unknown → up included; must not throw */
   readonly onTransition?: (t: HealthTransition) => void;
   /** after every scheduled probe; must not throw */
@@ -36,9 +50,15 @@ export interface HealthMonitor {
 
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const { clock, probe, onTransition, onResult } = deps;
-  const concurrency = deps.concurrency ?? 64;
-  // a NaN limit would never start anything: fall back to the default rather than hang
-  const slots = createSlots(Math.max(1, Math.floor(Number.isFinite(concurrency) ? concurrency : 16)));
+  // a NaN limit would never start anything: fall back to a small one rather than hang
+  const whole = (n: number | undefined, fallback: number) => Math.max(1, Math.floor(n !== undefined && Number.isFinite(n) ? n : fallback));
+  const concurrency = whole(deps.concurrency, 64);
+  const slotOptions = { ...(deps.burst !== undefined ? { burst: deps.burst } : {}), ...(deps.defer ? { defer: deps.defer } : {}) };
+  const socketSlots = createSlots(concurrency, slotOptions);
+  const execSlots = createSlots(whole(deps.execConcurrency, Math.min(concurrency, EXEC_CHECKS_MAX)), slotOptions);
+  const slotsFor = (check: HealthCheckSpec): Slots => (check.type === 'exec' ? execSlots : socketSlots);
+  const allSlots = [socketSlots, execSlots];
+  const defer = deps.defer ?? ((fn: () => void) => { setImmediate(fn); });
   const saved = new Map<string, HealthState>();
   for (const s of deps.initial ?? []) saved.set(s.id, s);
   const entries = new Map<string, Entry>();
@@ -47,7 +67,12 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const settling = new Map<string, Promise<void>>();
   let stopped = false;
 
-  /** One probe raced against the clock: a probe that ignores its signal still ends at timeoutMs. */
+  /**
+   * One probe raced against the clock: a probe that ignores its signal still ends at timeoutMs.
+   * The verdict waits for the rest of the event loop's turn (defer): timers run before I/O in a
+   * turn, so after a busy stretch (a big pass) an answer already in the socket would otherwise
+   * lose to its deadline and a healthy server would count a failure.
+   */
   const checkOnce = (ht: HealthTarget, abort: AbortController): Promise<ProbeResult> =>
     new Promise<ProbeResult>((resolve) => {
       const startedAt = clock.now();
@@ -59,10 +84,11 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         inFlight.delete(abort);
         resolve(r);
       };
-      const cancelTimeout = clock.setTimeout(() => {
+      const cancelTimeout = clock.setTimeout(() => defer(() => {
+        if (done) return;
         abort.abort(new Error('timeout'));
         finish({ ok: false, detail: `timed out after ${ht.check.timeoutMs} ms`, durationMs: clock.now() - startedAt });
-      }, ht.check.timeoutMs);
+      }), ht.check.timeoutMs);
       inFlight.add(abort);
       Promise.resolve()
         // aborted before it began (stop or update in the same tick): do not start it at all
@@ -70,10 +96,24 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         .then((r) => finish(sanitize(r)), (err: unknown) => finish({ ok: false, detail: `probe failed: ${err instanceof Error ? err.message : String(err)}`, durationMs: clock.now() - startedAt }));
     });
 
+  /** queue a check that falls due now (e.dueAt set by the caller) */
   const enqueue = (e: Entry) => {
     e.phase = 'queued';
     const gen = e.gen;
-    e.job = slots.push(() => runScheduled(e, gen));
+    e.job = slotsFor(e.check).push(() => runScheduled(e, gen));
+  };
+  const enqueueNow = (e: Entry) => {
+    e.dueAt = clock.now();
+    enqueue(e);
+  };
+  /** the next check falls due at `at`; a timer that fires while one still runs only marks it due */
+  const scheduleAt = (e: Entry, at: number) => {
+    e.dueAt = at;
+    e.cancelTimer = clock.setTimeout(() => {
+      e.cancelTimer = null;
+      if (e.phase === 'running') e.dueAgain = true;
+      else if (e.phase === 'waiting') enqueue(e);
+    }, at - clock.now());
   };
 
   const runScheduled = async (e: Entry, gen: number): Promise<void> => {
@@ -88,13 +128,10 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       await prior;
       if (stopped || entries.get(e.id) !== e) return;
     }
-    // the interval counts from the start of this check; a timer that fires while it still runs
-    // only marks it due, so the next check starts as soon as this one ends, never beside it
-    e.cancelTimer = clock.setTimeout(() => {
-      e.cancelTimer = null;
-      if (e.phase === 'running') e.dueAgain = true;
-      else if (e.phase === 'waiting') enqueue(e);
-    }, e.check.intervalMs);
+    // the next check is due an interval after this one was due, so a late start (a busy event
+    // loop, a full queue) does not push the rest of the schedule back; if it is due while this
+    // one still runs, it starts as soon as this one ends, never beside it
+    scheduleAt(e, nextDueAt(e.dueAt, e.check.intervalMs, clock.now()));
     const checking = checkOnce({ target: e.target, check: e.check }, abort);
     const done = checking.then(() => undefined);
     settling.set(e.id, done);
@@ -109,7 +146,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       e.cancelTimer?.();
       e.cancelTimer = null;
       e.dueAgain = false;
-      enqueue(e);
+      enqueueNow(e);
       return;
     }
     const before = e.state;
@@ -144,6 +181,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         drop(e);
         entries.delete(id);
       }
+      const added: Entry[] = [];
       for (const [id, ht] of next) {
         const key = checkKey(ht.check);
         const e = entries.get(id);
@@ -151,14 +189,15 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
           const state = saved.get(id) ?? initialHealth(id);
           // a saved state serves the first appearance only: after a removal it is stale
           saved.delete(id);
-          const fresh: Entry = { id, target: ht.target, check: ht.check, key, state, phase: 'waiting', cancelTimer: null, job: null, abort: null, dueAgain: false, gen: 0 };
+          const fresh: Entry = { id, target: ht.target, check: ht.check, key, state, phase: 'waiting', dueAt: 0, cancelTimer: null, job: null, abort: null, dueAgain: false, gen: 0 };
           entries.set(id, fresh);
-          enqueue(fresh);
+          added.push(fresh);
           continue;
         }
         e.target = ht.target;
         if (e.key === key) continue;
         // same server, new check: keep what we know of it, check it now with the new spec
+        const oldSlots = slotsFor(e.check);
         e.check = ht.check;
         e.key = key;
         e.gen++;
@@ -166,9 +205,21 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         e.cancelTimer = null;
         e.dueAgain = false;
         if (e.phase === 'running') e.abort?.abort(new Error('check changed'));
-        else if (e.phase === 'waiting') enqueue(e);
-        // queued: it runs with the new spec when its turn comes
+        else if (e.phase === 'waiting') enqueueNow(e);
+        else if (slotsFor(e.check) !== oldSlots) {
+          // queued for the other kind's slots (tcp became exec, or back): queue it where it now belongs
+          e.job?.cancel();
+          enqueue(e);
+        }
+        // queued for the same slots: it runs with the new spec when its turn comes
       }
+      // the i-th of n new targets is first checked after i/n of its interval: the first one now
+      const now = clock.now();
+      added.forEach((e, i) => {
+        const delay = Math.floor((i * e.check.intervalMs) / added.length);
+        if (delay === 0) enqueueNow(e);
+        else scheduleAt(e, now + delay);
+      });
     },
 
     states: () => new Map([...entries].map(([id, e]) => [id, e.state])),
@@ -185,14 +236,14 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
             new Promise<void>((resolve) => {
               const id = ht.target.id;
               const base = entries.get(id)?.state ?? saved.get(id) ?? initialHealth(id);
-              const decisive: HealthCheckSpec = { ...ht.check, rise: 1, fall: 1 };
               const record = (r: ProbeResult) => {
+                const decisive: HealthCheckSpec = { ...ht.check, rise: 1, fall: 1 };
                 results.set(id, nextHealth(base, r, decisive, clock.now()));
                 resolve();
               };
-              const abort = new AbortController();
-              slots.push(
-                () => checkOnce(ht, abort).then(record),
+              // made when the check starts: 50k waiting checks need no 50k AbortControllers
+              slotsFor(ht.check).push(
+                () => checkOnce(ht, new AbortController()).then(record),
                 () => record({ ok: false, detail: 'aborted', durationMs: 0 }),
               );
             }),
@@ -202,12 +253,13 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     },
 
     async stop() {
-      if (stopped) return slots.idle();
-      stopped = true;
-      for (const e of entries.values()) drop(e);
-      slots.cancelQueued();
-      for (const abort of inFlight) abort.abort(new Error('stopped'));
-      await slots.idle();
+      if (!stopped) {
+        stopped = true;
+        for (const e of entries.values()) drop(e);
+        for (const s of allSlots) s.cancelQueued();
+        for (const abort of inFlight) abort.abort(new Error('stopped'));
+      }
+      await Promise.all(allSlots.map((s) => s.idle()));
     },
   };
 }
@@ -223,6 +275,8 @@ interface Entry {
   state: HealthState;
   /** waiting: its next check is on a timer; queued: due, waiting for a slot; running: in flight */
   phase: 'waiting' | 'queued' | 'running';
+  /** when the next (or the queued, or the running) check fell due: the schedule's anchor */
+  dueAt: number;
   cancelTimer: (() => void) | null;
   job: QueuedJob | null;
   abort: AbortController | null;
@@ -230,6 +284,17 @@ interface Entry {
   dueAgain: boolean;
   /** bumped when the check changes, so a result of the old check is recognised and ignored */
   gen: number;
+}
+
+/**
+ * The first due time after `now` on the grid due + k × interval: a check that started late keeps
+ * its place in the spread of all checks, and one that ran more than an interval late skips the
+ * checks it missed rather than running them back to back.
+ */
+export function nextDueAt(due: number, intervalMs: number, now: number): number {
+  const interval = Math.max(1, intervalMs);
+  const next = due + interval;
+  return next >= now ? next : next + (Math.floor((now - next) / interval) + 1) * interval;
 }
 
 /** Every field in a fixed order: the normalizer's key order must not count as a change. */

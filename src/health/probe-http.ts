@@ -1,20 +1,28 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, isIPv6 } from 'node:net';
+import { connect, isIP, isIPv6 } from 'node:net';
 import { errorDetail, type ProbeAttempt, type ProbeOutcome } from './probe-attempt.js';
+import { statusOnlyProbe } from './probe-http-status.js';
 import type { HealthCheckSpec, ProbeTarget } from './types.js';
 
 /**
  * The http and https checks: one GET, judged by its status and optionally by a substring of its
- * body. It is a liveness check of one real server, so it talks to that server only: no redirects
- * followed (node:http never does), no keep-alive pool shared between checks (agent: false), and a
- * bounded read of the body.
+ * body. Plain http without a body to look into reads only the status line (probe-http-status.ts). It is a liveness check of one real server, so it talks to that server only: no redirects
+ * followed (node:http never does), no keep-alive pool shared between checks (no agent: a socket
+ * per check), and a bounded read of the body.
  */
 
 /** The most body read when looking for expectBody: a health page, not a download. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const httpProbe: ProbeAttempt = (check, target, signal) =>
+export const httpProbe: ProbeAttempt = (check, target, signal) => {
+  // the common case, status only, on a bare socket (probe-http-status.ts)
+  if (check.type === 'http' && check.expectBody === null) return statusOnlyProbe(check, target, hostHeader(check, target, 80), signal, (status) => judgeStatus(check, status));
+  return requestProbe(check, target, signal);
+};
+
+/** node:http or node:https: for https, and for a body to look into */
+const requestProbe: ProbeAttempt = (check, target, signal) =>
   new Promise<ProbeOutcome>((resolve) => {
     const https = check.type === 'https';
     const options: RequestOptions & { rejectUnauthorized?: boolean; servername?: string } = {
@@ -23,8 +31,11 @@ export const httpProbe: ProbeAttempt = (check, target, signal) =>
       method: 'GET',
       path: check.path === '' ? '/' : check.path,
       headers: { Host: hostHeader(check, target, https ? 443 : 80), 'User-Agent': 'lvsync-health', Connection: 'close' },
-      agent: false,
     };
+    // http: no agent at all, a socket of its own per check (agent: false makes a new agent for
+    // every request); https keeps agent: false, whose tls.connect sets up SNI and the certificate options
+    if (https) options.agent = false;
+    else options.createConnection = () => connect({ host: target.address, port: target.port });
     if (https) {
       // Real servers are addressed by IP, so their certificate can never match the name we dial,
       // and many serve a self-signed or internal certificate. The check asks "does it answer",
@@ -62,11 +73,17 @@ function statusAccepted(check: HealthCheckSpec, status: number): boolean {
   return check.expectStatus.length === 0 ? status >= 200 && status <= 399 : check.expectStatus.includes(status);
 }
 
+function judgeStatus(check: HealthCheckSpec, status: number): ProbeOutcome {
+  if (statusAccepted(check, status)) return { ok: true, detail: `HTTP ${status}` };
+  const expected = check.expectStatus.length === 0 ? '2xx or 3xx' : check.expectStatus.join(', ');
+  return { ok: false, detail: `HTTP ${status} (expected ${expected})` };
+}
+
 function judge(check: HealthCheckSpec, res: IncomingMessage, done: (ok: boolean, detail: string) => void): void {
   const status = res.statusCode ?? 0;
-  if (!statusAccepted(check, status)) {
-    const expected = check.expectStatus.length === 0 ? '2xx or 3xx' : check.expectStatus.join(', ');
-    done(false, `HTTP ${status} (expected ${expected})`);
+  const verdict = judgeStatus(check, status);
+  if (!verdict.ok) {
+    done(false, verdict.detail);
     return;
   }
   if (check.expectBody === null) {

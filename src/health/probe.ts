@@ -74,7 +74,10 @@ function bounded(check: HealthCheckSpec, target: ProbeTarget, outer: AbortSignal
       else graceTimer = setTimeout(() => finish({ ok: false, detail: why }), graceMs);
     };
     const onOuterAbort = () => stop('aborted');
-    const deadline = setTimeout(() => stop(`timed out after ${check.timeoutMs} ms`), check.timeoutMs);
+    // at the deadline, the rest of this turn of the event loop first: timers run before I/O, and
+    // after a busy stretch an answer already waiting in the socket must not lose to its deadline.
+    // A server that has not answered by then is given up in the same turn: its socket is closed.
+    const deadline = setTimeout(() => setImmediate(() => stop(`timed out after ${check.timeoutMs} ms`)), check.timeoutMs);
     outer.addEventListener('abort', onOuterAbort, { once: true });
     // a synchronous throw (a bad port, an invalid path) is a failed check like any other
     Promise.resolve()

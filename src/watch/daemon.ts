@@ -3,6 +3,8 @@ import { loadDesired } from '../desired/load.js';
 import type { DesiredResult } from '../desired/parse.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { readLiveTable } from '../live/read.js';
+import { checkBudget } from '../health/budget.js';
+import { readOpenFileLimit } from '../health/fd-limit.js';
 import { createHealthMonitor, type HealthMonitor } from '../health/monitor.js';
 import { createProbe } from '../health/probe.js';
 import { healthTargets } from '../health/targets.js';
@@ -46,7 +48,7 @@ export interface DaemonConfig {
   /** whose part of the desired state this daemon applies (--director); default: every part without `directors` */
   readonly director?: string;
   readonly version: string;
-  /** health checks in flight at most (default 64) */
+  /** health checks in flight at most (--health-concurrency); default: what the open-file limit allows (health/budget.ts) */
   readonly healthConcurrency?: number;
 }
 
@@ -63,6 +65,8 @@ export interface DaemonDeps {
   readonly probe?: Probe;
   /** LVSYNC_TRACE: a line per step of each pass (src/cli/trace.ts) */
   readonly trace?: (event: string) => void;
+  /** the open-file limit the health checks are sized from; default: this process's (/proc/self/limits) */
+  readonly openFileLimit?: () => number | null;
 }
 
 export interface Daemon {
@@ -123,6 +127,12 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       await writeHealthFile(config.stateDir, monitor.states().values());
     }).catch((err: unknown) => log.warn({ err: String(err) }, `could not record health states in ${healthFile}`));
   };
+  // the status page's and the gauges' view of every state: O(servers), so once per storm, not per transition
+  let refreshTimer: (() => void) | null = null;
+  const refreshHealthSoon = (monitor: HealthMonitor) => {
+    if (refreshTimer) return;
+    refreshTimer = clock.setTimeout(() => { refreshTimer = null; refreshHealthStatus(monitor); }, 200);
+  };
   let passTimer: (() => void) | null = null;
   const requestHealthPass = () => {
     if (passTimer) return;
@@ -159,17 +169,23 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       log.debug({ health: { target: t.id, from: t.from, to: t.to } }, `real server ${what}: ${t.from} → ${t.to}`);
     }
     if (t.to === 'up' || t.to === 'down') metrics.healthTransitions.labels(t.to).inc();
-    refreshHealthStatus(monitor);
+    refreshHealthSoon(monitor);
     persistHealth(monitor);
     // unknown → up changes no weight; everything else may
     if (!(t.from === 'unknown' && t.to === 'up')) requestHealthPass();
   };
   const { states: saved, warning: savedWarning } = await readHealthFile(config.stateDir, recover);
   if (savedWarning) stateFiles.once(savedWarning);
+  const budget = checkBudget((deps.openFileLimit ?? readOpenFileLimit)(), config.healthConcurrency);
+  if (budget.clamped) {
+    log.warn({ healthConcurrency: config.healthConcurrency, fdLimit: budget.fdLimit, sockets: budget.sockets },
+      `--health-concurrency ${config.healthConcurrency} is more than the open-file limit (${budget.fdLimit}) leaves for health checks: using ${budget.sockets}; raise LimitNOFILE= (ulimit -n) for more`);
+  }
   const monitor = createHealthMonitor({
     clock,
     probe: deps.probe ?? createProbe(),
-    ...(config.healthConcurrency ? { concurrency: config.healthConcurrency } : {}),
+    concurrency: budget.sockets,
+    execConcurrency: budget.exec,
     initial: saved,
     onTransition,
     onResult: (_id, result) => metrics.healthChecks.labels(result.ok ? 'ok' : 'failed').inc(),
@@ -248,7 +264,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     }
   }
 
-  log.info({ paths: config.paths, intervalMs: config.intervalMs, mode, listen: server?.url ?? null, stateDir: config.stateDir, ipvsadm: deps.ipvsadm.describe },
+  log.info({ paths: config.paths, intervalMs: config.intervalMs, mode, listen: server?.url ?? null, stateDir: config.stateDir, ipvsadm: deps.ipvsadm.describe,
+    healthChecksInFlight: { sockets: budget.sockets, exec: budget.exec, fdLimit: budget.fdLimit } },
     `lvsync watch started: ${mode}, every ${formatDuration(config.intervalMs)}${server ? `, endpoints on ${server.url}` : ''}`);
   loop.start();
 
@@ -276,6 +293,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         cancelTimer();
         await monitor.stop();
         passTimer?.();
+        refreshTimer?.();
         // write what is pending now rather than lose the last transitions
         if (persistTimer) { persistTimer(); persistTimer = null; persistNow(monitor); }
         await persisting;

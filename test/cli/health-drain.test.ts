@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkBudget } from '../../src/health/budget.js';
+import { readOpenFileLimit } from '../../src/health/fd-limit.js';
 import { serializeHealth } from '../../src/health/state.js';
 import { test } from 'node:test';
 import type { Probe } from '../../src/health/types.js';
@@ -143,4 +145,22 @@ test('plan --health --out is a usage error (exit 64): a saved plan cannot carry 
   const dir = tempTree({ 'web.yaml': WEB });
   const r = await runCli(['plan', join(dir, 'web.yaml'), '--health', '--out', join(dir, 'p.json'), '--live', '/dev/null']);
   assert.equal(r.code, 64, r.stderr);
+});
+
+test('plan --health checks as many servers at once as the open-file limit allows, not 64', async () => {
+  const servers = Array.from({ length: 300 }, (_, i) => `      - { address: 10.1.${Math.floor(i / 250)}.${(i % 250) + 1}, port: 8080, method: nat, weight: 1 }`).join('\n');
+  const dir = tempTree({ 'web.yaml': `${WEB.split('    realServers:')[0]}    realServers:\n${servers}\n` });
+  let inFlight = 0;
+  let maxInFlight = 0;
+  // each check answers five turns of the event loop after it started: long enough to see them all at once
+  const probe: Probe = async () => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    inFlight--;
+    return { ok: true, detail: 'HTTP 200', durationMs: 1 };
+  };
+  const r = await runCli(['plan', join(dir, 'web.yaml'), '--live', '-', '--state-dir', join(dir, 'state'), '--health'], { stdin: '', probe });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /checked 300 real server\(s\), 0 down/);
+  assert.equal(maxInFlight, Math.min(300, checkBudget(readOpenFileLimit()).sockets));
 });

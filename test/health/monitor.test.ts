@@ -124,7 +124,9 @@ test('20 targets with concurrency 4: never more than 4 in flight, the rest wait 
   const fp = fakeProbe(clock);
   const m = createHealthMonitor({ clock, probe: fp.probe, concurrency: 4 });
   const ids = Array.from({ length: 20 }, (_, i) => `s${String(i).padStart(2, '0')}`);
-  m.update(ids.map((id) => T(id, { intervalMs: 10_000, timeoutMs: 1000 })));
+  // probes that outlast the spread of the first checks (one every 500 ms): all 20 are due at 9500
+  m.update(ids.map((id) => T(id, { intervalMs: 10_000, timeoutMs: 60_000 })));
+  clock.advance(9_500);
   await flush();
   assert.equal(fp.inFlight, 4);
   while (fp.open().length > 0) {
@@ -135,6 +137,30 @@ test('20 targets with concurrency 4: never more than 4 in flight, the rest wait 
   assert.equal(fp.maxInFlight, 4);
   assert.deepEqual(fp.calls.map((c) => c.id), ids, 'each once, in the order they became due');
   assert.ok([...m.states().values()].every((s) => s.status === 'up'));
+  await m.stop();
+});
+
+test('the first checks of targets added together are spread over the interval; one added alone is checked at once', async () => {
+  const clock = createManualClock();
+  const t0 = clock.now();
+  const fp = fakeProbe(clock);
+  const m = createHealthMonitor({ clock, probe: fp.probe });
+  m.update(['a', 'b', 'c', 'd'].map((id) => T(id, { intervalMs: 1000 })).concat(T('slow', { intervalMs: 4000 })));
+  // step by step: a probe records the clock when it is called, a few promise turns after its timer
+  for (let t = 0; t < 4000; t += 100) {
+    await flush();
+    for (const c of fp.open()) c.resolve(OK);
+    clock.advance(100);
+  }
+  await flush();
+  const firsts = new Map<string, number>();
+  for (const c of fp.calls) if (!firsts.has(c.id)) firsts.set(c.id, c.at - t0);
+  // the i-th of 5 after i/5 of its own interval
+  assert.deepEqual([...firsts], [['a', 0], ['b', 200], ['c', 400], ['d', 600], ['slow', 3200]]);
+  m.update([...['a', 'b', 'c', 'd'].map((id) => T(id, { intervalMs: 1000 })), T('slow', { intervalMs: 4000 }), T('e', { intervalMs: 1000 })]);
+  await flush();
+  assert.deepEqual(fp.calls.at(-1)?.id, 'e');
+  assert.equal(fp.calls.at(-1)?.at, clock.now());
   await m.stop();
 });
 
@@ -180,6 +206,8 @@ test('update keeps unchanged targets as they are, drops removed ones and checks 
   const m = createHealthMonitor({ clock, probe: fp.probe });
   m.update([T('a'), T('b')]);
   await flush();
+  clock.advance(500);
+  await flush();
   for (const c of fp.open()) c.resolve(OK);
   await flush();
   const aBefore = m.state('a');
@@ -189,11 +217,13 @@ test('update keeps unchanged targets as they are, drops removed ones and checks 
   assert.deepEqual([...m.states().keys()], ['a', 'c']);
   assert.equal(m.state('a'), aBefore, 'the very same state object');
   assert.equal(m.state('c')?.status, 'unknown');
-  assert.deepEqual(fp.calls.map((c) => [c.id, c.at - t0]), [['a', 0], ['b', 0], ['c', 400]], 'a not re-checked, c checked now');
+  assert.deepEqual(fp.calls.map((c) => [c.id, c.at - t0]), [['a', 0], ['b', 500], ['c', 900]], 'a not re-checked, c checked now');
   fp.of('c')[0]?.resolve(FAIL);
+  clock.advance(100);
+  await flush();
   clock.advance(600);
   await flush();
-  assert.deepEqual(fp.calls.slice(3).map((c) => [c.id, c.at - t0]), [['a', 1000]], 'b is no longer checked; a keeps its schedule');
+  assert.deepEqual(fp.calls.slice(3).map((c) => [c.id, c.at - t0]), [['a', 1000]], 'b is no longer checked (it was due at 1500); a keeps its schedule');
   assert.equal(m.state('b'), undefined);
   await m.stop();
 });
@@ -332,11 +362,15 @@ test('saved states: a server that was down stays down after a restart until it r
   assert.equal(m.state('a'), saved);
   assert.equal(m.state('b')?.status, 'unknown');
   await flush();
-  for (const c of fp.open()) c.resolve(OK);
+  fp.of('a')[0]?.resolve(OK);
   await flush();
   assert.equal(m.state('a')?.status, 'down', 'one success is not rise 2');
+  clock.advance(500);
+  await flush();
+  fp.of('b')[0]?.resolve(OK);
+  await flush();
   assert.deepEqual(transitions, ['unknown→up']);
-  clock.advance(1000);
+  clock.advance(500);
   await flush();
   fp.of('a')[1]?.resolve(OK);
   await flush();
@@ -413,9 +447,10 @@ test('stop aborts the probes in flight, waits for them, cancels the schedule and
   const clock = createManualClock();
   const fp = fakeProbe(clock);
   const m = createHealthMonitor({ clock, probe: fp.probe, concurrency: 2 });
-  m.update([T('a'), T('b'), T('c')]);
+  m.update([T('a'), T('b'), T('c')].map((t) => ({ ...t, check: { ...t.check, timeoutMs: 5000 } })));
   await flush();
   fp.of('a')[0]?.resolve(OK);
+  clock.advance(666);
   await flush();
   const round = m.runRound([T('x')]);
   await flush();

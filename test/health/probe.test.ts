@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -281,6 +281,89 @@ describe('http', () => {
     const r = await check({ address: '::1', family: 'ipv6', port: v6port }, { type: 'http', expectBody: `[::1]:${v6port}` });
     assert.deepEqual([r.ok, r.detail], [true, 'HTTP 200']);
     await close(v6);
+  });
+});
+
+describe('http without expectBody: the status line on a bare socket', () => {
+  /** A raw server per behaviour: what it writes after reading the request head (null: never answers). */
+  const answers: Record<string, (string | number)[] | null> = {
+    '/split': ['HTT', 20, 'P/1.1 20', 20, '4 No Content\r\n\r\n'],
+    '/hints': ['HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n', 20, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    '/hints-then-503': ['HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 503 Busy\r\n\r\n'],
+    '/garbage': ['SSH-2.0-OpenSSH_9.2\r\n'],
+    '/http10': ['HTTP/1.0 302\r\n\r\n'],
+    '/close': [],
+    '/hang': null,
+  };
+  const requests: string[] = [];
+  const closedByProbe: number[] = [];
+  const open = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    let head = '';
+    socket.on('error', () => undefined);
+    socket.on('close', () => closedByProbe.push(Date.now()));
+    socket.on('data', async (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      requests.push(head);
+      const path = head.split(' ')[1] ?? '';
+      const answer = answers[path];
+      if (answer === null) return;
+      for (const part of answer ?? []) {
+        if (typeof part === 'number') await new Promise((r) => setTimeout(r, part));
+        else socket.write(part);
+      }
+      socket.end();
+    });
+  });
+  let port = 0;
+  before(async () => { port = await listen(server); });
+  after(() => {
+    // a connection a broken probe left open must not keep the server (and the test) alive
+    for (const socket of open) socket.destroy();
+    return close(server);
+  });
+  const http = (c: Partial<HealthCheckSpec>) => check({ port }, { type: 'http', ...c });
+
+  test('the request is the GET node:http sends, byte for byte', async () => {
+    requests.length = 0;
+    await http({ path: '/http10', host: 'www.example.test' });
+    assert.equal(requests[0], `GET /http10 HTTP/1.1\r\nHost: www.example.test:${port}\r\nUser-Agent: lvsync-health\r\nConnection: close\r\n\r\n`);
+  });
+
+  test('a status line split across packets, HTTP/1.0 and informational answers are read as node:http reads them', async () => {
+    const results = await Promise.all(['/split', '/http10', '/hints', '/hints-then-503'].map((path) => http({ path })));
+    assert.deepEqual(results.map((r) => [r.ok, r.detail]), [[true, 'HTTP 204'], [true, 'HTTP 302'], [true, 'HTTP 200'], [false, 'HTTP 503 (expected 2xx or 3xx)']]);
+  });
+
+  test('a server that does not speak HTTP, or closes without answering, is down with what node:http would say', async () => {
+    const garbage = await http({ path: '/garbage' });
+    assert.deepEqual([garbage.ok, garbage.detail], [false, 'not an HTTP response: "SSH-2.0-OpenSSH_9.2"']);
+    const closed = await http({ path: '/close' });
+    const closedWithBody = await http({ path: '/close', expectBody: 'x' });
+    assert.deepEqual([closed.ok, closed.detail], [false, closedWithBody.detail]);
+  });
+
+  test('a path or Host node:http would refuse is a failed check, and nothing is sent', async () => {
+    requests.length = 0;
+    const space = await http({ path: '/a b' });
+    const spaceWithBody = await http({ path: '/a b', expectBody: 'x' });
+    assert.deepEqual([space.ok, space.detail], [false, spaceWithBody.detail]);
+    const injected = await http({ path: '/http10', host: 'x\r\nX-Injected: 1' });
+    assert.equal(injected.ok, false);
+    assert.match(injected.detail, /ERR_INVALID_CHAR/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(requests, []);
+  });
+
+  test('a server that never answers: at the timeout the probe closes its connection', async () => {
+    closedByProbe.length = 0;
+    const r = await http({ path: '/hang', timeoutMs: 300 });
+    assert.deepEqual([r.ok, r.detail], [false, 'timed out after 300 ms']);
+    // the server sees the connection end (it never closes one itself on /hang)
+    await eventually(() => closedByProbe.length === 1, 'the server sees the connection closed');
   });
 });
 

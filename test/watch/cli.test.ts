@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import type { CliIo, DaemonSignal } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
 import { createStateFile } from '../fake-ipvsadm/state-file.js';
+import { checkBudget } from '../../src/health/budget.js';
+import { readOpenFileLimit } from '../../src/health/fd-limit.js';
 import { parseDuration } from '../../src/watch/duration.js';
 import { parseListen } from '../../src/watch/server.js';
 import { runCli, tempTree } from '../helpers/cli.js';
@@ -17,7 +19,7 @@ const REPO = new URL('../../../', import.meta.url).pathname;
 const FAKE_BIN = join(REPO, 'test/fixtures/bin/ipvsadm');
 const MAIN = join(REPO, 'dist/src/cli/main.js');
 
-test('usage errors exit 64: no PATH, unreadable --interval, too short, bad --listen, bad --log-format', async () => {
+test('usage errors exit 64: no PATH, unreadable --interval, too short, bad --listen, bad --log-format, bad --health-concurrency', async () => {
   const dir = tempTree({ 'web.yaml': WEB });
   const cases: [string[], RegExp][] = [
     [['watch'], /watch needs at least one PATH/],
@@ -25,6 +27,8 @@ test('usage errors exit 64: no PATH, unreadable --interval, too short, bad --lis
     [['watch', dir, '--interval', '200ms'], /--interval must be at least 1s/],
     [['watch', dir, '--listen', 'localhost'], /--listen: expected HOST:PORT/],
     [['watch', dir, '--log-format', 'xml'], /--log-format: expected auto, json or pretty/],
+    [['watch', dir, '--health-concurrency', '0'], /--health-concurrency: expected a whole number from 1 to 1000000/],
+    [['watch', dir, '--health-concurrency', 'auto'], /--health-concurrency: expected a whole number/],
   ];
   for (const [argv, message] of cases) {
     const r = await runCli(argv);
@@ -59,10 +63,13 @@ test('lvsync watch in-process: JSON log lines, SIGHUP runs a pass, SIGTERM finis
     hostname: () => 'director-test',
     onSignal: (signal, handler) => { handlers.set(signal, handler); return () => handlers.delete(signal); },
   };
-  const done = run(['watch', join(dir, 'conf'), '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state')], io);
+  // above the old fixed maximum of 1024: the open-file limit is what bounds it now
+  const done = run(['watch', join(dir, 'conf'), '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--health-concurrency', '2000'], io);
   const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   await eventually(() => lines().some((l) => l.pass === 1), 'the first pass');
   const url = String(lines().find((l) => typeof l.listen === 'string')?.listen);
+  const fdCap = checkBudget(readOpenFileLimit()).fdCap;
+  assert.deepEqual(lines().find((l) => typeof l.listen === 'string')?.healthChecksInFlight, { sockets: Math.min(2000, fdCap), exec: 64, fdLimit: checkBudget(readOpenFileLimit()).fdLimit });
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   handlers.get('SIGHUP')!();

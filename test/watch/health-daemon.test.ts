@@ -89,6 +89,39 @@ test('a server failing `fall` checks is quiesced by a health pass; after `rise` 
   await t.stop();
 });
 
+test('the checks in flight are sized from the open-file limit; a --health-concurrency above it is lowered, with a warning', async () => {
+  const started = (t: TestDaemon) => t.logs.lines().find((l) => String(l.msg).startsWith('lvsync watch started'))?.healthChecksInFlight;
+  const roomy = await startTestDaemon({ yaml: HEALTHY, probe: fakeProbes().probe, openFileLimit: 20_000 });
+  assert.deepEqual(started(roomy), { sockets: 19_488, exec: 64, fdLimit: 20_000 });
+  await roomy.stop();
+  const tight = await startTestDaemon({ yaml: HEALTHY, probe: fakeProbes().probe, openFileLimit: 1024, config: { healthConcurrency: 5000 } });
+  assert.deepEqual(started(tight), { sockets: 512, exec: 64, fdLimit: 1024 });
+  const warning = tight.logs.lines().find((l) => l.level === 40 && String(l.msg).includes('--health-concurrency'));
+  assert.deepEqual([warning?.healthConcurrency, warning?.sockets, warning?.fdLimit], [5000, 512, 1024]);
+  const asked = await startTestDaemon({ yaml: HEALTHY, probe: fakeProbes().probe, openFileLimit: 20_000, config: { healthConcurrency: 16 } });
+  assert.deepEqual(started(asked), { sockets: 16, exec: 16, fdLimit: 20_000 });
+});
+
+test('the daemon\'s checks in flight are bounded by the open-file budget, not by a fixed 64', async () => {
+  // 200 servers whose checks hang until their timeout: spread over 1 s and held 0.9 s, about 180
+  // would be in flight at once; an open-file limit of 600 leaves room for 88 (600 - 512 reserved)
+  const servers = Array.from({ length: 200 }, (_, i) => `      - { address: 10.1.${Math.floor(i / 250)}.${(i % 250) + 1}, port: 8080, method: nat, weight: 1 }`).join('\n');
+  const yaml = `version: 1\nservices:\n  - name: web\n    address: 192.168.10.100\n    port: 80\n    healthCheck: { type: tcp, interval: 1s, timeout: 900ms }\n    realServers:\n${servers}\n`;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const probe: Probe = (_c, _t, signal) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    return new Promise((resolve) => signal.addEventListener('abort', () => { inFlight--; resolve({ ok: false, detail: 'aborted', durationMs: 0 }); }, { once: true }));
+  };
+  const t = await startTestDaemon({ yaml, probe, openFileLimit: 600 });
+  for (let ms = 0; ms < 1500; ms += 10) {
+    t.clock.advance(10);
+    for (let j = 0; j < 3; j++) await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(maxInFlight, 88);
+});
+
 test('every server down: fail open, logged loudly once, weights kept', async () => {
   const probes = fakeProbes();
   const t = await startTestDaemon({ yaml: HEALTHY, probe: probes.probe });

@@ -21,6 +21,7 @@ export interface WatchArgs {
 
 export const DEFAULT_LISTEN = '127.0.0.1:9110';
 const MIN_INTERVAL_MS = 1000;
+const MAX_HEALTH_CONCURRENCY = 1_000_000;
 
 /**
  * Run the director daemon until SIGTERM/SIGINT (exit 0). SIGHUP reloads and runs a pass.
@@ -36,8 +37,11 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
   if (listen === undefined || (listen === null && listenText !== 'off')) throw new UsageError(`--listen: expected HOST:PORT, [IPV6]:PORT or 'off' (got '${listenText}')`);
   const format = args.logFormat ?? 'auto';
   if (!['auto', 'json', 'pretty'].includes(format)) throw new UsageError(`--log-format: expected auto, json or pretty (got '${format}')`);
-  const healthConcurrency = args.healthConcurrency === undefined ? 64 : Number(args.healthConcurrency);
-  if (!Number.isInteger(healthConcurrency) || healthConcurrency < 1 || healthConcurrency > 1024) throw new UsageError(`--health-concurrency: expected a whole number from 1 to 1024 (got '${args.healthConcurrency}')`);
+  // default: what the open-file limit allows (health/budget.ts); a number above that is lowered to it, with a warning
+  const healthConcurrency = args.healthConcurrency === undefined ? undefined : Number(args.healthConcurrency);
+  if (healthConcurrency !== undefined && (!Number.isInteger(healthConcurrency) || healthConcurrency < 1 || healthConcurrency > MAX_HEALTH_CONCURRENCY)) {
+    throw new UsageError(`--health-concurrency: expected a whole number from 1 to ${MAX_HEALTH_CONCURRENCY} (got '${args.healthConcurrency}'); without it, the open-file limit decides`);
+  }
   const onSignal = io.onSignal;
   if (!onSignal) throw new UsageError('watch runs only from the lvsync program (it needs signals)');
 
@@ -57,7 +61,7 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     hostname: io.hostname(),
     director: g.director,
     version: args.version,
-    healthConcurrency,
+    ...(healthConcurrency !== undefined ? { healthConcurrency } : {}),
   }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}), ...(io.trace ? { trace: io.trace } : {}) });
   const offs: (() => void)[] = [];
 
