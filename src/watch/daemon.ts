@@ -31,6 +31,14 @@ import { watchDesired, type DesiredWatcher } from './triggers.js';
  * manual clock (and no watcher), and the CLI runs it with the real ones.
  */
 
+/**
+ * Quiet time after the last file event before a pass is requested. An editor's save (write + rename)
+ * or a ConfigMap's symlink swap arrives as events within a few milliseconds; 100 ms covers them and a
+ * small `git checkout`, and a never-ending stream is cut at 10× this (debounce.ts). It was 300 ms:
+ * issue 13 measured every millisecond between a rename and the kernel.
+ */
+export const DEFAULT_DEBOUNCE_MS = 100;
+
 export interface DaemonConfig {
   readonly paths: readonly string[];
   readonly intervalMs: number;
@@ -205,6 +213,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     metrics,
     status,
     ...(deps.trace ? { trace: deps.trace } : {}),
+    // the interval's own passes read the table; the passes between them may plan from the last read
+    reuseLiveForMs: config.intervalMs,
     stateFiles,
     beforePass: async () => {
       if (watcher && await watcher.refresh()) log.info('a watched path now resolves elsewhere (symlink swap): watching the new target');
@@ -233,7 +243,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   });
   loopRef = loop;
 
-  const debouncer = createDebouncer(clock, config.debounceMs ?? 300, () => {
+  const debouncer = createDebouncer(clock, config.debounceMs ?? DEFAULT_DEBOUNCE_MS, () => {
     log.debug('config files changed');
     deps.trace?.('config files changed: pass requested');
     loop.request('config-changed');

@@ -7,7 +7,7 @@ import type { HealthState } from '../health/types.js';
 import type { DesiredState } from '../model/types.js';
 import { operationToArgv } from '../plan/to-argv.js';
 import { operationTargetKey, revisePlan, type Plan } from '../plan/types.js';
-import { reconcileOnce, type ReconcileDeps, type ReconcileOutcome } from '../reconcile/reconcile.js';
+import { reconcileOnce, type KnownLive, type ReconcileDeps, type ReconcileOutcome } from '../reconcile/reconcile.js';
 import type { Clock } from './clock.js';
 import { driftItems, driftKey, type DriftItem } from './drift.js';
 import type { PassVerdict, TriggerReason } from './loop.js';
@@ -43,7 +43,17 @@ export interface PassDeps {
   };
   /** LVSYNC_TRACE */
   readonly trace?: (event: string) => void;
+  /**
+   * a pass for a config change, a health change or a drain step plans from the table the previous
+   * pass read (its verification read after an apply) when that read is younger than this; 0 or
+   * absent: every pass reads the table. The interval's passes, start-up, retries and SIGHUP always
+   * read it, so drift is still found on the interval.
+   */
+  readonly reuseLiveForMs?: number;
 }
+
+/** The passes that may plan from the previous pass's read: none of them exists to look at the kernel. */
+const REUSES_LIVE: ReadonlySet<TriggerReason> = new Set<TriggerReason>(['config-changed', 'health', 'drain']);
 
 /** Commands a pass's log line lists; the rest are counted (`commandsOmitted`): `lvsync plan` shows them all. */
 export const LOGGED_COMMANDS = 100;
@@ -81,6 +91,21 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
   let driftSeen = new Set<string>();
   let failingOpen = new Set<string>();
   let healthDesired: DesiredState | null = null;
+  /** the last table a pass read (never one it was handed): what the next eligible pass plans from */
+  let lastRead: KnownLive | null = null;
+
+  function knownLiveFor(reasons: readonly TriggerReason[]): KnownLive | null {
+    const maxAge = deps.reuseLiveForMs ?? 0;
+    if (deps.mode !== 'apply' || !lastRead || maxAge <= 0 || reasons.length === 0) return null;
+    if (!reasons.every((r) => REUSES_LIVE.has(r))) return null;
+    return clock.now() - lastRead.readAt < maxAge ? lastRead : null;
+  }
+
+  function rememberRead(outcome: ReconcileOutcome): void {
+    const readAt = clock.now();
+    if (outcome.status === 'applied') lastRead = { table: outcome.report.liveAfter, thresholds: outcome.thresholds, readAt };
+    else if (!outcome.liveKnown) lastRead = { table: outcome.live, thresholds: outcome.thresholds, readAt };
+  }
 
   // drains are asynchronous in the daemon: each start and end is a log line and a metric
   function reportDrains(events: readonly DrainEvent[], outcome: ReconcileOutcome): void {
@@ -245,10 +270,15 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     // reported even when the pass fails after reading them: a file moved aside is not met again
     const stateWarnings: Diagnostic[] = [];
     try {
-      const outcome = await reconcileOnce(desired, deps.reconcile, {
+      const reconcile = (knownLive: KnownLive | null) => reconcileOnce(desired, deps.reconcile, {
         mode: deps.mode, perCommand: deps.perCommand, allowMassDelete: deps.allowMassDelete,
-        health: deps.health?.states(), now: () => clock.now(), onStateWarning: (w) => { stateWarnings.push(w); },
+        health: deps.health?.states(), now: () => clock.now(), onStateWarning: (w) => { stateWarnings.push(w); }, knownLive,
       });
+      // planned from a table changed by hand since it was read, the batch fails or does not verify:
+      // applyPlan then plans again from its verification read and retries (apply.ts), as after any
+      // failed batch; a pass that still fails is retried, and retries always read the table
+      const outcome = await reconcile(knownLiveFor(reasons));
+      rememberRead(outcome);
       deps.stateFiles?.pass(stateWarnings);
       reportLostInventory(outcome.plan);
       reportHealth(outcome);
@@ -257,6 +287,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
       if (outcome.drains.size === 0 || deps.mode !== 'apply') return result;
       return { ...result, summary: `${result.summary}; draining ${plural(outcome.drains.size, 'target')}`, soonMs: DRAIN_POLL_MS };
     } catch (err) {
+      lastRead = null;
       deps.stateFiles?.pass(stateWarnings);
       const message = err instanceof Error ? err.message : String(err);
       status.lastError = message;

@@ -6,7 +6,7 @@ import { parseDesiredSources } from '../../src/desired/parse.js';
 import { readLiveTable } from '../../src/live/read.js';
 import type { DesiredState } from '../../src/model/types.js';
 import { operationToArgv } from '../../src/plan/to-argv.js';
-import { TARGETED_LISTINGS, reconcileOnce, type ReconcileOutcome } from '../../src/reconcile/reconcile.js';
+import { reconcileOnce, type ReconcileOutcome } from '../../src/reconcile/reconcile.js';
 import { tempTree } from '../helpers/cli.js';
 import { createFakeSysctl } from '../helpers/fake-sysctl.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
@@ -311,26 +311,52 @@ test('connection counts are listed only for the services with a delete, one list
   assert.equal(weightOf(fake, '10.0.1.2'), undefined, 'deleted once drained');
 });
 
-test('more than TARGETED_LISTINGS services with deletes: one full -L -n', async () => {
-  const n = TARGETED_LISTINGS + 1;
+// n services, each with 10.0.1.i (kept) and 10.0.2.i (deleted when `deleting(i)`)
+function manyServices(n: number, deleting: (i: number) => boolean) {
   let live = '';
   for (let i = 1; i <= n; i++) live += `-A -t 10.0.0.${i}:80 -s wlc\n-a -t 10.0.0.${i}:80 -r 10.0.1.${i}:8080 -m -w 1\n-a -t 10.0.0.${i}:80 -r 10.0.2.${i}:8080 -m -w 1\n`;
+  const services = Array.from({ length: n }, (_, k) => `  - address: 10.0.0.${k + 1}\n    port: 80\n    realServers:\n      - { address: 10.0.1.${k + 1}, port: 8080, method: nat }\n${deleting(k + 1) ? '' : `      - { address: 10.0.2.${k + 1}, port: 8080, method: nat }\n`}`).join('');
+  return { live, desired: parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n${services}` }]).state! };
+}
+
+test('a few services of many with deletes: their listings run in one ipvsadm -R, and drains decide from it', async () => {
+  const { live, desired: d } = manyServices(10, (i) => i === 2 || i === 5 || i === 9);
   const { fake, pass } = env(live);
-  const services = Array.from({ length: n }, (_, k) => `  - address: 10.0.0.${k + 1}\n    port: 80\n    realServers:\n      - { address: 10.0.1.${k + 1}, port: 8080, method: nat }\n`).join('');
-  const d = parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n${services}` }]).state!;
+  setActive(fake, '10.0.2.5', 1);
+  const out = await pass(d, T0);
+  const restores = fake.calls.filter((c) => c.args[0] === '-R' && /^-L /m.test(c.input ?? ''));
+  assert.equal(restores.length, 1);
+  assert.equal(restores[0]!.input, '-L -n -t 10.0.0.2:80\n-L -n -t 10.0.0.5:80\n-L -n -t 10.0.0.9:80\n');
+  assert.deepEqual(listings(fake), [], 'no full -L -n');
+  assert.equal(weightOf(fake, '10.0.2.5'), 0, 'quiesced: its connection was in the listing');
+  assert.equal(weightOf(fake, '10.0.2.2'), undefined, 'idle: deleted');
+  assert.equal(weightOf(fake, '10.0.2.9'), undefined, 'idle: deleted');
+  assert.ok(converged(out));
+});
+
+test('more than half the services with deletes: one full -L -n', async () => {
+  const { live, desired: d } = manyServices(5, (i) => i !== 1);
+  const { fake, pass } = env(live);
   const out = await pass(d, T0);
   assert.deepEqual(listings(fake), ['-L -n']);
   assert.ok(converged(out));
 });
 
 test('a service gone between the read and its listing: the full listing is read instead', async () => {
-  const { fake, pass } = env();
-  setActive(fake, '10.0.1.2', 1);
+  const { live, desired: d } = manyServices(4, (i) => i === 3);
+  const { fake, pass } = env(live);
+  setActive(fake, '10.0.2.3', 1);
   const real = fake.run.bind(fake);
   // the targeted listing races with a delete by hand: ipvsadm says "No such service"
-  fake.run = async (args, input) => (args[0] === '-L' && args.length > 2 ? { exitCode: 1, stdout: '', stderr: 'No such service\n' } : real(args, input));
-  const out = await pass(desired(['10.0.1.1']), T0);
+  const refused: string[] = [];
+  fake.run = async (args, input) => {
+    if (args[0] !== '-L' || args.length <= 2) return real(args, input);
+    refused.push(args.join(' '));
+    return { exitCode: 1, stdout: '', stderr: 'No such service\n' };
+  };
+  const out = await pass(d, T0);
+  assert.deepEqual(refused, ['-L -n -t 10.0.0.3:80']);
   assert.deepEqual(listings(fake), ['-L -n']);
-  assert.equal(weightOf(fake, '10.0.1.2'), 0, 'the full listing still saw its connection');
+  assert.equal(weightOf(fake, '10.0.2.3'), 0, 'the full listing still saw its connection');
   assert.ok(converged(out));
 });

@@ -71,7 +71,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   };
   const base = planTable({ desired: planned, live, planOptions, health });
   const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains)
-    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, drainServices(base.plan, drainState.drains, live))).plan
+    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, { services: drainServices(base.plan, drainState.drains, live), of: live.services.size })).plan
     : base.plan;
   io.trace?.(`planned: ${plan.operations.length} operations`);
   if (args.lostInventory && !plan.lostInventory) io.stderr(nothingToSettle(g.stateDir));

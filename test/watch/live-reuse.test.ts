@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { afterEach, test } from 'node:test';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { startTestDaemon, stopAllTestDaemons, WEB, type TestDaemon } from './daemon-helpers.js';
+
+/**
+ * Issue 13: a pass for a config change plans from the table the previous pass read, so a change
+ * reaches the kernel one full `-S -n` sooner; the interval's passes still read the table (drift),
+ * and a table changed by hand since the last read is repaired in the same pass.
+ */
+
+afterEach(stopAllTestDaemons);
+
+/** the ipvsadm runs since `from`, as argv strings */
+const runsSince = (t: TestDaemon, from: number) => t.fake.calls.slice(from).map((c) => c.args.join(' '));
+
+async function configChange(t: TestDaemon, yaml: string): Promise<void> {
+  writeFileSync(t.file, yaml);
+  t.watcher.fire();
+  t.clock.advance(100);
+  await t.settle();
+}
+
+test('a config change after a converged pass: no -S before the -R, one verification -S after it', async () => {
+  const t = await startTestDaemon();
+  const from = t.fake.calls.length;
+  await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
+  assert.deepEqual(runsSince(t, from), ['-R', '-S -n']);
+  assert.equal(t.passes().at(-1)?.outcome, 'applied');
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+
+  // the next change plans from that verification read: again no read before the -R
+  const next = t.fake.calls.length;
+  await configChange(t, WEB.replace('weight: 5', 'weight: 9'));
+  assert.deepEqual(runsSince(t, next), ['-R', '-S -n']);
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 9/);
+  await t.stop();
+});
+
+test('the interval pass always reads the table: drift made by hand is found and undone', async () => {
+  const t = await startTestDaemon();
+  runIpvsadm(t.fake.kernel, ['-e', '-t', '192.168.10.100:80', '-r', '10.0.0.12:8080', '-m', '-w', '1']);
+  const from = t.fake.calls.length;
+  t.clock.advance(10_000);
+  await t.settle();
+  assert.deepEqual(runsSince(t, from).slice(0, 1), ['-S -n'], 'the interval pass starts with a read');
+  assert.ok(t.logs.messages().includes('real server 10.0.0.12:8080 weight 5 → 1, changed outside lvsync'));
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 5/);
+  await t.stop();
+});
+
+test('the table changed by hand since the last read: the batch fails, and the same pass plans again from its verification read and converges', async () => {
+  const t = await startTestDaemon();
+  // by hand, after the last read: the server the next change edits is gone
+  runIpvsadm(t.fake.kernel, ['-d', '-t', '192.168.10.100:80', '-r', '10.0.0.12:8080']);
+  const from = t.fake.calls.length;
+  await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
+  // planned from the stale read: the batch's -e of a missing server fails; its verification read
+  // is planned again (-a, retried on its own), then verified
+  assert.deepEqual(runsSince(t, from), ['-R', '-S -n', '-a -t 192.168.10.100:80 -r 10.0.0.12:8080 -m -w 7', '-S -n']);
+  assert.notEqual(t.fake.calls[from]!.result.exitCode, 0);
+  assert.match(String(t.fake.calls[from]!.input), /^-e -t 192\.168\.10\.100:80 -r 10\.0\.0\.12:8080/m);
+  assert.equal(t.passes().at(-1)?.outcome, 'applied');
+  assert.equal(t.passes().length, 2, 'one pass, no retry');
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+  await t.stop();
+});
+
+test('--detect-only never plans from an earlier read', async () => {
+  const t = await startTestDaemon({ detectOnly: true });
+  const from = t.fake.calls.length;
+  await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
+  assert.deepEqual(runsSince(t, from), ['-S -n']);
+  await t.stop();
+});
