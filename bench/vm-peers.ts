@@ -390,7 +390,12 @@ async function watchChain(ctx: ChainContext, ns: Netns): Promise<void> {
     let extra: Partial<PeerRun> = {};
     if (usage && s.pass) {
       const name = `watch-${ctx.data.meta.id}-${PEER_STEPS[s.k]}-r${ctx.rep}.txt`;
-      const marks = s.doneAt ? [{ at: s.doneAt, event: '(poller: the kernel holds exactly the new table)' }] : [];
+      const poll = s.run.poll;
+      const marks = s.doneAt && poll ? [
+        { at: s.triggerAt + poll.upperMs - poll.resolutionMs, event: '(poller: the last read that did not show the new table started)' },
+        { at: s.doneAt, event: '(poller: done, the middle of that window)' },
+        { at: s.triggerAt + poll.upperMs, event: '(poller: the first read that showed exactly the new table ended)' },
+      ] : [];
       writeFileSync(join(ctx.outDir, name), passTranscript(`lvsync watch, ${ctx.data.meta.label}, ${PEER_STEPS[s.k]}, rep ${ctx.rep} (trigger: ${s.k === 0 ? 'the daemon\'s spawn' : 'rename of the desired-state file'})`, s.triggerAt, s.pass.endAt, events, passes, [{ at: s.triggerAt, event: '(trigger)' }, ...marks]));
       extra = { transcript: name, segments: passSegments(s.triggerAt, s.pass.startAt, s.pass.endAt, events, s.k === 0 ? 'start-up until the first pass' : 'until the pass starts') };
     }

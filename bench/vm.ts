@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { REPO } from './apply-fake.js';
 import { SIZES, baseTable, desiredFor, desiredYamlFiles, minimalCommands, type TableSize } from './generate.js';
-import { peerSize, writePeerData, type PeerConfig } from './peers-data.js';
+import { peerFile, peerSize, writePeerData, type PeerConfig } from './peers-data.js';
 import type { VmResult } from './vm-inner.js';
 import { PARTIAL_FILE, type PeerResult } from './vm-peers.js';
 
@@ -60,7 +60,8 @@ export function runVm(reps: number, log: (s: string) => void, peers: PeerConfig 
   const sizes = prepareVmData(dataDir);
   const extra: string[] = [];
   if (peers) {
-    for (const id of peers.sizes) writePeerData(join(dataDir, 'peers', id), peerSize(id));
+    // bench.ts wrote them already for the host side; written here only for a caller that did not
+    for (const id of peers.sizes) if (!existsSync(join(dataDir, 'peers', id, peerFile.meta))) writePeerData(join(dataDir, 'peers', id), peerSize(id));
     const peersFile = join(dataDir, 'peers.json');
     writeFileSync(peersFile, `${JSON.stringify(peers)}\n`);
     extra.push(peersFile);
