@@ -5,7 +5,7 @@ import { applyHealth, targetId, type HealthOverlay } from '../health/overlay.js'
 import type { HealthState } from '../health/types.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type DesiredState, type Table } from '../model/types.js';
 import { createPlan, type PlanOptions } from '../plan/plan.js';
-import { operationTargetKey, revisePlan, type Operation, type Plan } from '../plan/types.js';
+import { operationTargetKey, revisePlan, serverTargetKey, type Operation, type Plan } from '../plan/types.js';
 
 /**
  * The whole planning step of a pass, pure: health overlay → minimal plan → drains. `plan`, `apply`,
@@ -69,21 +69,41 @@ export function planTable(input: Omit<PassPlanInput, 'drains'>): PassPlan {
   return { plan, overlay, drains: new Map(), drainEvents: [] };
 }
 
-/** Deletes or drains in progress: only then do connection counts matter (no extra read in the steady state). */
-export function needsDrainInput(base: PassPlan, records: ReadonlyMap<string, DrainRecord>): boolean {
-  return records.size > 0 || base.plan.operations.some((op) => op.kind === 'delete-server' || op.kind === 'delete-service');
+/** A service's drain timeout: as declared, else as last declared (a service no longer declared), else the default. */
+export function drainTimeoutOf(desired: DesiredState, lastTimeouts: Readonly<Record<string, number>>): (serviceKey: string) => number {
+  const policies = desired.policies;
+  return (key) => policies?.get(key)?.drainTimeoutMs ?? lastTimeouts[key] ?? DEFAULT_DRAIN_TIMEOUT_MS;
+}
+
+/**
+ * A delete that a drain could hold: its service waits for connections (drainTimeout above 0) and
+ * health did not remove the server (those go at once). Only these need connection counts.
+ */
+export function mayWait(op: Operation, overlay: HealthOverlay, timeoutMs: (serviceKey: string) => number): boolean {
+  if (op.kind !== 'delete-server' && op.kind !== 'delete-service') return false;
+  if (timeoutMs(op.service.key) <= 0) return false;
+  return !overlay.removed.has(op.kind === 'delete-server' ? serverTargetKey(op.service.key, op.server.key) : op.service.key);
+}
+
+/**
+ * Drains in progress, or deletes that may wait for connections: only then are connection counts read
+ * (no extra read in the steady state, nor for deletes that go at once: `drainTimeout: 0s`, --no-drain,
+ * or health's removals).
+ */
+export function needsDrainInput(base: PassPlan, records: ReadonlyMap<string, DrainRecord>, timeoutMs: (serviceKey: string) => number, noDrain = false): boolean {
+  if (records.size > 0) return true;
+  return !noDrain && base.plan.operations.some((op) => mayWait(op, base.overlay, timeoutMs));
 }
 
 /** The second half: the plan of planTable with its deletes turned into drain steps. */
 export function withDrains(base: PassPlan, desired: DesiredState, live: Table, d: NonNullable<PassPlanInput['drains']>): PassPlan {
-  const policies = desired.policies;
   const drained = planDrains({
     plan: base.plan,
     live,
     drains: d.records,
     active: d.active,
     now: d.now,
-    drainTimeoutMs: (key) => policies?.get(key)?.drainTimeoutMs ?? d.lastTimeouts[key] ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    drainTimeoutMs: drainTimeoutOf(desired, d.lastTimeouts),
     immediate: base.overlay.removed,
     noDrain: d.noDrain,
   });

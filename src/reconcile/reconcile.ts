@@ -10,7 +10,7 @@ import { runChecked } from '../ipvsadm/port.js';
 import { parseListing } from '../live/parse-listing.js';
 import { isEmptyPlan, revisePlan, type Plan } from '../plan/types.js';
 import { readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
-import { declaredDrainTimeouts, needsDrainInput, planPass, planTable, withDrains, type PassPlanInput } from './plan-pass.js';
+import { declaredDrainTimeouts, drainTimeoutOf, mayWait, needsDrainInput, planPass, planTable, withDrains, type PassPlan, type PassPlanInput } from './plan-pass.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { nextInventory, readInventory, writeInventory } from '../state/inventory.js';
 import { acquireLock, type LockOptions } from '../state/lock.js';
@@ -154,10 +154,10 @@ async function readConnections(ipvsadm: Ipvsadm, only: readonly ServiceTarget[] 
   return runChecked(ipvsadm, ['-L', '-n']);
 }
 
-/** The services a drain decision needs connection counts of: those with a delete, and those of drains in progress. */
-export function drainServices(plan: Plan, records: ReadonlyMap<string, DrainRecord>, live: Table): ServiceTarget[] {
+/** The services a drain decision needs connection counts of: those with a delete that may wait, and those of drains in progress. */
+export function drainServices(base: PassPlan, records: ReadonlyMap<string, DrainRecord>, live: Table, timeoutMs: (serviceKey: string) => number): ServiceTarget[] {
   const keys = new Set<string>();
-  for (const op of plan.operations) if (op.kind === 'delete-server' || op.kind === 'delete-service') keys.add(op.service.key);
+  for (const op of base.plan.operations) if (mayWait(op, base.overlay, timeoutMs)) keys.add(op.service.key);
   for (const r of records.values()) keys.add(r.service);
   const out: ServiceTarget[] = [];
   for (const key of keys) {
@@ -218,8 +218,9 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const plain = planTable({ desired, live, planOptions, health: options.health });
     deps.trace?.(`live table read and planned: ${plain.plan.operations.length} operations`);
     // drains are steps of an apply: detect-only reports plain deletes and a refused plan stays as planned
-    const drainInput = apply && !plain.plan.refusal && needsDrainInput(plain, drainState.drains)
-      ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false, { services: drainServices(plain.plan, drainState.drains, live), of: live.services.size })
+    const timeoutMs = drainTimeoutOf(desired, drainState.timeouts);
+    const drainInput = apply && !plain.plan.refusal && needsDrainInput(plain, drainState.drains, timeoutMs, options.noDrain)
+      ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false, { services: drainServices(plain, drainState.drains, live, timeoutMs), of: live.services.size })
       : undefined;
     const passPlan = drainInput ? withDrains(plain, desired, live, drainInput) : plain;
     const drains = drainInput ? passPlan.drains : drainState.drains;

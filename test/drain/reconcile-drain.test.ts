@@ -360,3 +360,26 @@ test('a service gone between the read and its listing: the full listing is read 
   assert.equal(weightOf(fake, '10.0.2.3'), 0, 'the full listing still saw its connection');
   assert.ok(converged(out));
 });
+
+test('deletes that cannot wait read no connection counts: drainTimeout 0s deletes at once without any -L', async () => {
+  const { live } = manyServices(3, () => false);
+  const { fake, pass } = env(live);
+  setActive(fake, '10.0.2.2', 5);
+  const services = [1, 2, 3].map((i) => `  - address: 10.0.0.${i}\n    port: 80\n    drainTimeout: 0s\n    realServers:\n      - { address: 10.0.1.${i}, port: 8080, method: nat }\n`).join('');
+  const d = parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n${services}` }]).state!;
+  const out = await pass(d, T0);
+  assert.deepEqual(fake.calls.filter((c) => c.args[0] === '-L' || /^-L /m.test(c.input ?? '')).map((c) => c.args.join(' ')), []);
+  assert.equal(weightOf(fake, '10.0.2.2'), undefined, 'deleted at once, connections or not: the service waits for none');
+  assert.ok(converged(out));
+  assert.equal(out.drains.size, 0);
+});
+
+test('--no-drain reads no connection counts', async () => {
+  const { live, desired: d } = manyServices(3, (i) => i === 2);
+  const { fake, pass } = env(live);
+  setActive(fake, '10.0.2.2', 5);
+  const out = await pass(d, T0, { noDrain: true });
+  assert.deepEqual(fake.calls.filter((c) => c.args[0] === '-L' || /^-L /m.test(c.input ?? '')).map((c) => c.args.join(' ')), []);
+  assert.equal(weightOf(fake, '10.0.2.2'), undefined);
+  assert.ok(converged(out));
+});

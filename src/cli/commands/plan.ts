@@ -12,7 +12,7 @@ import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError, type CliIo } from '../io.js';
 import { declaresThresholds, drainServices, readDrainInput } from '../../reconcile/reconcile.js';
-import { needsDrainInput, planTable, withDrains } from '../../reconcile/plan-pass.js';
+import { drainTimeoutOf, needsDrainInput, planTable, withDrains } from '../../reconcile/plan-pass.js';
 import { EMPTY_DRAIN_STATE, readDrainState } from '../../state/drains.js';
 import { systemClock } from '../../watch/clock.js';
 import { planHealth } from '../health-round.js';
@@ -70,8 +70,9 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
     lostInventory: loss ? { at: loss.at, movedTo: loss.movedTo, resolution: args.lostInventory ?? null } : null,
   };
   const base = planTable({ desired: planned, live, planOptions, health });
-  const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains)
-    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, { services: drainServices(base.plan, drainState.drains, live), of: live.services.size })).plan
+  const timeoutMs = drainTimeoutOf(planned, drainState.timeouts);
+  const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains, timeoutMs)
+    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, { services: drainServices(base, drainState.drains, live, timeoutMs), of: live.services.size })).plan
     : base.plan;
   io.trace?.(`planned: ${plan.operations.length} operations`);
   if (args.lostInventory && !plan.lostInventory) io.stderr(nothingToSettle(g.stateDir));
