@@ -1,6 +1,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { compareDiagnostics } from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { declareFile, type FileDecls } from './declare.js';
 import { parseDesiredSources } from './parse.js';
 import type { DesiredOptions, DesiredResult, DesiredSource } from './parse.js';
 
@@ -103,10 +104,24 @@ function sameSources(a: readonly DesiredSource[], b: readonly DesiredSource[]): 
   return a.length === b.length && a.every((s, i) => s.file === b[i]!.file && s.text === b[i]!.text);
 }
 
+/**
+ * Each file's declarations (YAML + schema: about half of a parse), kept while its text is the same,
+ * for the files of the last load only. A change to one file of many then reads only that file again
+ * (issue 13); the rules and the normalisation still see every service, since a rule may span files.
+ */
+let declared = new Map<string, { readonly text: string; readonly decls: FileDecls }>();
+
 // the director is part of the key: one text is a different desired state on another director
 function parseUnlessUnchanged(sources: readonly DesiredSource[], options: DesiredOptions): DesiredResult {
   if (lastParse && lastParse.director === options.director && sameSources(lastParse.sources, sources)) return lastParse.result;
-  const result = parseDesiredSources(sources, options);
+  const next = new Map<string, { readonly text: string; readonly decls: FileDecls }>();
+  const result = parseDesiredSources(sources, options, (file, text) => {
+    const kept = declared.get(file);
+    const decls = kept && kept.text === text ? kept.decls : declareFile(file, text);
+    next.set(file, { text, decls });
+    return decls;
+  });
+  declared = next;
   lastParse = { sources, director: options.director, result };
   return result;
 }
