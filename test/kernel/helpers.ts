@@ -12,7 +12,9 @@ import { parseListing } from '../../src/live/parse-listing.js';
 import { parseIpvsadmSave } from '../../src/live/parse-save.js';
 import { mergeThresholds } from '../../src/live/read.js';
 import type { Table } from '../../src/model/types.js';
-import type { Daemon } from '../../src/watch/daemon.js';
+import { systemClock } from '../../src/watch/clock.js';
+import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
+import { createLogger } from '../../src/watch/logger.js';
 
 /**
  * Helpers for the kernel suite. These files run INSIDE the QEMU VM (test/kernel/vm.sh), as root,
@@ -181,6 +183,21 @@ export async function untilTable(ns: string, ok: (save: string[]) => boolean, wh
     assert.ok(Date.now() - start < ms, `${what} within ${ms} ms; the table of ${ns}:\n${save.join('\n')}`);
     await sleep(250);
   }
+}
+
+/**
+ * `lvsync watch` in this process on `conf` (no file watcher, no endpoints, every 10 s), through the
+ * `binary` ipvsadm wrapper: what the peer comparisons run beside keepalived and ldirectord. `lines`
+ * are its JSON log lines, parsed.
+ */
+export async function startWatchIn(conf: string, state: string, binary: string): Promise<{ daemon: Daemon; lines: Record<string, unknown>[] }> {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({ format: 'json', write: (l) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
+  const daemon = await startDaemon({
+    paths: [conf], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: state,
+    perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
+  }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false });
+  return { daemon, lines };
 }
 
 /** Poll until a watch daemon has seen `count` checked real servers up (its first rounds are done). */

@@ -3,12 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
-import { systemClock } from '../../src/watch/clock.js';
-import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
-import { createLogger } from '../../src/watch/logger.js';
+import type { Daemon } from '../../src/watch/daemon.js';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, addNamespaceHost, freshNamespace, ipvsadmIn, lvsync, must, sh, sleep, tableOf, tempStateDir, untilHealthy, untilSame, untilTable, waitForPort } from './helpers.js';
+import { REPO, SKIP, addNamespaceHost, freshNamespace, ipvsadmIn, lvsync, must, sh, sleep, startWatchIn, tableOf, tempStateDir, untilHealthy, untilSame, untilTable, waitForPort } from './helpers.js';
 
 /**
  * `lvsync import keepalived` against keepalived 2.2.7 itself, on the real kernel (issue 14, part 4).
@@ -131,14 +128,11 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
     console.log(`# keepalived: checked.conf loaded and equal to lvsync's table ${Date.now() - started} ms after keepalived started (${loadedIn} ms of polling)`);
 
     // Failure: .11 (HTTP_GET, inhibit_on_failure) and .12 (TCP_CHECK, no inhibit) of the group stop.
-    const lines: Record<string, unknown>[] = [];
-    const log = createLogger({ format: 'json', write: (l) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
     let daemon: Daemon | null = null;
     try {
-      daemon = await startDaemon({
-        paths: [join(dir, 'conf')], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: state,
-        perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
-      }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false });
+      const watch = await startWatchIn(join(dir, 'conf'), state, binary);
+      daemon = watch.daemon;
+      const lines = watch.lines;
       // 8 checks: .11 and .12 in each of the group's 3 services, .13 in the sh and the fwmark service
       await untilHealthy(daemon, 8);
       await untilSame('kal-a', byLvsync, 'with every server up, under watch', { tool: 'keepalived' });

@@ -3,14 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
-import { systemClock } from '../../src/watch/clock.js';
-import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
-import { createLogger } from '../../src/watch/logger.js';
+import type { Daemon } from '../../src/watch/daemon.js';
 import { tempTree } from '../helpers/cli.js';
 import {
   REPO, SKIP, addNamespaceHost, freshNamespace, ipvsadmIn, lvsync, must, sh, sleep, tableOf, tempStateDir,
-  untilHealthy, untilSame, untilTable, waitForPort,
+  startWatchIn, untilHealthy, untilSame, untilTable, waitForPort,
 } from './helpers.js';
 
 /**
@@ -144,14 +141,11 @@ describe('import ldirectord on the real kernel: the table lvsync applies is the 
     const again = await lvsync(['plan', file, '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
     assert.equal(again.code, 0, again.stdout + again.stderr);
 
-    const lines: Record<string, unknown>[] = [];
-    const log = createLogger({ format: 'json', write: (l) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
     let daemon: Daemon | null = null;
     try {
-      daemon = await startDaemon({
-        paths: [join(dir, 'conf')], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: state,
-        perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
-      }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false });
+      const watch = await startWatchIn(join(dir, 'conf'), state, binary);
+      daemon = watch.daemon;
+      const lines = watch.lines;
       // 9 checks: 2 (HTTP) + 3 (connect, the range) + 2 (IPv6 HTTP) + 2 (fwmark connect); on and off check nothing
       await untilHealthy(daemon, 9);
       await untilSame('ldd-a', byLvsync, 'with every server up, under watch', { tool: 'ldirectord' });
