@@ -19,6 +19,12 @@ export interface ApplyOptions {
   readonly perCommand: boolean;
   /** plans again from a table read after applying, the same way `plan` was made (src/reconcile/plan-pass.ts) */
   readonly replan: (live: Table) => Plan;
+  /**
+   * after a batch, retry what did not take effect one command at a time (default). The daemon turns
+   * it off when the plan came from an earlier read of the table: what is left then is planned again
+   * from a fresh read, with connection counts for drains, rather than retried from a re-plan without them
+   */
+  readonly retry?: boolean;
 }
 
 /** What an apply did, precisely enough that a person can tell what the director holds now. */
@@ -75,7 +81,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptio
     const liveAfterBatch = await deps.readLive();
     const afterBatch = options.replan(liveAfterBatch);
     // nothing to retry: that read already is the verification (nothing ran since), so do not read again
-    if (isEmptyPlan(afterBatch)) verified = { live: liveAfterBatch, plan: afterBatch };
+    if (isEmptyPlan(afterBatch) || options.retry === false) verified = { live: liveAfterBatch, plan: afterBatch };
     else {
       // sysctls were already written one by one (a failure is recorded); the rest is retried per command
       const retrySettings = afterBatch.settings.filter((s) => s.kind !== 'set-sysctl');

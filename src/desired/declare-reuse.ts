@@ -1,7 +1,7 @@
 import { declarationsOf, declareFileKeeping, type FileDecls, type ReusableFile } from './declare.js';
 import { validateWritten } from './schema/schema.js';
 import { fastParseYaml, type FastSpot } from './yaml/fast-yaml.js';
-import { fastLocator } from './yaml/syntax.js';
+import { fastLocator, type ReleasableLocator } from './yaml/syntax.js';
 import type { WrittenFile, WrittenService } from './written.js';
 
 /**
@@ -28,6 +28,12 @@ export interface Declared {
   readonly text: string;
   readonly decls: FileDecls;
   readonly reuse: { readonly file: ReusableFile; readonly split: ServicesSplit } | null;
+  /**
+   * the positions of the declarations: a rule's diagnostic (a warning too) makes it parse the text
+   * with `yaml` for its line and column; release() lets that Document go once the load is done,
+   * or the cache would keep it as long as the file is unchanged (a Document is large: syntax.ts)
+   */
+  readonly locator: ReleasableLocator | null;
 }
 
 /** A text cut into the items of its top-level `services:` block and everything else. */
@@ -99,9 +105,9 @@ export function declareAgain(file: string, text: string, previous: Declared | un
   const split = previous?.reuse ? splitServices(text) : null;
   const reused = previous?.reuse && split ? fromUnchanged(file, text, split, previous.reuse) : null;
   if (reused) return reused;
-  const { decls, reusable } = declareFileKeeping(file, text);
+  const { decls, reusable, locator } = declareFileKeeping(file, text);
   const ownSplit = reusable ? split ?? splitServices(text) : null;
-  return { text, decls, reuse: reusable && ownSplit && agrees(ownSplit, reusable) ? { file: reusable, split: ownSplit } : null };
+  return { text, decls, locator, reuse: reusable && ownSplit && agrees(ownSplit, reusable) ? { file: reusable, split: ownSplit } : null };
 }
 
 // the split found the items the reader read: as many, each service starting inside its item
@@ -133,5 +139,5 @@ function fromUnchanged(file: string, text: string, split: ServicesSplit, last: N
   if (validateWritten({ ...written, services: changed.map((i) => services[i]) }).length > 0) return null;
   const locator = fastLocator(file, text, spots);
   const decls = declarationsOf(written, locator);
-  return { text, decls, reuse: { file: { written, serviceSpots: spots }, split } };
+  return { text, decls, locator, reuse: { file: { written, serviceSpots: spots }, split } };
 }

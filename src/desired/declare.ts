@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { schemaDiagnostics } from './schema/messages.js';
 import { validateWritten } from './schema/schema.js';
-import { parseYaml } from './yaml/syntax.js';
+import { parseYaml, type ReleasableLocator } from './yaml/syntax.js';
 import type { FastSpot } from './yaml/fast-yaml.js';
 import type { Locator } from './yaml/positions.js';
 import { NO_OVERLAY, overlayOf, overlayPart } from './overlay/declare.js';
@@ -61,25 +61,25 @@ export interface ReusableFile {
 }
 
 /** declareFile, plus what a later version of the same file can be declared from (declare-reuse.ts). */
-export function declareFileKeeping(file: string, text: string): { decls: FileDecls; reusable: ReusableFile | null } {
+export function declareFileKeeping(file: string, text: string): { decls: FileDecls; reusable: ReusableFile | null; locator: ReleasableLocator | null } {
   const parsed = parseYaml(file, text);
   const diagnostics = [...parsed.diagnostics];
   const none: FileDecls = { services: [], scope: null, diagnostics };
-  if (parsed.data === undefined) return { decls: none, reusable: null };
+  if (parsed.data === undefined) return { decls: none, reusable: null, locator: null };
   if (parsed.data === null) {
     diagnostics.push({ severity: 'error', code: 'VERSION', message: 'the file is empty; every desired-state file needs at least `version: 1`', file, line: 1, col: 1 });
-    return { decls: none, reusable: null };
+    return { decls: none, reusable: null, locator: null };
   }
   const schemaFindings = schemaDiagnostics(validateWritten(parsed.data), parsed.locator);
   diagnostics.push(...schemaFindings);
   const skip = skipsFor(schemaFindings);
-  if (skip.file) return { decls: none, reusable: null };
+  if (skip.file) return { decls: none, reusable: null, locator: null };
   const written = parsed.data as WrittenFile;
   const decls = declarationsOf(written, parsed.locator, skip, diagnostics);
   // every service is located (`at`): the Document can go, later diagnostics re-parse the text
   parsed.locator.release();
   const reusable = parsed.fast && diagnostics.length === 0 ? { written, serviceSpots: parsed.fast.serviceSpots } : null;
-  return { decls, reusable };
+  return { decls, reusable, locator: parsed.locator };
 }
 
 /** The declarations of a file's value that passed the schema (the parts in `skip` failed it). */

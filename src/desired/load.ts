@@ -122,6 +122,8 @@ function parseUnlessUnchanged(sources: readonly DesiredSource[], options: Desire
     next.set(file, d);
     return d.decls;
   });
+  // the diagnostics have their lines and columns now: no Document is kept with the cache
+  for (const d of next.values()) d.locator?.release();
   declared = next;
   lastParse = { sources, director: options.director, result };
   return result;

@@ -157,7 +157,9 @@ export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: n
  * with a change by hand) stops that `-R` and falls back to the full listing, which is always right.
  */
 async function readConnections(ipvsadm: Ipvsadm, only: readonly ServiceTarget[] | undefined, total: number): Promise<string> {
-  if (only && only.length > 0 && only.length * 2 <= total) {
+  // nothing of the table is asked for (the drains' services are all gone): nothing to list
+  if (only && only.length === 0) return '';
+  if (only && only.length * 2 <= total) {
     const lines = only.map((t) => ['-L', '-n', ...serviceSpecArgs(t)]);
     const r = lines.length === 1 ? await ipvsadm.run(lines[0]!) : await ipvsadm.run(['-R'], lines.map((l) => `${l.join(' ')}\n`).join(''));
     if (r.exitCode === 0) return r.stdout;
@@ -224,7 +226,9 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
       ...(stateWarnings.length ? { warnings: stateWarnings } : {}),
     };
     const known = options.knownLive && options.knownLive.thresholds === thresholds ? options.knownLive : null;
-    const live = known ? known.table : await readLive();
+    // the kernel-wide settings are cheap to read (a listing or a sysctl each) and the config may have
+    // just declared one: read them afresh even when the table itself is taken from the last read
+    const live = known ? await withLiveSettings(known.table, desired.settings, deps.ipvsadm, sysctl) : await readLive();
     if (known) deps.trace?.(`live table as last read (${live.services.size} services), not read again`);
     const seen = { liveKnown: known !== null, thresholds };
     const now = (options.now ?? Date.now)();
@@ -268,8 +272,11 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
       desired, live: after, planOptions, health: options.health,
       ...(drainInput ? { drains: { ...drainInput, records: verifyRecords } } : {}),
     }).plan;
-    const report = await applyPlan(plan, { ipvsadm: deps.ipvsadm, readLive, sysctl }, { perCommand: options.perCommand, replan });
-    const kept = new Map(drains);
+    // planned from an earlier read: what did not take effect is planned again by the caller from a
+    // fresh read (with connection counts), not retried from this re-plan (which has none)
+    const report = await applyPlan(plan, { ipvsadm: deps.ipvsadm, readLive, sysctl }, { perCommand: options.perCommand, replan, ...(known ? { retry: false } : {}) });
+    // a drain whose target is gone (deleted by hand meanwhile) has nothing left to wait for
+    const kept = new Map([...drains].filter(([, r]) => stillLive(r, report.liveAfter)));
     for (const r of finishing) if (stillLive(r, report.liveAfter)) kept.set(r.id, r);
     await record(report.liveAfter, kept);
     return { status: 'applied', plan, live, report, drains: kept, drainEvents: passPlan.drainEvents, ...seen };

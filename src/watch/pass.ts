@@ -108,10 +108,11 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     return clock.now() - lastRead.readAt < maxAge ? lastRead : null;
   }
 
-  function rememberRead(outcome: ReconcileOutcome): void {
-    const readAt = clock.now();
-    if (outcome.status === 'applied') lastRead = { table: outcome.report.liveAfter, thresholds: outcome.thresholds, readAt };
-    else if (!outcome.liveKnown) lastRead = { table: outcome.live, thresholds: outcome.thresholds, readAt };
+  // readAt is when the kernel was read, never when a read was reused: the age bound then also bounds
+  // how long drift can go unseen while health or drain passes keep the interval's pass away
+  function rememberRead(outcome: ReconcileOutcome, passStartedAt: number): void {
+    if (outcome.status === 'applied') lastRead = { table: outcome.report.liveAfter, thresholds: outcome.thresholds, readAt: clock.now() };
+    else if (!outcome.liveKnown) lastRead = { table: outcome.live, thresholds: outcome.thresholds, readAt: passStartedAt };
   }
 
   // drains are asynchronous in the daemon: each start and end is a log line and a metric
@@ -282,11 +283,20 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
         mode: deps.mode, perCommand: deps.perCommand, allowMassDelete: deps.allowMassDelete,
         health: deps.health?.states(), now: () => clock.now(), onStateWarning: (w) => { stateWarnings.push(w); }, knownLive,
       });
-      // planned from a table changed by hand since it was read, the batch fails or does not verify:
-      // applyPlan then plans again from its verification read and retries (apply.ts), as after any
-      // failed batch; a pass that still fails is retried, and retries always read the table
-      const outcome = await reconcile(knownLiveFor(reasons));
-      rememberRead(outcome);
+      let outcome = await reconcile(knownLiveFor(reasons));
+      if (outcome.liveKnown && outcome.status === 'applied' && !outcome.report.converged) {
+        // planned from a table changed (by hand, or another tool) since it was read: the same pass
+        // reads it now and plans again, with connection counts for drains and the drift it shows
+        const { report } = outcome;
+        const first = report.failed[0];
+        log.warn({ tookEffect: report.tookEffect.length, stillToDo: report.remaining.operations.length },
+          `the table had changed since it was last read (${report.remaining.operations.length} of ${plural(report.plan.operations.length, 'operation')} did not take effect${first ? `; ipvsadm ${first.args.join(' ')}: ${first.stderr || `exit ${first.exitCode}`}` : report.batchStderr ? `: ${report.batchStderr.split('\n')[0]}` : ''}): reading it again`);
+        for (const op of report.tookEffect) metrics.operations.labels(op.kind).inc();
+        reportDrains(outcome.drainEvents, outcome);
+        lastRead = null;
+        outcome = await reconcile(null);
+      }
+      rememberRead(outcome, startedAt);
       deps.stateFiles?.pass(stateWarnings);
       reportLostInventory(outcome.plan);
       reportHealth(outcome);

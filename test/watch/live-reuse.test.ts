@@ -50,20 +50,45 @@ test('the interval pass always reads the table: drift made by hand is found and 
   await t.stop();
 });
 
-test('the table changed by hand since the last read: the batch fails, and the same pass plans again from its verification read and converges', async () => {
+test('the table changed by hand since the last read: the batch fails, and the same pass reads the table again, plans and converges', async () => {
   const t = await startTestDaemon();
   // by hand, after the last read: the server the next change edits is gone
   runIpvsadm(t.fake.kernel, ['-d', '-t', '192.168.10.100:80', '-r', '10.0.0.12:8080']);
   const from = t.fake.calls.length;
   await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
   // planned from the stale read: the batch's -e of a missing server fails; its verification read
-  // is planned again (-a, retried on its own), then verified
-  assert.deepEqual(runsSince(t, from), ['-R', '-S -n', '-a -t 192.168.10.100:80 -r 10.0.0.12:8080 -m -w 7', '-S -n']);
+  // shows what is left; the pass reads afresh and plans again (-a), then verifies
+  assert.deepEqual(runsSince(t, from), ['-R', '-S -n', '-S -n', '-R', '-S -n']);
+  assert.match(String(t.fake.calls[from + 3]!.input), /^-a -t 192\.168\.10\.100:80 -r 10\.0\.0\.12:8080 -m -w 7$/m);
   assert.notEqual(t.fake.calls[from]!.result.exitCode, 0);
   assert.match(String(t.fake.calls[from]!.input), /^-e -t 192\.168\.10\.100:80 -r 10\.0\.0\.12:8080/m);
   assert.equal(t.passes().at(-1)?.outcome, 'applied');
   assert.equal(t.passes().length, 2, 'one pass, no retry');
+  assert.ok(t.logs.lines().some((l) => l.level === 40 && String(l.msg).startsWith('the table had changed since it was last read')), t.logs.messages().join('\n'));
   assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+  await t.stop();
+});
+
+test('a server added by hand since the last read, with a connection: drained after the fresh read, never deleted from a re-plan without counts', async () => {
+  const t = await startTestDaemon();
+  runIpvsadm(t.fake.kernel, ['-a', '-t', '192.168.10.100:80', '-r', '10.0.0.99:8080', '-m', '-w', '1']);
+  for (const svc of t.fake.kernel.state.services) for (const d of svc.dests) if (d.addr === '10.0.0.99') d.activeConns = 1;
+  await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+  assert.match(t.save(), /-a -t 192\.168\.10\.100:80 -r 10\.0\.0\.99:8080 -m -w 0/, 'quiesced while its connection lasts');
+  assert.equal(t.daemon.status.drains.length, 1);
+  await t.stop();
+});
+
+test('a setting declared by the change is read afresh, though the table is not', async () => {
+  const t = await startTestDaemon();
+  const from = t.fake.calls.length;
+  await configChange(t, `${WEB}timeouts: { tcp: 600 }\n`);
+  // the settings read, then the batch (the timeouts lead it), then the verification read of both
+  assert.deepEqual(runsSince(t, from), ['-L --timeout', '-R', '-S -n', '-L --timeout']);
+  assert.match(String(t.fake.calls[from + 1]!.input), /^--set 600 /);
+  assert.equal(t.passes().at(-1)?.outcome, 'applied');
+  assert.equal(t.passes().length, 2);
   await t.stop();
 });
 
