@@ -31,7 +31,8 @@
  *                    results block: with --vm-only it would hold only the VM part)
  *
  * Environment: LVSYNC_BENCH_VM_TIMEOUT (seconds for the VM boot, default 1800, 3600 with the peers),
- * LVSYNC_BENCH_PEER_LIMIT (seconds one peer step may take, default 900), LVSYNC_BENCH_HEALTH_LIMIT (seconds the
+ * LVSYNC_BENCH_PEER_LIMIT (seconds one peer step may take, default 900), LVSYNC_BENCH_PEER_DRAIN (every service
+ * declares this drainTimeout, e.g. 0s: lvsync deletes at once, as keepalived does), LVSYNC_BENCH_HEALTH_LIMIT (seconds the
  * health scenario's failure phase and its round may each run, default 60), LVSYNC_BENCH_HEALTH_PROF=DIR (a CPU
  * profile of the health checker), LVSYNC_VM_ACCEL=tcg
  * (skip the KVM probe), and the other LVSYNC_VM_* knobs of test/kernel/vm.sh.
