@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { IpvsadmError, IpvsadmUnavailableError } from '../ipvsadm/port.js';
+import { buildInfo } from '../package-files.js';
 import { LockedError } from '../state/lock.js';
 import type { LostInventoryResolution } from '../plan/lost-inventory.js';
 import { globalArgs, parseCommandArgs } from './args.js';
@@ -8,8 +8,13 @@ import { USAGE } from './help.js';
 import { UsageError, type CliIo } from './io.js';
 
 export function version(): string {
-  const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
-  return pkg.version;
+  return buildInfo().version;
+}
+
+/** `lvsync --version`: the package version and the commit the build was made from (packaging/build-info.ts). */
+export function versionLine(): string {
+  const { version, commit } = buildInfo();
+  return `lvsync ${version} (commit ${commit})\n`;
 }
 
 /** Parse → call → render → exit code. The one catch site that turns errors into exit codes. */
@@ -20,7 +25,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout(USAGE);
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
-    if (command === '--version') { io.stdout(`lvsync ${version()}\n`); return EXIT.ok; }
+    if (command === '--version') { io.stdout(versionLine()); return EXIT.ok; }
     return await dispatch(command, rest, io);
   } catch (err) {
     if (err instanceof CommandExit) return err.code;
