@@ -1,12 +1,17 @@
 /**
  * `npm run package`: everything issue 15 ships, from a built tree (`npm run build`), into dist/pkg/:
- * the single executable lvsync-<version>-linux-<arch>. Run with node, from the repository root.
+ * the single executable lvsync-<version>-linux-<arch>; the man page (man/lvsync.1) and the bash and
+ * zsh completions (completion/lvsync, completion/_lvsync), generated from the option table that prints
+ * --help.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildInfo } from '../src/package-files.js';
 import { bundle } from './bundle.js';
+import { renderBashCompletion, renderZshCompletion } from './completion.js';
+import { renderManPage } from './man.js';
 import { buildExecutable } from './sea.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,3 +29,19 @@ for (const w of warnings) process.stderr.write(`package: esbuild: ${w}\n`);
 const executable = join(out, `lvsync-${info.version}-linux-${process.arch}`);
 await buildExecutable(bundleFile, executable, work);
 process.stdout.write(`package: ${executable}\n`);
+
+// the page's date: the commit's, so a rebuild of the same tree makes the same page
+function pageDate(): string {
+  try {
+    return execFileSync('git', ['log', '-1', '--format=%cs'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+mkdirSync(join(out, 'man'));
+writeFileSync(join(out, 'man/lvsync.1'), renderManPage(info.version, pageDate()));
+mkdirSync(join(out, 'completion'));
+writeFileSync(join(out, 'completion/lvsync'), renderBashCompletion());
+writeFileSync(join(out, 'completion/_lvsync'), renderZshCompletion());
+process.stdout.write(`package: ${join(out, 'man')}, ${join(out, 'completion')}\n`);
