@@ -2,7 +2,7 @@
  * `npm run package`: everything issue 15 ships, from a built tree (`npm run build`), into dist/pkg/:
  * the single executable lvsync-<version>-linux-<arch>; the man page (man/lvsync.1) and the bash and
  * zsh completions (completion/lvsync, completion/_lvsync), generated from the option table that prints
- * --help.
+ * --help; lvsync_<version>-1_amd64.deb (deb.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import type { BuildInfo } from '../src/package-files.js';
 import { bundle } from './bundle.js';
 import { renderBashCompletion, renderZshCompletion } from './completion.js';
 import { renderManPage } from './man.js';
+import { renderDebianChangelog } from './changelog.js';
+import { MAINTAINER, buildDeb } from './deb.js';
 import { buildExecutable } from './sea.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,3 +47,15 @@ mkdirSync(join(out, 'completion'));
 writeFileSync(join(out, 'completion/lvsync'), renderBashCompletion());
 writeFileSync(join(out, 'completion/_lvsync'), renderZshCompletion());
 process.stdout.write(`package: ${join(out, 'man')}, ${join(out, 'completion')}\n`);
+
+// dpkg's changelog: the commit's date, in the RFC 2822 form Debian wants
+function changelogDate(): string {
+  try {
+    return execFileSync('git', ['log', '-1', '--format=%aD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return new Date().toUTCString().replace('GMT', '+0000');
+  }
+}
+
+writeFileSync(join(work, 'changelog.Debian'), renderDebianChangelog(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), `${info.version}-1`, MAINTAINER, changelogDate()));
+process.stdout.write(`package: ${buildDeb(root, info.version, executable.slice(root.length), out)}\n`);

@@ -24,7 +24,7 @@ export async function buildExecutable(bundleFile: string, outfile: string, workD
   chmodSync(outfile, 0o755);
   // node's symbols and debug information are an eighth of its size and of no use on a director
   // (lintian also asks packaged binaries to be stripped); stripped before the blob goes in
-  execFileSync('strip', ['--strip-all', outfile], { stdio: 'inherit' });
+  execFileSync('strip', ['--strip-all', '--remove-section=.comment', outfile], { stdio: 'inherit' });
   const { inject } = await import('postject');
   await inject(outfile, 'NODE_SEA_BLOB', readFileSync(blob), {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
