@@ -2,7 +2,8 @@
  * `npm run package`: everything issue 15 ships, from a built tree (`npm run build`), into dist/pkg/:
  * the single executable lvsync-<version>-linux-<arch>; the man page (man/lvsync.1) and the bash and
  * zsh completions (completion/lvsync, completion/_lvsync), generated from the option table that prints
- * --help; lvsync_<version>-1_amd64.deb (deb.ts).
+ * --help; lvsync_<version>-1_amd64.deb (deb.ts) and lvsync-<version>-1.x86_64.rpm (rpm.ts) with the
+ * same files.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { renderBashCompletion, renderZshCompletion } from './completion.js';
 import { renderManPage } from './man.js';
 import { renderDebianChangelog } from './changelog.js';
 import { MAINTAINER, buildDeb } from './deb.js';
+import { buildRpm } from './rpm.js';
 import { buildExecutable } from './sea.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,3 +61,13 @@ function changelogDate(): string {
 
 writeFileSync(join(work, 'changelog.Debian'), renderDebianChangelog(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), `${info.version}-1`, MAINTAINER, changelogDate()));
 process.stdout.write(`package: ${buildDeb(root, info.version, executable.slice(root.length), out)}\n`);
+
+function commitDate(): Date {
+  try {
+    return new Date(execFileSync('git', ['log', '-1', '--format=%cI'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return new Date();
+  }
+}
+
+process.stdout.write(`package: ${buildRpm(root, info.version, executable.slice(root.length), out, commitDate())}\n`);
