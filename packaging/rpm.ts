@@ -25,8 +25,10 @@ export function renderSpec(version: string, executable: string, date: Date): str
 Name:           lvsync
 Version:        ${version}
 Release:        1
-Summary:        ${DESCRIPTION.split('\n')[0]}
+Summary:        ${DESCRIPTION[0]!.toUpperCase()}${DESCRIPTION.split('\n')[0]!.slice(1)}
 License:        MIT
+Group:          System Environment/Daemons
+Packager:       ${MAINTAINER}
 BuildArch:      x86_64
 Requires:       ipvsadm
 Suggests:       git
