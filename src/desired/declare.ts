@@ -2,6 +2,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import { schemaDiagnostics } from './schema/messages.js';
 import { validateWritten } from './schema/schema.js';
 import { parseYaml } from './yaml/syntax.js';
+import type { FastSpot } from './yaml/fast-yaml.js';
+import type { Locator } from './yaml/positions.js';
 import { NO_OVERLAY, overlayOf, overlayPart } from './overlay/declare.js';
 import type { OverlayDecl } from './overlay/decl.js';
 import type { ScopeDecl, ServiceDecl, SettingsDecl, WrittenFile } from './written.js';
@@ -27,6 +29,7 @@ const SETTINGS_KEYS = ['timeouts', 'syncDaemon', 'sysctls'] as const;
 type SettingsKey = (typeof SETTINGS_KEYS)[number];
 
 type Skip = { file: boolean; scope: boolean; overlay: Set<string>; services: Set<number>; settings: Set<SettingsKey> };
+const NO_SKIP: Skip = { file: false, scope: false, overlay: new Set(), services: new Set(), settings: new Set() };
 
 function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
   const skip: Skip = { file: false, scope: false, overlay: new Set(), services: new Set(), settings: new Set() };
@@ -45,20 +48,42 @@ function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
 
 // YAML → schema → declarations for one file; never throws
 export function declareFile(file: string, text: string): FileDecls {
+  return declareFileKeeping(file, text).decls;
+}
+
+/**
+ * What a valid file read by the fast reader leaves for declare-reuse.ts to start from next time:
+ * its value and where each service starts. Null for any other file.
+ */
+export interface ReusableFile {
+  readonly written: WrittenFile;
+  readonly serviceSpots: readonly FastSpot[];
+}
+
+/** declareFile, plus what a later version of the same file can be declared from (declare-reuse.ts). */
+export function declareFileKeeping(file: string, text: string): { decls: FileDecls; reusable: ReusableFile | null } {
   const parsed = parseYaml(file, text);
   const diagnostics = [...parsed.diagnostics];
   const none: FileDecls = { services: [], scope: null, diagnostics };
-  if (parsed.data === undefined) return none;
+  if (parsed.data === undefined) return { decls: none, reusable: null };
   if (parsed.data === null) {
     diagnostics.push({ severity: 'error', code: 'VERSION', message: 'the file is empty; every desired-state file needs at least `version: 1`', file, line: 1, col: 1 });
-    return none;
+    return { decls: none, reusable: null };
   }
   const schemaFindings = schemaDiagnostics(validateWritten(parsed.data), parsed.locator);
   diagnostics.push(...schemaFindings);
   const skip = skipsFor(schemaFindings);
-  if (skip.file) return none;
+  if (skip.file) return { decls: none, reusable: null };
   const written = parsed.data as WrittenFile;
-  const locator = parsed.locator;
+  const decls = declarationsOf(written, parsed.locator, skip, diagnostics);
+  // every service is located (`at`): the Document can go, later diagnostics re-parse the text
+  parsed.locator.release();
+  const reusable = parsed.fast && diagnostics.length === 0 ? { written, serviceSpots: parsed.fast.serviceSpots } : null;
+  return { decls, reusable };
+}
+
+/** The declarations of a file's value that passed the schema (the parts in `skip` failed it). */
+export function declarationsOf(written: WrittenFile, locator: Locator, skip: Skip = NO_SKIP, diagnostics: Diagnostic[] = []): FileDecls {
   const services: ServiceDecl[] = [];
   (written.services ?? []).forEach((raw, i) => {
     if (skip.services.has(i)) return;
@@ -67,8 +92,6 @@ export function declareFile(file: string, text: string): FileDecls {
   });
   const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
   const overlay = overlayOf(written, locator, skip.overlay);
-  // every service is located (`at`): the Document can go, later diagnostics re-parse the text
-  locator.release();
   return { services, scope, settings: settingsOf(written, skip, locator), ...(overlay !== NO_OVERLAY ? { overlay } : {}), diagnostics };
 }
 

@@ -1,6 +1,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { compareDiagnostics } from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { declareAgain, type Declared } from './declare-reuse.js';
 import { parseDesiredSources } from './parse.js';
 import type { DesiredOptions, DesiredResult, DesiredSource } from './parse.js';
 
@@ -103,10 +104,25 @@ function sameSources(a: readonly DesiredSource[], b: readonly DesiredSource[]): 
   return a.length === b.length && a.every((s, i) => s.file === b[i]!.file && s.text === b[i]!.text);
 }
 
+/**
+ * Each file's declarations (YAML + schema: about half of a parse), kept for the files of the last
+ * load only. An unchanged file is not read again, and a changed one is declared from its services
+ * that did not change where it can (declare-reuse.ts): a change to one service of many reads that
+ * service again (issue 13). The rules and the normalisation still see every service, since a rule
+ * may span services and files.
+ */
+let declared = new Map<string, Declared>();
+
 // the director is part of the key: one text is a different desired state on another director
 function parseUnlessUnchanged(sources: readonly DesiredSource[], options: DesiredOptions): DesiredResult {
   if (lastParse && lastParse.director === options.director && sameSources(lastParse.sources, sources)) return lastParse.result;
-  const result = parseDesiredSources(sources, options);
+  const next = new Map<string, Declared>();
+  const result = parseDesiredSources(sources, options, (file, text) => {
+    const d = declareAgain(file, text, declared.get(file));
+    next.set(file, d);
+    return d.decls;
+  });
+  declared = next;
   lastParse = { sources, director: options.director, result };
   return result;
 }

@@ -1,8 +1,8 @@
 import { compareDiagnostics, hasErrors } from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { DesiredState } from '../model/types.js';
-import { declareFile } from './declare.js';
-import { serviceFacts } from './normalize.js';
+import { declareFile, type FileDecls } from './declare.js';
+import { serviceFacts, type ServiceFacts } from './normalize.js';
 import type { Fleet } from './overlay/fleet.js';
 import { selectForDirector } from './overlay/select.js';
 import type { OverlayDecl } from './overlay/decl.js';
@@ -52,15 +52,29 @@ const INTERNAL: Diagnostic = {
   message: 'internal error: a declaration passed every rule but could not be normalised; please report this as an lvsync bug',
 };
 
-// the whole desired state from in-memory sources; files are merged in the order given
-export function parseDesiredSources(sources: readonly DesiredSource[], options: DesiredOptions = {}): DesiredResult {
+/**
+ * Each written service's parsed addresses and keys, by identity: a file whose declarations are reused
+ * (load.ts keeps them while its text is the same) has the same written objects, which nothing mutates.
+ */
+const factsOf = new WeakMap<object, ServiceFacts>();
+function cachedFacts(raw: Parameters<typeof serviceFacts>[0]): ServiceFacts {
+  let facts = factsOf.get(raw);
+  if (!facts) factsOf.set(raw, facts = serviceFacts(raw));
+  return facts;
+}
+
+/**
+ * The whole desired state from in-memory sources; files are merged in the order given. `declare`
+ * turns one file into its declarations (load.ts passes one that reuses those of unchanged files).
+ */
+export function parseDesiredSources(sources: readonly DesiredSource[], options: DesiredOptions = {}, declare: (file: string, text: string) => FileDecls = declareFile): DesiredResult {
   const diagnostics: Diagnostic[] = [];
   const services: ServiceDecl[] = [];
   const scopes: ScopeDecl[] = [];
   const settingsDecls: SettingsDecl[] = [];
   const overlays: OverlayDecl[] = [];
   for (const source of sources) {
-    const decls = declareFile(source.file, source.text);
+    const decls = declare(source.file, source.text);
     diagnostics.push(...decls.diagnostics);
     services.push(...decls.services);
     if (decls.scope) scopes.push(decls.scope);
@@ -70,7 +84,7 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   // the director's services (overrides merged in) and settings; everything else as written
   const selected = selectForDirector({ services, settings: settingsDecls, overlays }, options.director, diagnostics);
   // parsed addresses and keys, shared by the rules and the normalisation
-  const facts = selected.services.map((decl) => serviceFacts(decl.raw));
+  const facts = selected.services.map((decl) => cachedFacts(decl.raw));
   diagnostics.push(...runRules(selected.services, facts));
   const scope = mergeScopes(scopes, diagnostics);
   const settings = mergeSettings(selected.settings, diagnostics);

@@ -11,6 +11,13 @@ import type { ServiceDecl } from './written.js';
  * compares with the live table. Runs only when there are no errors.
  */
 
+/**
+ * Each written service's normalised service and policy, by identity. Both depend on the written
+ * value alone, and a service that did not change keeps its written object from one load to the next
+ * (declare-reuse.ts), so a reload normalises only what changed; nothing mutates either side.
+ */
+const normalised = new WeakMap<object, { readonly service: VirtualService | null; readonly policy: ServicePolicy | null }>();
+
 // null only if a declaration cannot be normalised, which the rules should already have reported;
 // `facts`: serviceFacts of each declaration, when the rules have worked them out already
 export function toDesiredState(
@@ -22,11 +29,17 @@ export function toDesiredState(
   const policies = new Map<string, ServicePolicy>();
   for (let i = 0; i < decls.length; i++) {
     const decl = decls[i]!;
-    const service = toService(decl.raw, facts ? facts[i] : undefined);
-    if (!service || services.has(service.key)) return null;
+    let known = normalised.get(decl.raw);
+    if (!known) {
+      const service = toService(decl.raw, facts ? facts[i] : undefined);
+      known = { service, policy: service ? toPolicy(decl.raw, service) : null };
+      normalised.set(decl.raw, known);
+    }
+    const { service, policy } = known;
+    if (!service || !policy || services.has(service.key)) return null;
     services.set(service.key, service);
     origins.set(service.key, toSourceRef(decl.at));
-    policies.set(service.key, toPolicy(decl.raw, service));
+    policies.set(service.key, policy);
   }
   return { table: { services }, scope, origins, files: [...files], ...(settings ? { settings } : {}), policies };
 }

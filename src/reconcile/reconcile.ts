@@ -7,7 +7,7 @@ import type { DrainEvent } from '../drain/plan-drains.js';
 import type { DrainRecord } from '../plan/annotations.js';
 import type { HealthState } from '../health/types.js';
 import { runChecked } from '../ipvsadm/port.js';
-import { parseListing } from '../live/parse-listing.js';
+import { parseConnectionCounts } from '../live/parse-listing.js';
 import { isEmptyPlan, revisePlan, type Plan } from '../plan/types.js';
 import { readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
 import { declaredDrainTimeouts, drainTimeoutOf, mayWait, needsDrainInput, planPass, planTable, withDrains, type PassPlan, type PassPlanInput } from './plan-pass.js';
@@ -108,12 +108,23 @@ type ReconcileResult =
   /** applied and verified; `report.converged` tells whether the kernel now matches */
   | { readonly status: 'applied'; readonly plan: Plan; readonly live: Table; readonly report: ApplyReport };
 
-/** Does any declared real server set thresholds? They are only visible in `-L --thresholds`. */
+const thresholdsDeclared = new WeakMap<DesiredState, boolean>();
+
+/**
+ * Does any declared real server set thresholds? They are only visible in `-L --thresholds`. Asked
+ * on every pass of the same (read-only) desired state: a walk over every real server, remembered.
+ */
 export function declaresThresholds(desired: DesiredState): boolean {
-  for (const svc of desired.table.services.values()) {
-    for (const s of svc.servers.values()) if (s.upperThreshold || s.lowerThreshold) return true;
+  let known = thresholdsDeclared.get(desired);
+  if (known === undefined) {
+    known = false;
+    for (const svc of desired.table.services.values()) {
+      for (const s of svc.servers.values()) if (s.upperThreshold || s.lowerThreshold) { known = true; break; }
+      if (known) break;
+    }
+    thresholdsDeclared.set(desired, known);
   }
-  return false;
+  return known;
 }
 
 /**
@@ -125,13 +136,13 @@ export function declaresThresholds(desired: DesiredState): boolean {
  * is unknown, and unknown is never zero.
  */
 export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean, only?: { readonly services: readonly ServiceTarget[]; readonly of: number }): Promise<NonNullable<PassPlanInput['drains']>> {
-  const conns = parseListing(await readConnections(ipvsadm, only?.services, only?.of ?? 0));
+  const text = await readConnections(ipvsadm, only?.services, only?.of ?? 0);
+  const conns = parseConnectionCounts(text);
+  if (!conns) throw new Error(`ipvsadm -L -n printed columns other than ${'`Forward Weight ActiveConn InActConn`'}: cannot tell how many connections a real server has`);
   const active = (service: string, server: string): number | null => {
-    const row = conns.services.get(service)?.servers.get(server)?.values;
-    const a = row?.['ActiveConn'];
-    const i = row?.['InActConn'];
-    if (a === undefined || i === undefined || Number.isNaN(a) || Number.isNaN(i)) return null;
-    return service.startsWith('tcp|') || service.startsWith('sctp|') ? a : a + i;
+    const row = conns.get(service)?.get(server);
+    if (!row) return null;
+    return service.startsWith('tcp|') || service.startsWith('sctp|') ? row.active : row.active + row.inactive;
   };
   return { records: state.drains, active, now, lastTimeouts: state.timeouts, noDrain };
 }
@@ -195,10 +206,12 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
   const recover = { repair: apply, ...(options.now ? { now: options.now } : {}) };
   const release = apply ? await (deps.lock ?? acquireLock)(deps.stateDir, { report: warn, ...(options.now ? { now: options.now } : {}) }) : async () => undefined;
   try {
+    deps.trace?.(apply ? 'apply lock taken' : 'detect-only: no lock');
     const { inventory, loss, warning: inventoryWarning } = await readInventory(deps.stateDir, recover);
     if (inventoryWarning) warn(inventoryWarning);
     const { state: drainState, warning: drainStateWarning } = await readDrainState(deps.stateDir, recover);
     if (drainStateWarning) warn(drainStateWarning);
+    deps.trace?.('state files read');
     const declared = declaresThresholds(desired);
     // keep reading thresholds after they were declared once, so clearing them is noticed
     const thresholds = declared || inventory.thresholds;

@@ -72,10 +72,17 @@ interface Result {
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+const countsOf = new WeakMap<DesiredState, { services: number; servers: number }>();
+
+// every pass notes the config; an unchanged one is the same object, counted once
 function counts(desired: DesiredState): { services: number; servers: number } {
-  let servers = 0;
-  for (const svc of desired.table.services.values()) servers += svc.servers.size;
-  return { services: desired.table.services.size, servers };
+  let c = countsOf.get(desired);
+  if (!c) {
+    let servers = 0;
+    for (const svc of desired.table.services.values()) servers += svc.servers.size;
+    countsOf.set(desired, c = { services: desired.table.services.size, servers });
+  }
+  return c;
 }
 
 function diagnosticFields(d: Diagnostic) {
@@ -266,6 +273,7 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     if (deps.health && desired !== healthDesired) {
       deps.health.update(desired);
       healthDesired = desired;
+      deps.trace?.('health checks updated for the new desired state');
     }
     // reported even when the pass fails after reading them: a file moved aside is not met again
     const stateWarnings: Diagnostic[] = [];

@@ -106,3 +106,23 @@ test('a file is read even with another extension or a hidden name, and only once
   assert.deepEqual(result.diagnostics, []);
   assert.deepEqual(result.state?.files, [`${dir}/.desired.conf`, `${dir}/svc.yaml`]);
 });
+
+test('a change to one file of several: the unchanged files are reused, and the result is what a fresh parse gives', async () => {
+  const { parseDesiredSources } = await import('../../src/desired/parse.js');
+  const { readFileSync } = await import('node:fs');
+  const warned = `version: 1\nservices:\n  - address: 192.168.10.100\n    port: 9\n    fallback: { address: 10.9.9.9, port: 80 }\n    realServers:\n      - { address: 10.0.0.9, port: 80, method: nat }\n`;
+  const dir = tree('reuse', { 'a.yaml': svc(1), 'b.yaml': warned, 'c.yaml': svc(3) });
+  const fresh = () => parseDesiredSources(['a.yaml', 'b.yaml', 'c.yaml'].map((n) => ({ file: join(dir, n), text: readFileSync(join(dir, n), 'utf8') })));
+  const first = await loadDesired([dir]);
+  assert.deepEqual(first, { ...fresh(), fleet: first.fleet });
+  assert.ok(first.diagnostics.some((d) => d.file === join(dir, 'b.yaml')), 'b.yaml has a diagnostic to keep');
+  for (const [file, text] of [['a.yaml', svc(11)], ['c.yaml', svc(1)], ['a.yaml', svc(1)]] as const) {
+    writeFileSync(join(dir, file), text);
+    const again = await loadDesired([dir]);
+    const expected = fresh();
+    assert.deepEqual(again.state, expected.state, `after ${file} changed`);
+    assert.deepEqual(again.diagnostics, expected.diagnostics, `after ${file} changed: the unchanged file's diagnostics are still reported`);
+  }
+  // c.yaml now says what a.yaml says: the duplicate is found across a reused and a re-read file
+  assert.ok((await loadDesired([dir])).diagnostics.some((d) => d.severity === 'error'));
+});

@@ -282,24 +282,32 @@ describe('faults on the real kernel (issue 13)', { skip: SKIP }, () => {
 
   test('kill -9 of apply in the middle of a big -R: apply again converges, the second plan is empty, the state is consistent', async () => {
     const N = 500;
-    const d = new Director('kill-apply');
-    const state = tempStateDir();
-    const config = join(tempTree({ 'big.yaml': bigConfig(N) }), 'big.yaml');
-    const apply = spawnCli(['apply', config, '--yes', '--state-dir', state, '--ipvsadm', d.ipvsadm], { LVSYNC_TRACE: '1' });
-    await until('the -R to start', () => /ipvsadm -R \(\d+ lines in\) started/.test(apply.stderr()), 120_000, 20, () => `; stderr: ${apply.stderr()}`);
-    // the batch is in the kernel's hands once the ipvsadm process (nsenter has exec'd it) shows a service in its table
-    const pid = await until('the -R process', () => d.calls('-R')[0], 10_000, 5);
-    const loaded = () => readFileSync(`/proc/${pid}/net/ip_vs`, 'utf8').split('\n').filter((l) => l.startsWith('TCP ')).length;
-    await until('the -R to load a first service', () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ipvsadm' && loaded() > 0, 30_000, 2);
-    // lvsync and its ipvsadm together, as killing the service's cgroup does (systemd, the OOM killer). Killed
-    // alone, lvsync leaves an orphaned ipvsadm that goes on loading the ~200 KB already in its socket buffer
-    apply.child.kill('SIGKILL');
-    process.kill(pid, 'SIGKILL');
-    const killed = await apply.exited;
-    assert.equal(killed.signal, 'SIGKILL');
-    await until('the ipvsadm -R to be gone', () => finished(pid), 30_000, 20);
-    const partial = d.services();
-    console.log(`# kill -9 during -R: ${partial} of ${N} services were in the kernel`);
+    // the kill must land inside the batch; under load it once came when the kernel held none of it
+    // (0 of 500), which tests nothing: such an attempt is retried on a fresh director, at most 3 times
+    const attempt = async (n: number) => {
+      const d = new Director(`kill-apply-${n}`);
+      const state = tempStateDir();
+      const config = join(tempTree({ 'big.yaml': bigConfig(N) }), 'big.yaml');
+      const apply = spawnCli(['apply', config, '--yes', '--state-dir', state, '--ipvsadm', d.ipvsadm], { LVSYNC_TRACE: '1' });
+      await until('the -R to start', () => /ipvsadm -R \(\d+ lines in\) started/.test(apply.stderr()), 120_000, 20, () => `; stderr: ${apply.stderr()}`);
+      // the batch is in the kernel's hands once the ipvsadm process (nsenter has exec'd it) shows a service in its table
+      const pid = await until('the -R process', () => d.calls('-R')[0], 10_000, 5);
+      const loaded = () => readFileSync(`/proc/${pid}/net/ip_vs`, 'utf8').split('\n').filter((l) => l.startsWith('TCP ')).length;
+      await until('the -R to load a first service', () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ipvsadm' && loaded() > 0, 30_000, 2);
+      // lvsync and its ipvsadm together, as killing the service's cgroup does (systemd, the OOM killer). Killed
+      // alone, lvsync leaves an orphaned ipvsadm that goes on loading the ~200 KB already in its socket buffer
+      apply.child.kill('SIGKILL');
+      process.kill(pid, 'SIGKILL');
+      const killed = await apply.exited;
+      assert.equal(killed.signal, 'SIGKILL');
+      await until('the ipvsadm -R to be gone', () => finished(pid), 30_000, 20);
+      const partial = d.services();
+      console.log(`# kill -9 during -R (attempt ${n}): ${partial} of ${N} services were in the kernel`);
+      return { d, state, config, partial };
+    };
+    let run = await attempt(1);
+    for (let n = 2; n <= 3 && !(run.partial > 0 && run.partial < N); n++) run = await attempt(n);
+    const { d, state, config, partial } = run;
     assert.ok(partial > 0 && partial < N, `the kill landed mid-way through the -R (${partial} of ${N} services loaded)`);
     // killed before it could record anything: a stale lock, no inventory
     assert.deepEqual(stateFiles(state), ['apply.lock']);

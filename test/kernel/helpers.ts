@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
 import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
@@ -10,6 +12,7 @@ import { parseListing } from '../../src/live/parse-listing.js';
 import { parseIpvsadmSave } from '../../src/live/parse-save.js';
 import { mergeThresholds } from '../../src/live/read.js';
 import type { Table } from '../../src/model/types.js';
+import type { Daemon } from '../../src/watch/daemon.js';
 
 /**
  * Helpers for the kernel suite. These files run INSIDE the QEMU VM (test/kernel/vm.sh), as root,
@@ -114,13 +117,94 @@ export function must(command: string): string {
 }
 
 /**
+ * A fresh network namespace (its own IPVS table): lo up with default routes on it, without which
+ * the kernel refuses real servers as "address not unicast". Its name is added to `created`, for the
+ * test's after() to delete.
+ */
+export function freshNamespace(name: string, created: string[]): string {
+  must(`ip netns add ${name}`);
+  created.push(name);
+  must(`ip netns exec ${name} sh -c 'ip link set lo up && ip route add default dev lo && ip -6 route add default dev lo'`);
+  return name;
+}
+
+/** ipvsadm inside a namespace, as a binary lvsync can be given with --ipvsadm (written into `dir`). */
+export function ipvsadmIn(ns: string, dir: string): string {
+  const path = join(dir, `ipvsadm-${ns}`);
+  writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ipvsadm "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+export interface TableLines { readonly save: string[]; readonly thresholds: string[] }
+
+const execFileP = promisify(execFile);
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * What a namespace's table holds, as sets of lines: `-S -n` and the thresholds listing (which -S
+ * leaves out), sorted, because ipvsadm prints hash order, which differs per namespace. Asynchronous
+ * on purpose: a watch daemon's health probes may share this event loop, and a synchronous spawn that
+ * blocks it past a probe's timeout under TCG fails the probe of a healthy server.
+ */
+export async function tableOf(ns: string): Promise<TableLines> {
+  const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '').sort();
+  const run = async (args: string[]) => (await execFileP('ip', ['netns', 'exec', ns, 'ipvsadm', ...args])).stdout;
+  const [save, thresholds] = await Promise.all([run(['-S', '-n']), run(['-L', '-n', '--thresholds'])]);
+  return { save: lines(save), thresholds: lines(thresholds) };
+}
+
+/**
+ * Poll until the peer's namespace (`peer`, the table another tool built) and lvsync's (`mine`) hold the
+ * same table; return how long that took, or fail after `ms` with the difference (assert.deepEqual's diff).
+ */
+export async function untilSame(peer: string, mine: string, what: string, opts: { readonly tool: string; readonly ms?: number }): Promise<number> {
+  const ms = opts.ms ?? 30_000;
+  const start = Date.now();
+  for (;;) {
+    const [left, right] = await Promise.all([tableOf(peer), tableOf(mine)]);
+    if (JSON.stringify(left) === JSON.stringify(right)) return Date.now() - start;
+    if (Date.now() - start > ms) assert.deepEqual(right, left, `${what}: lvsync's table (${mine}) differs from ${opts.tool}'s (${peer}) after ${ms} ms`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Poll until a namespace's `-S -n` lines (sorted) satisfy `ok`: a peer tool has reached the table a
+ * test waits for. Return how long that took, or fail after `ms` with the last table.
+ */
+export async function untilTable(ns: string, ok: (save: string[]) => boolean, what: string, ms = 30_000): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const { save } = await tableOf(ns);
+    if (ok(save)) return Date.now() - start;
+    assert.ok(Date.now() - start < ms, `${what} within ${ms} ms; the table of ${ns}:\n${save.join('\n')}`);
+    await sleep(250);
+  }
+}
+
+/** Poll until a watch daemon has seen `count` checked real servers up (its first rounds are done). */
+export async function untilHealthy(daemon: Daemon, count: number, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while ([...daemon.status.health.values()].filter((h) => h.state.status === 'up').length < count) {
+    assert.ok(Date.now() < end, `lvsync never saw ${count} checked servers up: ${JSON.stringify([...daemon.status.health.values()].map((h) => h.state))}`);
+    await sleep(100);
+  }
+}
+
+/**
  * A network namespace joined to the director (the VM's root namespace) by a veth pair: the
  * director side is `${net}.1/24` on `hostIf`, the namespace has `${net}.2/24` on eth0 and routes
- * everything back through the director, as a NAT real server or a client must.
+ * everything back through the director, as a NAT real server or a client must. With `net6` (a /64
+ * prefix such as `fd79:`) the same for IPv6: `${net6}:1` and `${net6}:2`, without duplicate address
+ * detection (it would keep the addresses unusable for a second or two).
  */
-export function addNamespaceHost(name: string, hostIf: string, net: string): void {
+export function addNamespaceHost(name: string, hostIf: string, net: string, net6?: string): void {
   must(`ip netns add ${name}`);
   must(`ip link add ${hostIf} type veth peer name eth0 netns ${name}`);
   must(`ip addr add ${net}.1/24 dev ${hostIf} && ip link set ${hostIf} up`);
   must(`ip netns exec ${name} sh -c 'ip link set lo up && ip addr add ${net}.2/24 dev eth0 && ip link set eth0 up && ip route add default via ${net}.1'`);
+  if (net6 === undefined) return;
+  must(`ip -6 addr add ${net6}:1/64 dev ${hostIf} nodad`);
+  must(`ip netns exec ${name} sh -c 'ip -6 addr add ${net6}:2/64 dev eth0 nodad && ip -6 route add default via ${net6}:1'`);
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { IN_VM, REPO, SKIP, lvsync, must, sh, tempStateDir } from './helpers.js';
+import { IN_VM, REPO, SKIP, freshNamespace, ipvsadmIn, lvsync, sh, tableOf, tempStateDir } from './helpers.js';
 
 /**
  * `lvsync import ipvsadm` against ipvsadm itself, on the real kernel: every rules file of the corpus
@@ -20,31 +20,6 @@ const manifest = JSON.parse(readFileSync(join(corpus, 'cases.json'), 'utf8')) as
 const cases = IN_VM ? Object.entries(manifest.cases).filter(([, c]) => c.kernel).map(([name]) => name).sort() : [];
 const namespaces: string[] = [];
 
-/** A fresh network namespace, lo up with default routes on it (without them the kernel refuses real servers as not unicast). */
-function freshNamespace(name: string): string {
-  must(`ip netns add ${name}`);
-  namespaces.push(name);
-  must(`ip netns exec ${name} sh -c 'ip link set lo up && ip route add default dev lo && ip -6 route add default dev lo'`);
-  return name;
-}
-
-/** ipvsadm inside a namespace, as a binary lvsync can be given with --ipvsadm. */
-function ipvsadmIn(ns: string, dir: string): string {
-  const path = join(dir, `ipvsadm-${ns}`);
-  writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ipvsadm "$@"\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
-
-/** What the namespace's table holds, as sets of lines: -S -n and the thresholds listing (which -S leaves out). */
-function tableOf(ns: string): { save: string[]; thresholds: string[] } {
-  const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '').sort();
-  return {
-    save: lines(must(`ip netns exec ${ns} ipvsadm -S -n`)),
-    thresholds: lines(must(`ip netns exec ${ns} ipvsadm -L -n --thresholds`)),
-  };
-}
-
 describe('import ipvsadm on the real kernel: the table lvsync applies is the table ipvsadm -R loads', { skip: SKIP }, () => {
   after(() => {
     for (const ns of namespaces) sh(`ip netns del ${ns}`);
@@ -55,12 +30,12 @@ describe('import ipvsadm on the real kernel: the table lvsync applies is the tab
       const file = join(corpus, `${name}.rules`);
       const dir = tempTree({});
 
-      const byIpvsadm = freshNamespace(`imp-r${i}`);
+      const byIpvsadm = freshNamespace(`imp-r${i}`, namespaces);
       const restore = sh(`grep -v '^#' ${file} | ip netns exec ${byIpvsadm} ipvsadm -R`);
       assert.equal(restore.code, 0, restore.stderr);
       assert.equal(restore.stderr, '');
 
-      const byLvsync = freshNamespace(`imp-l${i}`);
+      const byLvsync = freshNamespace(`imp-l${i}`, namespaces);
       const binary = ipvsadmIn(byLvsync, dir);
       const imported = await lvsync(['import', 'ipvsadm', file, '--out', join(dir, 'x.yaml')]);
       assert.equal(imported.code, 0, imported.stderr);
@@ -69,9 +44,9 @@ describe('import ipvsadm on the real kernel: the table lvsync applies is the tab
       const apply = await lvsync(['apply', join(dir, 'x.yaml'), '--yes', '--ipvsadm', binary, '--state-dir', state]);
       assert.equal(apply.code, 0, apply.stdout + apply.stderr);
 
-      const expected = tableOf(byIpvsadm);
+      const expected = await tableOf(byIpvsadm);
       assert.ok(expected.save.length > 0 || name === 'comments-only', 'ipvsadm -R loaded nothing');
-      assert.deepEqual(tableOf(byLvsync), expected);
+      assert.deepEqual(await tableOf(byLvsync), expected);
       const again = await lvsync(['plan', join(dir, 'x.yaml'), '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
       assert.equal(again.code, 0, again.stdout + again.stderr);
     });

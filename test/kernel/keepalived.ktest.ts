@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
 import { systemClock } from '../../src/watch/clock.js';
 import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
 import { createLogger } from '../../src/watch/logger.js';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, addNamespaceHost, lvsync, must, sh, tempStateDir, waitForPort } from './helpers.js';
+import { REPO, SKIP, addNamespaceHost, freshNamespace, ipvsadmIn, lvsync, must, sh, sleep, tableOf, tempStateDir, untilHealthy, untilSame, untilTable, waitForPort } from './helpers.js';
 
 /**
  * `lvsync import keepalived` against keepalived 2.2.7 itself, on the real kernel (issue 14, part 4).
@@ -33,47 +32,17 @@ const SERVERS = ['10.77.0.11', '10.77.0.12', '10.77.0.13'];
 const namespaces: string[] = [];
 const children: ChildProcess[] = [];
 const httpd = new Map<string, ChildProcess>();
-const execFileP = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freshNamespace(name: string): string {
-  must(`ip netns add ${name}`);
-  namespaces.push(name);
-  must(`ip netns exec ${name} sh -c 'ip link set lo up && ip route add default dev lo && ip -6 route add default dev lo'`);
-  return name;
-}
-
-/** ipvsadm inside a namespace, as a binary lvsync can be given with --ipvsadm. */
-function ipvsadmIn(ns: string, dir: string): string {
-  const path = join(dir, `ipvsadm-${ns}`);
-  writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ipvsadm "$@"\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
-
-interface TableLines { readonly save: string[]; readonly thresholds: string[] }
-
-/**
- * What a namespace's table holds, as sets of lines. Asynchronous on purpose: the daemon's health probes
- * share this event loop, and a synchronous spawn that blocks it past a probe's 1 s timeout under TCG
- * fails the probe of a healthy server.
- */
-async function tableOf(ns: string): Promise<TableLines> {
-  const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '').sort();
-  const run = async (args: string[]) => (await execFileP('ip', ['netns', 'exec', ns, 'ipvsadm', ...args])).stdout;
-  const [save, thresholds] = await Promise.all([run(['-S', '-n']), run(['-L', '-n', '--thresholds'])]);
-  return { save: lines(save), thresholds: lines(thresholds) };
-}
-
-/** Poll until namespace A's table equals B's, or fail with the difference (assert.deepEqual's diff). */
-async function untilSame(a: string, b: string, what: string, ms = 30_000): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    const [left, right] = await Promise.all([tableOf(a), tableOf(b)]);
-    if (JSON.stringify(left) === JSON.stringify(right)) return Date.now() - start;
-    if (Date.now() - start > ms) assert.deepEqual(right, left, `${what}: lvsync's table (B) differs from keepalived's (A) after ${ms} ms`);
-    await sleep(250);
-  }
+/** Poll until keepalived's table (namespace `a`) equals lvsync's (`b`); the load of the file, then a stable table after it. */
+async function loadedSame(keepalived: ChildProcess, a: string, b: string, file: string, binary: string, state: string, counts: { services: number; servers: number }): Promise<number> {
+  const polled = await untilSame(a, b, 'after start-up', { tool: 'keepalived' });
+  assert.equal(keepalived.exitCode, null, 'keepalived is still running');
+  const expected = (await tableOf(b)).save;
+  assert.equal(expected.filter((l) => l.startsWith('-A ')).length, counts.services, expected.join('\n'));
+  assert.equal(expected.filter((l) => l.startsWith('-a ')).length, counts.servers, expected.join('\n'));
+  const again = await lvsync(['plan', file, '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  return polled;
 }
 
 function startHttpd(address: string, root: string): void {
@@ -121,10 +90,10 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
     const conf = join(fixtures, 'static.conf');
     const dir = tempTree({});
     const file = join(dir, 'x.yaml');
-    const byKeepalived = freshNamespace('kal-sa');
+    const byKeepalived = freshNamespace('kal-sa', namespaces);
     const started = Date.now();
     const keepalived = startKeepalived(byKeepalived, conf, dir);
-    const byLvsync = freshNamespace('kal-sb');
+    const byLvsync = freshNamespace('kal-sb', namespaces);
     const binary = ipvsadmIn(byLvsync, dir);
     const imported = await lvsync(['import', 'keepalived', conf, '--out', file]);
     assert.equal(imported.code, 0, imported.stderr);
@@ -132,14 +101,8 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
     const state = tempStateDir();
     const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
     assert.equal(apply.code, 0, apply.stdout + apply.stderr);
-    await untilSame(byKeepalived, byLvsync, 'after start-up');
+    await loadedSame(keepalived, byKeepalived, byLvsync, file, binary, state, { services: 6, servers: 8 });
     console.log(`# keepalived: static.conf loaded and equal to lvsync's table ${Date.now() - started} ms after keepalived started`);
-    assert.equal(keepalived.exitCode, null, 'keepalived is still running');
-    const expected = (await tableOf(byLvsync)).save;
-    assert.equal(expected.filter((l) => l.startsWith('-A ')).length, 6, expected.join('\n'));
-    assert.equal(expected.filter((l) => l.startsWith('-a ')).length, 8, expected.join('\n'));
-    const again = await lvsync(['plan', file, '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
-    assert.equal(again.code, 0, again.stdout + again.stderr);
   });
 
   test('checked.conf: same table; a failed server is quiesced (inhibit_on_failure) or removed by both', async () => {
@@ -155,7 +118,7 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
     const keepalived = startKeepalived('kal-a', conf, dir);
 
     // B: lvsync
-    const byLvsync = freshNamespace('kal-b');
+    const byLvsync = freshNamespace('kal-b', namespaces);
     const binary = ipvsadmIn(byLvsync, dir);
     const imported = await lvsync(['import', 'keepalived', conf, '--out', file]);
     assert.equal(imported.code, 0, imported.stderr);
@@ -164,14 +127,8 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
     const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
     assert.equal(apply.code, 0, apply.stdout + apply.stderr);
 
-    const loadedIn = await untilSame('kal-a', byLvsync, 'after start-up');
+    const loadedIn = await loadedSame(keepalived, 'kal-a', byLvsync, file, binary, state, { services: 5, servers: 13 });
     console.log(`# keepalived: checked.conf loaded and equal to lvsync's table ${Date.now() - started} ms after keepalived started (${loadedIn} ms of polling)`);
-    assert.equal(keepalived.exitCode, null, 'keepalived is still running');
-    const expected = (await tableOf(byLvsync)).save;
-    assert.equal(expected.filter((l) => l.startsWith('-A ')).length, 5, expected.join('\n'));
-    assert.equal(expected.filter((l) => l.startsWith('-a ')).length, 13, expected.join('\n'));
-    const again = await lvsync(['plan', file, '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
-    assert.equal(again.code, 0, again.stdout + again.stderr);
 
     // Failure: .11 (HTTP_GET, inhibit_on_failure) and .12 (TCP_CHECK, no inhibit) of the group stop.
     const lines: Record<string, unknown>[] = [];
@@ -182,28 +139,19 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
         paths: [join(dir, 'conf')], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: state,
         perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
       }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false });
-      const d = daemon;
       // 8 checks: .11 and .12 in each of the group's 3 services, .13 in the sh and the fwmark service
-      const end = Date.now() + 30_000;
-      while ([...d.status.health.values()].filter((h) => h.state.status === 'up').length < 8) {
-        assert.ok(Date.now() < end, `lvsync never saw every checked server up: ${JSON.stringify([...d.status.health.values()].map((h) => h.state))}`);
-        await sleep(100);
-      }
-      await untilSame('kal-a', byLvsync, 'with every server up, under watch');
+      await untilHealthy(daemon, 8);
+      await untilSame('kal-a', byLvsync, 'with every server up, under watch', { tool: 'keepalived' });
 
       await stopHttpd('10.77.0.11');
       await stopHttpd('10.77.0.12');
-      const stopped = Date.now();
       // keepalived first: its table must reach the failed shape, then lvsync's must equal it
-      const groupLines = async () => (await tableOf('kal-a')).save.filter((l) => /-t 10\.60\.0\.1[0-2]:80 -r /.test(l));
-      for (;;) {
-        const g = await groupLines();
-        if (g.every((l) => !l.includes('10.77.0.12:8080')) && g.filter((l) => l.includes('10.77.0.11:8080 -m -w 0')).length === 3) break;
-        assert.ok(Date.now() - stopped < 30_000, `keepalived never took the servers out:\n${g.join('\n')}`);
-        await sleep(250);
-      }
-      const keepalivedIn = Date.now() - stopped;
-      const lvsyncIn = await untilSame('kal-a', byLvsync, 'after two real servers stopped', 90_000) + keepalivedIn;
+      const groupLines = (save: string[]) => save.filter((l) => /-t 10\.60\.0\.1[0-2]:80 -r /.test(l));
+      const keepalivedIn = await untilTable('kal-a', (save) => {
+        const g = groupLines(save);
+        return g.every((l) => !l.includes('10.77.0.12:8080')) && g.filter((l) => l.includes('10.77.0.11:8080 -m -w 0')).length === 3;
+      }, 'keepalived takes the servers out');
+      const lvsyncIn = await untilSame('kal-a', byLvsync, 'after two real servers stopped', { tool: 'keepalived', ms: 90_000 }) + keepalivedIn;
       console.log(`# keepalived: took .11 (quiesced) and .12 (removed) out within ${keepalivedIn} ms; lvsync watch's table equal within ${lvsyncIn} ms`);
       const falseDowns = lines.filter((l) => /is down after/.test(String(l.msg)) && !/ 10\.77\.0\.1[12]:8080 /.test(String(l.msg)));
       console.log(`# keepalived: lvsync marked ${falseDowns.length} server(s) down that kept running${falseDowns.map((l) => `\n#   ${String(l.msg)}`).join('')}`);

@@ -5,6 +5,8 @@
 #   2. every test/kernel/*.ktest.ts (compiled to dist/) runs under node:test inside one VM boot.
 # Without QEMU and a Debian kernel the suite is skipped with one line, unless
 # LVSYNC_REQUIRE_KERNEL=1 (CI), which turns the skip into a failure.
+#   test/kernel/run-suite.sh [NAME...]   only dist/test/kernel/NAME.ktest.js (e.g. `ldirectord keepalived`),
+#                                        without the conformance step: for iterating on a few files
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,14 +20,26 @@ if ! missing=$(test/kernel/vm.sh --check 2>&1); then
   exit 0
 fi
 
-files=$(find dist/test/kernel -name '*.ktest.js' | sort | tr '\n' ' ')
+conformance='node test/conformance/record.mjs --check || exit $?'
+if [ "$#" -gt 0 ]; then
+  files=''
+  for name in "$@"; do
+    name=${name##*/}; name=${name%.ts}; name=${name%.js}; name=${name%.ktest}
+    f=dist/test/kernel/$name.ktest.js
+    [ -f "$f" ] || { echo "kernel suite: no $f (run npm run build first?)" >&2; exit 1; }
+    files="$files$f "
+  done
+  conformance=':'
+else
+  files=$(find dist/test/kernel -name '*.ktest.js' | sort | tr '\n' ' ')
+fi
 if [ -z "$files" ]; then
   echo "kernel suite: no compiled *.ktest.js under dist/test/kernel (run npm run build first)" >&2
   exit 1
 fi
 mkdir -p test-output
-echo "kernel suite: booting the VM (conformance check, then: $files)"
+echo "kernel suite: booting the VM ($([ "$#" -gt 0 ] || echo 'conformance check, then: ')$files)"
 exec test/kernel/vm.sh --timeout "${LVSYNC_KERNEL_TIMEOUT:-1800}" -- sh -c "
-  node test/conformance/record.mjs --check || exit \$?
+  $conformance
   exec node --test --test-concurrency=1 --test-reporter=spec $files
 "

@@ -46,6 +46,9 @@ test('LVSYNC_TRACE: each pass traces its start, the load, the plan and its end',
   assert.deepEqual(events, [
     'pass 1 started (startup)',
     'desired state loaded: 1 services, 0 diagnostics',
+    'health checks updated for the new desired state',
+    'apply lock taken',
+    'state files read',
     'live table read and planned: 3 operations',
     'pass 1 applied: applied 3 operations',
   ]);

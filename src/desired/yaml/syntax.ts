@@ -18,6 +18,8 @@ export interface ParsedYaml {
   /** plain JS value of the document; undefined when the YAML had errors */
   readonly data: unknown;
   readonly diagnostics: Diagnostic[];
+  /** the fast reader accepted the text (fast-yaml.ts): where each service starts */
+  readonly fast?: { readonly serviceSpots: readonly FastSpot[] };
 }
 
 const TOO_DEEP = `collections are nested more than ${MAX_NESTING} deep here; a desired-state file nests fewer than ten (services, realServers, healthCheck), so remove the extra brackets or indentation`;
@@ -85,7 +87,7 @@ function releasableLocator(file: string, text: string, doc: Document, lineCounte
  * them, which happens only when a diagnostic is built. So every diagnostic is placed by exactly the
  * code that placed it before, and a valid file is never parsed twice.
  */
-function fastLocator(file: string, text: string, serviceSpots: readonly FastSpot[]): ReleasableLocator {
+export function fastLocator(file: string, text: string, serviceSpots: readonly FastSpot[]): ReleasableLocator {
   let current: Locator | null = null;
   const get = (): Locator => {
     if (!current) {
@@ -125,7 +127,7 @@ export function useFastReader(on: boolean): void {
 // YAML problems are reported with positions and stop this file; the other files are still checked
 export function parseYaml(file: string, text: string): ParsedYaml {
   const fast = fastReader ? fastParseYaml(text) : null;
-  if (fast) return { locator: fastLocator(file, text, fast.serviceSpots), data: fast.data, diagnostics: [] };
+  if (fast) return { locator: fastLocator(file, text, fast.serviceSpots), data: fast.data, diagnostics: [], fast: { serviceSpots: fast.serviceSpots } };
   const lineCounter = new (yamlLibrary().LineCounter)();
   const doc = yamlLibrary().parseDocument(text, { ...OPTIONS, lineCounter });
   const locator = releasableLocator(file, text, doc, lineCounter);
