@@ -14,7 +14,8 @@ async function readStdin(): Promise<string> {
 
 const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 const trace = createTrace(process.env, (t) => process.stderr.write(t));
-const code = await run(process.argv.slice(2), {
+// a promise rather than top-level await: the single executable's bundle is CommonJS (packaging/bundle.ts)
+void run(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   readStdin,
@@ -32,6 +33,7 @@ const code = await run(process.argv.slice(2), {
     process.on(signal, handler);
     return () => { process.off(signal, handler); };
   },
+}).then((code) => {
+  process.exitCode = code;
+  trace?.(`exit ${code}`);
 });
-process.exitCode = code;
-trace?.(`exit ${code}`);

@@ -1,15 +1,21 @@
-import { createRequire } from 'node:module';
 import { IpvsadmError, IpvsadmUnavailableError } from '../ipvsadm/port.js';
+import { buildInfo } from '../package-files.js';
 import { LockedError } from '../state/lock.js';
 import type { LostInventoryResolution } from '../plan/lost-inventory.js';
 import { globalArgs, parseCommandArgs } from './args.js';
 import { CommandExit, EXIT } from './exit-codes.js';
 import { USAGE } from './help.js';
+import { COMMAND_OPTIONS } from './options.js';
 import { UsageError, type CliIo } from './io.js';
 
 export function version(): string {
-  const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
-  return pkg.version;
+  return buildInfo().version;
+}
+
+/** `lvsync --version`: the package version and the commit the build was made from (packaging/build-info.ts). */
+export function versionLine(): string {
+  const { version, commit } = buildInfo();
+  return `lvsync ${version} (commit ${commit})\n`;
 }
 
 /** Parse → call → render → exit code. The one catch site that turns errors into exit codes. */
@@ -20,7 +26,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout(USAGE);
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
-    if (command === '--version') { io.stdout(`lvsync ${version()}\n`); return EXIT.ok; }
+    if (command === '--version') { io.stdout(versionLine()); return EXIT.ok; }
     return await dispatch(command, rest, io);
   } catch (err) {
     if (err instanceof CommandExit) return err.code;
@@ -51,17 +57,12 @@ function lostInventoryArg(value: string | undefined): LostInventoryResolution | 
 async function dispatch(command: string, argv: string[], io: CliIo): Promise<number> {
   switch (command) {
     case 'validate': {
-      const { values, positionals } = parseCommandArgs(argv, {});
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.validate);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return (await import('./commands/validate.js')).validateCommand(io, globalArgs(values, io.env, io.color, io.hostname), positionals);
     }
     case 'plan': {
-      const { values, positionals } = parseCommandArgs(argv, {
-        live: { type: 'string' }, json: { type: 'boolean' }, diff: { type: 'boolean' },
-        'detailed-exitcode': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
-        out: { type: 'string' }, format: { type: 'string' }, health: { type: 'boolean' },
-        'live-dir': { type: 'string' }, 'all-directors': { type: 'boolean' }, 'lost-inventory': { type: 'string' },
-      });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.plan);
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format must be text, json or markdown (got ${format})`);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
@@ -73,10 +74,7 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       });
     }
     case 'apply': {
-      const { values, positionals } = parseCommandArgs(argv, {
-        yes: { type: 'boolean', short: 'y' }, 'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' },
-        health: { type: 'boolean' }, 'no-drain': { type: 'boolean' }, 'lost-inventory': { type: 'string' },
-      });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.apply);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return (await import('./commands/apply.js')).applyCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, yes: values.yes === true, perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
@@ -84,13 +82,13 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       });
     }
     case 'export': {
-      const { values, positionals } = parseCommandArgs(argv, { live: { type: 'string' } });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.export);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       if (positionals.length) throw new UsageError(`export takes no PATH (got ${positionals.join(' ')})`);
       return (await import('./commands/export.js')).exportCommand(io, globalArgs(values, io.env, io.color, io.hostname), values.live);
     }
     case 'import': {
-      const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string' }, 'keep-vrrp': { type: 'string' } });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.import);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       const [kind, path, ...extra] = positionals;
       const command = await import('./commands/import.js');
@@ -100,20 +98,14 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       return command.importCommand(io, { kind: kind as typeof command.IMPORT_KINDS[number], path, out: values.out, keepVrrp: values['keep-vrrp'] });
     }
     case 'status': {
-      const { values, positionals } = parseCommandArgs(argv, {
-        json: { type: 'boolean' }, stats: { type: 'boolean' }, rate: { type: 'boolean' },
-      });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.status);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return (await import('./commands/status.js')).statusCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, json: values.json === true, stats: values.stats === true, rates: values.rate === true,
       });
     }
     case 'watch': {
-      const { values, positionals } = parseCommandArgs(argv, {
-        interval: { type: 'string' }, 'detect-only': { type: 'boolean' }, listen: { type: 'string' },
-        'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' }, 'log-format': { type: 'string' },
-        'health-concurrency': { type: 'string' },
-      });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.watch);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       return (await import('./commands/watch.js')).watchCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, interval: values.interval, detectOnly: values['detect-only'] === true, listen: values.listen,
@@ -122,15 +114,13 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       });
     }
     case 'realserver': {
-      const { values, positionals } = parseCommandArgs(argv, {
-        address: { type: 'string' }, apply: { type: 'boolean' }, check: { type: 'boolean' },
-      });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.realserver);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       const { director } = globalArgs(values, io.env, io.color, io.hostname);
       return (await import('./commands/realserver.js')).realServerCommand(io, { paths: positionals, address: values.address, apply: values.apply === true, check: values.check === true, director });
     }
     case 'fleet-check': {
-      const { values, positionals } = parseCommandArgs(argv, { pair: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS['fleet-check']);
       if (values.help) { io.stdout(USAGE); return EXIT.ok; }
       if (values.director !== undefined) throw new UsageError('fleet-check compares the directors of each pair; use --pair lb1,lb2 rather than --director');
       return (await import('./commands/fleet-check.js')).fleetCheckCommand(io, { paths: positionals, pairs: values.pair ?? [], json: values.json === true });

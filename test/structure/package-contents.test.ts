@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +22,25 @@ test('npm pack ships the product and none of the tests, the bench or the fake ip
   assert.ok(files.includes('schema/desired-state.v1.schema.json'));
   assert.ok(files.includes('dist/src/desired/schema/desired-state.validate.cjs'));
   assert.deepEqual(files.filter((f) => /^(dist\/)?(test|bench)\//.test(f) || /fake/.test(f)), []);
+});
+
+// the packed tarball installed the way a user does (`npm install ./lvsync-x.y.z.tgz`), dependencies
+// from npm's cache where it has them: its `lvsync` bin runs, plans an example and knows its version
+test('the packed tarball installs, and its lvsync bin plans an example', { timeout: 300_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'lvsync-pack-'));
+  try {
+    const packed = (JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { filename: string }[])[0]!.filename;
+    const project = join(work, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), '{ "name": "director", "private": true }\n');
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, packed)], { cwd: project, stdio: 'ignore', timeout: 240_000 });
+    const bin = join(project, 'node_modules/.bin/lvsync');
+    const version = execFileSync(bin, ['--version'], { encoding: 'utf8' });
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+    assert.match(version, new RegExp(`^lvsync ${pkg.version.replace(/\./g, '\\.')} `));
+    const plan = execFileSync(bin, ['plan', join(root, 'examples/nat-web.yaml'), '--live', join(root, 'examples/live/director-a.save')], { encoding: 'utf8' });
+    assert.match(plan, /Plan: \d+ to add, \d+ to change, \d+ to destroy/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });

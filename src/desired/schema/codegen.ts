@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import standalone from 'ajv/dist/standalone/index.js';
-import { PRECOMPILED_URL, compileDesiredSchema, desiredStateSchemaDigest } from './schema.js';
+import { PRECOMPILED_URL } from '../../package-files.js';
+import { compileDesiredSchema, desiredStateSchemaDigest } from './schema.js';
 
 const { ajv, validate } = compileDesiredSchema({ code: { source: true } });
 // the CommonJS module's default export, as TypeScript sees it from ESM

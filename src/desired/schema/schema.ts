@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { ajvLibrary } from '../../lazy-libs.js';
+import { loadPrecompiledValidator, schemaText } from '../../package-files.js';
 
 /**
  * The JSON schema is the contract for the written shape (schema/desired-state.v1.schema.json).
@@ -19,11 +17,8 @@ import { ajvLibrary } from '../../lazy-libs.js';
  * schema produce the validator, so the errors are the same.
  */
 
-/** Where the schema lives, relative to the compiled module (dist/src/desired/schema/schema.js). */
-export const SCHEMA_URL = new URL('../../../../schema/desired-state.v1.schema.json', import.meta.url);
-
-/** The generated validator, relative to the compiled module. */
-export const PRECOMPILED_URL = new URL('./desired-state.validate.cjs', import.meta.url);
+// Where the schema file and the generated validator are found: src/package-files.ts (the single
+// executable embeds both instead).
 
 // allErrors: report every problem in one run; verbose: errors carry the offending data and schema for messages
 export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true };
@@ -33,7 +28,7 @@ let rawSchema: Record<string, unknown> | null = null;
 let schemaDigest: string | null = null;
 
 function readSchema(): void {
-  const text = readFileSync(SCHEMA_URL, 'utf8');
+  const text = schemaText();
   schemaDigest = createHash('sha256').update(text).digest('hex');
   rawSchema = JSON.parse(text) as Record<string, unknown>;
 }
@@ -61,7 +56,7 @@ type Precompiled = ValidateFunction & { schemaDigest?: string };
 // the build's standalone validator, when it was generated from exactly this schema text
 function precompiled(): ValidateFunction | null {
   try {
-    const validate = createRequire(import.meta.url)(fileURLToPath(PRECOMPILED_URL)) as Precompiled;
+    const validate = loadPrecompiledValidator() as Precompiled;
     return validate.schemaDigest === desiredStateSchemaDigest() ? validate : null;
   } catch {
     return null;
