@@ -50,7 +50,7 @@ const SERVICES_KEY = /^services:[ ]*(#.*)?$/;
 const ITEMS_MARK = '\u0000';
 
 export function splitServices(text: string): ServicesSplit | null {
-  let keyEnd = -1;
+  let keySeen = false;
   let itemsStart = -1;
   let itemsEnd = -1;
   let indent = -1;
@@ -61,12 +61,12 @@ export function splitServices(text: string): ServicesSplit | null {
     if (end < 0) end = text.length;
     const isKey = text.startsWith('services:', start) && SERVICES_KEY.test(text.slice(start, end));
     // a second top-level `services:` is not this simple shape
-    if (itemsEnd >= 0 || (keyEnd >= 0 && isKey)) {
+    if (itemsEnd >= 0 || (keySeen && isKey)) {
       if (isKey) return null;
       continue;
     }
-    if (keyEnd < 0) {
-      if (isKey) keyEnd = end;
+    if (!keySeen) {
+      keySeen = isKey;
       continue;
     }
     let at = start;
@@ -93,9 +93,10 @@ export function splitServices(text: string): ServicesSplit | null {
   return { text, frame, items };
 }
 
-function sameSlice(a: ServicesSplit, i: number, b: ServicesSplit, j: number): boolean {
+// item i has the same text on the same lines in both splits
+function sameItem(a: ServicesSplit, b: ServicesSplit, i: number): boolean {
   const x = a.items[i]!;
-  const y = b.items[j]!;
+  const y = b.items[i]!;
   return x.line === y.line && x.end - x.start === y.end - y.start && a.text.startsWith(b.text.slice(y.start, y.end), x.start);
 }
 
@@ -121,7 +122,7 @@ function fromUnchanged(file: string, text: string, split: ServicesSplit, last: N
   const before = last.split;
   if (split.frame !== before.frame || split.items.length !== before.items.length) return null;
   const changed: number[] = [];
-  for (let i = 0; i < split.items.length; i++) if (!sameSlice(split, i, before, i)) changed.push(i);
+  for (let i = 0; i < split.items.length; i++) if (!sameItem(split, before, i)) changed.push(i);
   if (changed.length === 0 || changed.length * 2 > split.items.length) return null;
   const services: WrittenService[] = [...(last.file.written.services ?? [])];
   const spots: FastSpot[] = [...last.file.serviceSpots];

@@ -45,9 +45,9 @@ export interface PassDeps {
   readonly trace?: (event: string) => void;
   /**
    * a pass for a config change, a health change or a drain step plans from the table the previous
-   * pass read (its verification read after an apply) when that read is younger than this; 0 or
-   * absent: every pass reads the table. The interval's passes, start-up, retries and SIGHUP always
-   * read it, so drift is still found on the interval.
+   * pass read (its verification read after an apply) when the kernel was read less than this ago;
+   * 0 or absent: every pass reads the table. The interval's passes, start-up, retries and SIGHUP
+   * always read it, and the age counts from the read, so drift is seen within about this long.
    */
   readonly reuseLiveForMs?: number;
 }

@@ -101,3 +101,41 @@ export async function startTestDaemon(options: { yaml?: string; save?: string; d
   await t.settle();
   return t;
 }
+
+/** WEB with a tcp health check every second (fall 3, rise 2). */
+export const HEALTHY = `version: 1
+services:
+  - name: web
+    address: 192.168.10.100
+    port: 80
+    scheduler: wrr
+    healthCheck: { type: tcp, interval: 1s, timeout: 500ms, fall: 3, rise: 2 }
+    realServers:
+      - { address: 10.0.0.11, port: 8080, method: nat, weight: 3 }
+      - { address: 10.0.0.12, port: 8080, method: nat, weight: 5 }
+`;
+
+/** Probes answered from a table the test flips; every call is counted. */
+export function fakeProbes() {
+  const down = new Set<string>();
+  const calls: string[] = [];
+  const probe: Probe = async (_check, target) => {
+    calls.push(target.address);
+    return down.has(target.address) ? { ok: false, detail: 'connect ECONNREFUSED', durationMs: 1 } : { ok: true, detail: 'connected', durationMs: 1 };
+  };
+  return { probe, down, calls };
+}
+
+/** Advance the clock `steps` times by `ms`, let the probes answer and the passes they request run. */
+export async function tick(t: TestDaemon, ms: number, steps = 1): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    t.clock.advance(ms);
+    // probes resolve on the microtask queue; a transition requests a pass 200 ms later (coalescing a storm)
+    for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
+    t.clock.advance(200);
+    await t.settle();
+  }
+}
+
+/** The weight the fake kernel holds for real server RIP:8080. */
+export const weight = (t: TestDaemon, rip: string) => new RegExp(`-r ${rip.replace(/\./g, '\\.')}:8080 -m -w (\\d+)`).exec(t.save())?.[1];

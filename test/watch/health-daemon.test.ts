@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import type { Probe } from '../../src/health/types.js';
-import { startTestDaemon, stopAllTestDaemons, type TestDaemon } from './daemon-helpers.js';
+import { HEALTHY, fakeProbes, startTestDaemon, stopAllTestDaemons, tick, weight, type TestDaemon } from './daemon-helpers.js';
 
 /**
  * Health checks and drains in the daemon, end to end against the in-memory fake with a manual clock
@@ -13,40 +13,6 @@ import { startTestDaemon, stopAllTestDaemons, type TestDaemon } from './daemon-h
 
 afterEach(stopAllTestDaemons);
 
-const HEALTHY = `version: 1
-services:
-  - name: web
-    address: 192.168.10.100
-    port: 80
-    scheduler: wrr
-    healthCheck: { type: tcp, interval: 1s, timeout: 500ms, fall: 3, rise: 2 }
-    realServers:
-      - { address: 10.0.0.11, port: 8080, method: nat, weight: 3 }
-      - { address: 10.0.0.12, port: 8080, method: nat, weight: 5 }
-`;
-
-/** Probes answered from a table the test flips; every call is counted. */
-function fakeProbes() {
-  const down = new Set<string>();
-  const calls: string[] = [];
-  const probe: Probe = async (_check, target) => {
-    calls.push(target.address);
-    return down.has(target.address) ? { ok: false, detail: 'connect ECONNREFUSED', durationMs: 1 } : { ok: true, detail: 'connected', durationMs: 1 };
-  };
-  return { probe, down, calls };
-}
-
-async function tick(t: TestDaemon, ms: number, steps = 1): Promise<void> {
-  for (let i = 0; i < steps; i++) {
-    t.clock.advance(ms);
-    // probes resolve on the microtask queue; a transition requests a pass 200 ms later (coalescing a storm)
-    for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
-    t.clock.advance(200);
-    await t.settle();
-  }
-}
-
-const weight = (t: TestDaemon, rip: string) => new RegExp(`-r ${rip.replace(/\./g, '\\.')}:8080 -m -w (\\d+)`).exec(t.save())?.[1];
 const metric = (t: TestDaemon, name: string) => t.daemon.metrics.registry.getSingleMetricAsString(name);
 
 test('a server failing `fall` checks is quiesced by a health pass; after `rise` successes its weight is back', async () => {

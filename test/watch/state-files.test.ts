@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import type { Probe } from '../../src/health/types.js';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { renderStatusPage } from '../../src/watch/render-status.js';
 import { statusJson } from '../../src/watch/server.js';
 import { tempTree } from '../helpers/cli.js';
-import { startTestDaemon, stopAllTestDaemons, WEB, type TestDaemon } from './daemon-helpers.js';
+import { HEALTHY, fakeProbes, startTestDaemon, stopAllTestDaemons, tick, weight, type TestDaemon } from './daemon-helpers.js';
 import { eventually } from './helpers.js';
 
 /**
@@ -91,35 +90,6 @@ test('--detect-only leaves a broken file where it is and reports it once, not at
   assert.deepEqual(readdirSync(state), ['inventory.json']);
   await t.stop();
 });
-
-const HEALTHY = `version: 1
-services:
-  - name: web
-    address: 192.168.10.100
-    port: 80
-    scheduler: wrr
-    healthCheck: { type: tcp, interval: 1s, timeout: 500ms, fall: 3, rise: 2 }
-    realServers:
-      - { address: 10.0.0.11, port: 8080, method: nat, weight: 3 }
-      - { address: 10.0.0.12, port: 8080, method: nat, weight: 5 }
-`;
-
-function fakeProbes() {
-  const down = new Set<string>();
-  const probe: Probe = async (_check, target) => (down.has(target.address) ? { ok: false, detail: 'connect ECONNREFUSED', durationMs: 1 } : { ok: true, detail: 'connected', durationMs: 1 });
-  return { probe, down };
-}
-
-async function tick(t: TestDaemon, ms: number, steps = 1): Promise<void> {
-  for (let i = 0; i < steps; i++) {
-    t.clock.advance(ms);
-    for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
-    t.clock.advance(200);
-    await t.settle();
-  }
-}
-
-const weight = (t: TestDaemon, rip: string) => new RegExp(`-r ${rip.replace(/\./g, '\\.')}:8080 -m -w (\\d+)`).exec(t.save())?.[1];
 
 test('health.json broken before a restart: the daemon starts, every server unknown (counts as up), and health transitions still reach the kernel', async () => {
   // what was recorded said 10.0.0.12 was down, but the file is cut short
