@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +183,23 @@ export async function untilTable(ns: string, ok: (save: string[]) => boolean, wh
     assert.ok(Date.now() - start < ms, `${what} within ${ms} ms; the table of ${ns}:\n${save.join('\n')}`);
     await sleep(250);
   }
+}
+
+/**
+ * `lvsync import KIND SOURCE` into DIR/conf/x.yaml (no error on stderr), then `lvsync apply` of it in
+ * the namespace NS through an ipvsadm wrapper: the lvsync side of every comparison with a peer.
+ */
+export async function importAndApply(kind: 'ipvsadm' | 'keepalived' | 'ldirectord', source: string, dir: string, ns: string): Promise<{ file: string; binary: string; state: string }> {
+  const file = join(dir, 'conf', 'x.yaml');
+  mkdirSync(join(dir, 'conf'), { recursive: true });
+  const binary = ipvsadmIn(ns, dir);
+  const imported = await lvsync(['import', kind, source, '--out', file]);
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.doesNotMatch(imported.stderr, /error/);
+  const state = tempStateDir();
+  const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
+  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+  return { file, binary, state };
 }
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { IN_VM, REPO, SKIP, freshNamespace, ipvsadmIn, lvsync, sh, tableOf, tempStateDir } from './helpers.js';
+import { IN_VM, REPO, SKIP, freshNamespace, importAndApply, lvsync, sh, tableOf } from './helpers.js';
 
 /**
  * `lvsync import ipvsadm` against ipvsadm itself, on the real kernel: every rules file of the corpus
@@ -36,18 +36,12 @@ describe('import ipvsadm on the real kernel: the table lvsync applies is the tab
       assert.equal(restore.stderr, '');
 
       const byLvsync = freshNamespace(`imp-l${i}`, namespaces);
-      const binary = ipvsadmIn(byLvsync, dir);
-      const imported = await lvsync(['import', 'ipvsadm', file, '--out', join(dir, 'x.yaml')]);
-      assert.equal(imported.code, 0, imported.stderr);
-      assert.doesNotMatch(imported.stderr, /error/);
-      const state = tempStateDir();
-      const apply = await lvsync(['apply', join(dir, 'x.yaml'), '--yes', '--ipvsadm', binary, '--state-dir', state]);
-      assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+      const { file: imported, binary, state } = await importAndApply('ipvsadm', file, dir, byLvsync);
 
       const expected = await tableOf(byIpvsadm);
       assert.ok(expected.save.length > 0 || name === 'comments-only', 'ipvsadm -R loaded nothing');
       assert.deepEqual(await tableOf(byLvsync), expected);
-      const again = await lvsync(['plan', join(dir, 'x.yaml'), '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
+      const again = await lvsync(['plan', imported, '--ipvsadm', binary, '--state-dir', state, '--detailed-exitcode']);
       assert.equal(again.code, 0, again.stdout + again.stderr);
     });
   }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Daemon } from '../../src/watch/daemon.js';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, addNamespaceHost, freshNamespace, ipvsadmIn, lvsync, must, sh, sleep, startWatchIn, tableOf, tempStateDir, untilHealthy, untilSame, untilTable, waitForPort } from './helpers.js';
+import { REPO, SKIP, addNamespaceHost, freshNamespace, importAndApply, lvsync, must, sh, sleep, startWatchIn, tableOf, untilHealthy, untilSame, untilTable, waitForPort } from './helpers.js';
 
 /**
  * `lvsync import keepalived` against keepalived 2.2.7 itself, on the real kernel (issue 14, part 4).
@@ -86,18 +85,11 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
   test('static.conf: servers without checkers (UDP mh flags ops thresholds, weight 0, TUN lc persistence, IPv6, group with a fwmark): same table', async () => {
     const conf = join(fixtures, 'static.conf');
     const dir = tempTree({});
-    const file = join(dir, 'x.yaml');
     const byKeepalived = freshNamespace('kal-sa', namespaces);
     const started = Date.now();
     const keepalived = startKeepalived(byKeepalived, conf, dir);
     const byLvsync = freshNamespace('kal-sb', namespaces);
-    const binary = ipvsadmIn(byLvsync, dir);
-    const imported = await lvsync(['import', 'keepalived', conf, '--out', file]);
-    assert.equal(imported.code, 0, imported.stderr);
-    assert.doesNotMatch(imported.stderr, /error/);
-    const state = tempStateDir();
-    const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
-    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const { file, binary, state } = await importAndApply('keepalived', conf, dir, byLvsync);
     await loadedSame(keepalived, byKeepalived, byLvsync, file, binary, state, { services: 6, servers: 8 });
     console.log(`# keepalived: static.conf loaded and equal to lvsync's table ${Date.now() - started} ms after keepalived started`);
   });
@@ -105,8 +97,6 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
   test('checked.conf: same table; a failed server is quiesced (inhibit_on_failure) or removed by both', async () => {
     const conf = join(fixtures, 'checked.conf');
     const dir = tempTree({});
-    mkdirSync(join(dir, 'conf'));
-    const file = join(dir, 'conf', 'x.yaml');
 
     // A: keepalived. Its namespace reaches the real servers through a veth pair to the root namespace.
     addNamespaceHost('kal-a', 'vk-a', '10.77.9');
@@ -116,13 +106,7 @@ describe('import keepalived on the real kernel: the table lvsync applies is the 
 
     // B: lvsync
     const byLvsync = freshNamespace('kal-b', namespaces);
-    const binary = ipvsadmIn(byLvsync, dir);
-    const imported = await lvsync(['import', 'keepalived', conf, '--out', file]);
-    assert.equal(imported.code, 0, imported.stderr);
-    assert.doesNotMatch(imported.stderr, /error/);
-    const state = tempStateDir();
-    const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
-    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const { file, binary, state } = await importAndApply('keepalived', conf, dir, byLvsync);
 
     const loadedIn = await loadedSame(keepalived, 'kal-a', byLvsync, file, binary, state, { services: 5, servers: 13 });
     console.log(`# keepalived: checked.conf loaded and equal to lvsync's table ${Date.now() - started} ms after keepalived started (${loadedIn} ms of polling)`);

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Daemon } from '../../src/watch/daemon.js';
 import { tempTree } from '../helpers/cli.js';
 import {
-  REPO, SKIP, addNamespaceHost, freshNamespace, ipvsadmIn, lvsync, must, sh, sleep, tableOf, tempStateDir,
-  startWatchIn, untilHealthy, untilSame, untilTable, waitForPort,
+  REPO, SKIP, addNamespaceHost, freshNamespace, lvsync, must, sh, sleep, tableOf,
+  importAndApply, startWatchIn, untilHealthy, untilSame, untilTable, waitForPort,
 } from './helpers.js';
 
 /**
@@ -76,19 +76,6 @@ function logTail(lines = 40): string {
   return readFileSync(LOG, 'utf8').split('\n').filter((l) => !l.startsWith('DEBUG') && !l.startsWith('Use of uninitialized')).slice(-lines).join('\n');
 }
 
-async function importAndApply(conf: string, dir: string, ns: string): Promise<{ file: string; binary: string; state: string }> {
-  const file = join(dir, 'conf', 'x.yaml');
-  mkdirSync(join(dir, 'conf'), { recursive: true });
-  const binary = ipvsadmIn(ns, dir);
-  const imported = await lvsync(['import', 'ldirectord', conf, '--out', file]);
-  assert.equal(imported.code, 0, imported.stderr);
-  assert.doesNotMatch(imported.stderr, /error/);
-  const state = tempStateDir();
-  const apply = await lvsync(['apply', file, '--yes', '--ipvsadm', binary, '--state-dir', state]);
-  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
-  return { file, binary, state };
-}
-
 describe('import ldirectord on the real kernel: the table lvsync applies is the table ldirectord builds', { skip: SKIP }, () => {
   before(async () => {
     const root = tempTree({ 'index.html': 'ok\n' });
@@ -123,7 +110,7 @@ describe('import ldirectord on the real kernel: the table lvsync applies is the 
 
     // B: lvsync
     const byLvsync = freshNamespace('ldd-b', namespaces);
-    const { file, binary, state } = await importAndApply(conf, dir, byLvsync);
+    const { file, binary, state } = await importAndApply('ldirectord', conf, dir, byLvsync);
 
     // ldirectord adds each server, takes it out (quiesced or deleted) and brings it back at its first check
     const loadedIn = await untilSame('ldd-a', byLvsync, 'once ldirectord has settled', { tool: 'ldirectord', ms: 180_000 })
@@ -214,7 +201,7 @@ describe('import ldirectord on the real kernel: the table lvsync applies is the 
     const from = existsSync(LOG) ? readFileSync(LOG, 'utf8').length : 0;
     const ldirectord = startLdirectord(byLdirectord, conf, dir);
     const byLvsync = freshNamespace('ldd-db', namespaces);
-    await importAndApply(conf, dir, byLvsync);
+    await importAndApply('ldirectord', conf, dir, byLvsync);
 
     // ldirectord's first check (checktype=on) restores the server by adding 10.78.0.14:8080, which the
     // kernel already holds as 10.78.0.14:80: "Destination already exists", and the weight stays 0
