@@ -6,9 +6,10 @@ import { parseDesiredSources } from '../../src/desired/parse.js';
 import { readLiveTable } from '../../src/live/read.js';
 import type { DesiredState } from '../../src/model/types.js';
 import { operationToArgv } from '../../src/plan/to-argv.js';
-import { reconcileOnce, type ReconcileOutcome } from '../../src/reconcile/reconcile.js';
+import { reconcileOnce, type KnownLive, type ReconcileOutcome } from '../../src/reconcile/reconcile.js';
 import { tempTree } from '../helpers/cli.js';
 import { createFakeSysctl } from '../helpers/fake-sysctl.js';
+import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
 
 /**
@@ -43,7 +44,7 @@ function env(live = LIVE) {
   const fake = fakeWithTable(live);
   const stateDir = tempTree({});
   const sysctl = createFakeSysctl({ 'net.ipv4.vs.expire_quiescent_template': '0' });
-  const pass = (d: DesiredState, at: number, extra: { noDrain?: boolean } = {}) => reconcileOnce(d, {
+  const pass = (d: DesiredState, at: number, extra: { noDrain?: boolean; knownLive?: KnownLive | null } = {}) => reconcileOnce(d, {
     ipvsadm: fake, stateDir, sysctl, readLive: async (thresholds) => (await readLiveTable(fake, { thresholds })).table,
   }, { mode: 'apply', perCommand: false, allowMassDelete: true, now: () => at, ...extra });
   return { fake, stateDir, pass };
@@ -382,4 +383,20 @@ test('--no-drain reads no connection counts', async () => {
   assert.deepEqual(fake.calls.filter((c) => c.args[0] === '-L' || /^-L /m.test(c.input ?? '')).map((c) => c.args.join(' ')), []);
   assert.equal(weightOf(fake, '10.0.2.2'), undefined);
   assert.ok(converged(out));
+});
+
+test('planned from an earlier read, a drain whose server was deleted by hand meanwhile is not kept', async () => {
+  const { fake, pass } = env();
+  setActive(fake, '10.0.1.2', 1);
+  const first = await pass(desired(['10.0.1.1']), T0);
+  assert.equal(first.drains.size, 1, 'draining 10.0.1.2');
+  assert.ok(first.status === 'applied');
+  const earlier: KnownLive = { table: first.report.liveAfter, thresholds: false, readAt: T0 };
+  // by hand, after that read: the draining server is deleted
+  runIpvsadm(fake.kernel, ['-d', '-t', '10.0.0.1:80', '-r', '10.0.1.2:8080']);
+  // a config change planned from the earlier read (which still shows the server) applies and verifies
+  const second = await pass(desired(['10.0.1.1'], '    scheduler: rr\n'), T0 + 1000, { knownLive: earlier });
+  assert.equal(second.liveKnown, true);
+  assert.equal(second.status, 'applied');
+  assert.equal(second.drains.size, 0, 'its drain ended with it');
 });
