@@ -19,6 +19,8 @@ export type DiagnosticCode =
   | 'FALLBACK_CONFLICT' | 'FALLBACK_UNUSED' | 'HEALTH_FAIL_OPEN' | 'DRAIN_PERSISTENT'
   // kernel-wide settings (timeouts, sync daemons, sysctls)
   | 'SETTINGS_CONFLICT' | 'SYNC_DAEMON'
+  // VRRP readiness (vrrp)
+  | 'VRRP'
   // per-director overlays and the fleet (directors, overrides, fleet)
   | 'OVERRIDE_UNKNOWN_SERVICE' | 'OVERRIDE_NOT_ON_DIRECTOR' | 'OVERRIDE_UNKNOWN_DIRECTOR' | 'OVERRIDE_CONFLICT' | 'OVERRIDE_SERVER'
   | 'DIRECTOR_UNKNOWN' | 'DIRECTOR_LABEL' | 'FLEET_LABEL'

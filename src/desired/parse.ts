@@ -10,7 +10,8 @@ import { runRules } from './rules/all.js';
 import { mergeScopes } from './scope.js';
 import { mergeSettings } from './settings.js';
 import { toDesiredState } from './to-state.js';
-import type { ScopeDecl, ServiceDecl, SettingsDecl } from './written.js';
+import { resolveVrrp } from './vrrp.js';
+import type { ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl } from './written.js';
 
 /**
  * The desired-state pipeline without I/O: YAML → schema → named rules → normalised DesiredState.
@@ -73,6 +74,7 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   const scopes: ScopeDecl[] = [];
   const settingsDecls: SettingsDecl[] = [];
   const overlays: OverlayDecl[] = [];
+  const vrrps: VrrpDecl[] = [];
   for (const source of sources) {
     const decls = declare(source.file, source.text);
     diagnostics.push(...decls.diagnostics);
@@ -80,6 +82,7 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
     if (decls.scope) scopes.push(decls.scope);
     if (decls.settings) settingsDecls.push(decls.settings);
     if (decls.overlay) overlays.push(decls.overlay);
+    if (decls.vrrp) vrrps.push(decls.vrrp);
   }
   // the director's services (overrides merged in) and settings; everything else as written
   const selected = selectForDirector({ services, settings: settingsDecls, overlays }, options.director, diagnostics);
@@ -88,10 +91,34 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   diagnostics.push(...runRules(selected.services, facts));
   const scope = mergeScopes(scopes, diagnostics);
   const settings = mergeSettings(selected.settings, diagnostics);
+  const vrrp = resolveVrrp(vrrps, directorVrrp(overlays, options.director), namedKeys(selected.services, facts), diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {
     state = toDesiredState(selected.services, scope, sources.map((s) => s.file), settings, facts);
     if (!state) diagnostics.push(INTERNAL);
+    else if (vrrp) state = { ...state, vrrp };
   }
   return { state, diagnostics: diagnostics.sort(compareDiagnostics), fleet: selected.fleet };
+}
+
+// the director's own `vrrp` (overrides.<director>.vrrp): the last one wins, like every override
+function directorVrrp(overlays: readonly OverlayDecl[], director: string | undefined): VrrpDecl | null {
+  if (director === undefined) return null;
+  let found: VrrpDecl | null = null;
+  for (const o of overlays) {
+    for (const ov of o.overrides) {
+      if (ov.director === director && ov.raw.vrrp) found = { raw: ov.raw.vrrp, path: [...ov.path, 'vrrp'], locator: ov.locator };
+    }
+  }
+  return found;
+}
+
+// name → key of each named service on this director, for the names `vrrp` instances list
+function namedKeys(services: readonly ServiceDecl[], facts: readonly ServiceFacts[]): Map<string, string> {
+  const out = new Map<string, string>();
+  services.forEach((s, i) => {
+    const key = facts[i]?.key;
+    if (s.raw.name !== undefined && key && !out.has(s.raw.name)) out.set(s.raw.name, key);
+  });
+  return out;
 }

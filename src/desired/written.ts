@@ -106,6 +106,8 @@ export interface WrittenFile {
   /** a role: the daemon, `false` (must not run), or `true` (refused by a rule: it says nothing) */
   readonly syncDaemon?: { readonly master?: WrittenSyncDaemon | boolean; readonly backup?: WrittenSyncDaemon | boolean };
   readonly sysctls?: Readonly<Record<string, number | string>>;
+  /** VRRP readiness that lvsync watch publishes for keepalived (src/desired/vrrp.ts) */
+  readonly vrrp?: WrittenVrrp;
   /** per-director changes and the fleet's labels and pairs (the overlay: overlay/) */
   readonly overrides?: Readonly<Record<string, WrittenDirectorOverride>>;
   readonly fleet?: WrittenFleet;
@@ -139,6 +141,30 @@ export interface WrittenDirectorOverride {
   readonly timeouts?: WrittenTimeouts;
   readonly syncDaemon?: WrittenFile['syncDaemon'];
   readonly sysctls?: Readonly<Record<string, number | string>>;
+  /** replaces the files' `vrrp` whole on this director */
+  readonly vrrp?: WrittenVrrp;
+}
+
+/** `vrrp`: the readiness lvsync watch publishes per VRRP instance. */
+export interface WrittenVrrp {
+  readonly grace?: WrittenDuration;
+  readonly notifyFifo?: string;
+  readonly instances: Readonly<Record<string, WrittenVrrpInstance>>;
+}
+
+export interface WrittenVrrpInstance {
+  readonly services?: readonly string[];
+  readonly trackFile?: string;
+  readonly weight?: number;
+  readonly minHealthy?: number;
+}
+
+/** The `vrrp` block in force: a file's, or a director override's. */
+export interface VrrpDecl {
+  readonly raw: WrittenVrrp;
+  /** ['vrrp'] or ['overrides', director, 'vrrp'] */
+  readonly path: Path;
+  readonly locator: Locator;
 }
 
 /** `fleet`: labels (name → member directors) and the pairs fleet-check compares. */

@@ -1,3 +1,4 @@
+import type { VrrpSpec } from './vrrp.js';
 import type { HealthCheckSpec } from './health-check.js';
 import type { DesiredSettings, LiveSettings } from './settings.js';
 
@@ -121,4 +122,6 @@ export interface DesiredState {
   readonly settings?: DesiredSettings;
   /** health checks, fallback and drain timeout per declared service key; absent = defaults, no checks */
   readonly policies?: ReadonlyMap<string, ServicePolicy>;
+  /** VRRP readiness that lvsync watch publishes (issue 16); absent when not declared */
+  readonly vrrp?: VrrpSpec;
 }

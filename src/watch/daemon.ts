@@ -24,6 +24,7 @@ import type { ReconcileDeps } from '../reconcile/reconcile.js';
 import { startStatusServer, type StatusServer } from './server.js';
 import { createStatus, type DaemonStatus } from './status.js';
 import { watchDesired, type DesiredWatcher } from './triggers.js';
+import { createVrrpPublisher } from './vrrp.js';
 
 /**
  * `lvsync watch` assembled: file watcher → debouncer → loop → pass, plus the HTTP endpoints. All
@@ -104,6 +105,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   const mode = config.detectOnly ? 'detect-only' : 'apply';
   const status = createStatus({ startedAt: clock.now(), mode, intervalMs: config.intervalMs, paths: config.paths, hostname: config.hostname });
   const stateFiles = createStateFileReporter({ log, metrics, status, clock });
+  // VRRP readiness: decided again after every pass and every health change (issue 16)
+  const vrrp = createVrrpPublisher({ status, metrics, log, clock });
   // detect-only never writes the state directory: a bad file is reported and left where it is
   const recover = { repair: mode === 'apply', now: () => clock.now() };
 
@@ -157,6 +160,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     }
     status.health = out;
     for (const [s, n] of Object.entries(counts)) metrics.realServersHealth.labels(s).set(n);
+    vrrp.refresh();
   };
   // the monitor rethrows a callback's error as an uncaught exception: nothing here may throw
   const onTransition = (t: HealthTransition) => {
@@ -235,7 +239,13 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     clock,
     intervalMs: config.intervalMs,
     ...(config.backoff ? { backoff: config.backoff } : {}),
-    pass,
+    pass: async (reasons) => {
+      try {
+        return await pass(reasons);
+      } finally {
+        vrrp.refresh();
+      }
+    },
     onSchedule: (reason, delayMs, failures) => {
       if (reason === 'retry') log.warn({ delayMs, failures }, `retrying in ${formatDuration(delayMs)} (${failures} failed pass${failures === 1 ? '' : 'es'} in a row; the delay doubles up to a cap)`);
     },
@@ -293,6 +303,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     stop(signal) {
       stopping ??= (async () => {
         const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+        // VRRP first: the twin takes the VIPs while this director still forwards (passes go on meanwhile)
+        await vrrp.handOver();
         log.info({ signal }, `${signal ?? 'stop'}: finishing the current pass (at most ${formatDuration(timeoutMs)}), then exiting; the kernel table is left as it is`);
         debouncer.cancel();
         let cancelTimer = () => {};
@@ -308,7 +320,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         if (persistTimer) { persistTimer(); persistTimer = null; persistNow(monitor); }
         await persisting;
         if (timedOut) log.warn(`the current pass did not finish within ${formatDuration(timeoutMs)}; exiting anyway`);
-        await Promise.all([watcher?.close(), server?.close()]);
+        await Promise.all([watcher?.close(), server?.close(), vrrp.close()]);
         log.info({ passes: loop.state.passes }, 'lvsync watch stopped');
         return { timedOut };
       })();

@@ -168,6 +168,7 @@ export function renderStatusPage(input: StatusPageInput): string {
   const lostBox = lost
     ? `<section class="box warn"><h2>Inventory lost</h2><p>The inventory was lost at ${esc(time(lost.lostAt))} UTC${lost.movedTo ? ` (now <code>${esc(lost.movedTo)}</code>)` : ''}. These ${esc(lost.services.length)} live service(s) are neither declared nor inside the scope; lvsync may have created them, so it keeps them: <code>lvsync apply PATH... --lost-inventory delete</code> deletes them, <code>--lost-inventory keep</code> keeps them as not lvsync's.</p><ul>${lost.services.map((svc) => `<li><code>${esc(describeTarget(svc.target))}</code></li>`).join('')}</ul></section>`
     : '';
+  const vrrpBox = vrrpSection(status);
   const liveError = input.live && !input.live.ok ? `<section class="box bad"><h2>Live counters unavailable</h2><pre>${esc(input.live.error)}</pre></section>` : '';
   const errorBox = last?.outcome === 'failed' ? `<section class="box bad"><h2>Last pass failed</h2><pre>${esc(last.summary)}</pre><p>Retrying with backoff (${status.consecutiveFailures} failed in a row).</p></section>` : '';
 
@@ -185,7 +186,7 @@ export function renderStatusPage(input: StatusPageInput): string {
 <span class="facts">mode <b>${esc(status.mode)}</b> · interval ${esc(formatDuration(status.intervalMs))} · last pass ${esc(ago(now, last ? last.startedAt + last.durationMs : null))}${input.nextPassAt !== null ? ` · next in ${esc(formatDuration(Math.max(0, input.nextPassAt - now)))}` : ''} · last success ${esc(ago(now, status.lastSuccessAt))}</span></header>
 <main>
 ${input.ready.ready ? '' : `<ul class="reasons">${input.ready.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`}
-${configBox}${errorBox}${failOpenBox}${stateBox}${lostBox}${driftBox}${liveError}
+${configBox}${errorBox}${failOpenBox}${stateBox}${lostBox}${driftBox}${liveError}${vrrpBox}
 <h2>Virtual services <small>${declared.size} declared · ${live?.services.size ?? 0} in the kernel${input.live?.ok ? ` · counters at ${esc(time(input.live.stats.at))} UTC` : ''}</small></h2>
 ${cards.join('\n') || '<p class="note">The kernel table is empty and nothing is declared.</p>'}
 <h2>Last passes</h2>
@@ -234,9 +235,27 @@ td.empty{color:var(--muted);text-align:center}
 .box h2{margin:4px 0}
 .box.bad{border-color:var(--bad);background:var(--bad-bg)}
 .box.warn{border-color:#d4a72c;background:var(--warn-bg)}
+.box.ok{border-color:var(--ok);background:var(--ok-bg)}
 .box pre{white-space:pre-wrap;margin:6px 0;font-size:13px}
 .reasons{color:var(--bad);font-weight:600}
 .note{color:var(--muted)}
 footer{padding:12px 24px;color:var(--muted);font-size:12px}
 a{color:#0969da}
 `;
+
+// VRRP readiness: one row per instance, with why it is not ready and what keepalived last said
+function vrrpSection(status: DaemonStatus): string {
+  const v = status.vrrp;
+  if (!v) return '';
+  const rows = v.instances.map((i) => {
+    const ka = i.keepalived ? `${esc(i.keepalived.state)}${i.keepalived.priority === null ? '' : ` (priority ${esc(i.keepalived.priority)})`} since ${esc(time(i.keepalived.at))} UTC` : (v.notifyFifo ? 'no report yet' : '–');
+    const file = `<code>${esc(i.trackFile)}</code> ← ${esc(i.value)}${i.writeError ? ` <span class="pill bad">write failed: ${esc(i.writeError)}</span>` : ''}`;
+    const why = i.reasons.length ? `<ul>${i.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
+    return `<tr><td><b>${esc(i.instance)}</b></td><td><span class="pill ${i.ready ? 'ok' : 'bad'}">${i.ready ? 'ready' : 'not ready'}</span>${why}</td><td>${file}</td><td>${ka}</td></tr>`;
+  }).join('\n');
+  const cls = v.instances.every((i) => i.ready) ? 'ok' : 'warn';
+  return `<section class="box ${cls}"><h2>VRRP${v.stopping ? ' <small>stopping: handing the VIPs over</small>' : ''}</h2>
+<table class="passes"><thead><tr><th>Instance</th><th>Readiness</th><th>Track file</th><th>keepalived</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}

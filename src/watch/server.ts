@@ -63,6 +63,14 @@ export function statusJson(status: DaemonStatus) {
       lostAt: new Date(status.lostInventory.lostAt).toISOString(), movedTo: status.lostInventory.movedTo,
       services: status.lostInventory.services.map((svc) => ({ key: svc.key, target: describeTarget(svc.target) })),
     },
+    vrrp: status.vrrp && {
+      stopping: status.vrrp.stopping,
+      notifyFifo: status.vrrp.notifyFifo,
+      instances: status.vrrp.instances.map((i) => ({
+        ...i, writtenAt: i.writtenAt === null ? null : new Date(i.writtenAt).toISOString(),
+        keepalived: i.keepalived && { ...i.keepalived, at: new Date(i.keepalived.at).toISOString() },
+      })),
+    },
     drains: status.drains.map((d) => ({
       target: d.record.what, service: d.record.service, server: d.record.server, state: d.state, activeConnections: d.activeConnections,
       startedAt: new Date(d.record.startedAt).toISOString(), deadline: new Date(d.record.deadline).toISOString(),

@@ -5,6 +5,7 @@ import type { LostInventoryView } from '../plan/lost-inventory.js';
 import type { DesiredState, Table } from '../model/types.js';
 import type { DriftItem } from './drift.js';
 import type { TriggerReason } from './loop.js';
+import type { VrrpStatus } from './vrrp.js';
 
 /**
  * What the daemon knows about itself, kept in one place that the pass writes and the HTTP
@@ -84,6 +85,8 @@ export interface DaemonStatus {
   stateFiles: readonly StateFileReport[];
   /** live services a lost inventory leaves in question, as of the last pass (null: none) */
   lostInventory: LostInventoryView | null;
+  /** VRRP readiness per instance (vrrp.ts); null when the config declares no vrrp */
+  vrrp: VrrpStatus | null;
 }
 
 export interface StateFileReport {
@@ -114,6 +117,7 @@ export function createStatus(init: { startedAt: number; mode: 'apply' | 'detect-
     drains: [],
     stateFiles: [],
     lostInventory: null,
+    vrrp: null,
   };
 }
 

@@ -104,6 +104,9 @@ function message(e: ErrorObject, path: Path): string {
       return `${label} must be ${bound} ${String(p['limit'])}, found ${String(e.data)}; pick a value in range`;
     }
     case 'minLength': return `${label} must not be empty; write a value or remove the key`;
+    // every path-valued field (trackFile, notifyFifo) has the pattern "^/"
+    case 'pattern': if (p['pattern'] === '^/') return `${label} must be an absolute path, found ${describeFound(e.data)}; write it from / (e.g. /run/lvsync/...)`;
+      return `${label} ${e.message ?? 'is invalid'}; see schema/desired-state.v1.schema.json`;
     default: return `${label} ${e.message ?? 'is invalid'}; see schema/desired-state.v1.schema.json`;
   }
 }
