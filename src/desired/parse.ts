@@ -10,7 +10,7 @@ import { runRules } from './rules/all.js';
 import { mergeScopes } from './scope.js';
 import { mergeSettings } from './settings.js';
 import { toDesiredState } from './to-state.js';
-import { resolveVrrp } from './vrrp.js';
+import { resolveVrrp, type ServiceCatalog } from './vrrp.js';
 import type { ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl } from './written.js';
 
 /**
@@ -91,7 +91,7 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   diagnostics.push(...runRules(selected.services, facts));
   const scope = mergeScopes(scopes, diagnostics);
   const settings = mergeSettings(selected.settings, diagnostics);
-  const vrrp = resolveVrrp(vrrps, directorVrrp(overlays, options.director), namedKeys(selected.services, facts), diagnostics);
+  const vrrp = resolveVrrp(vrrps, directorVrrp(overlays, options.director), serviceCatalog(selected.services, facts), diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {
     state = toDesiredState(selected.services, scope, sources.map((s) => s.file), settings, facts);
@@ -113,12 +113,15 @@ function directorVrrp(overlays: readonly OverlayDecl[], director: string | undef
   return found;
 }
 
-// name → key of each named service on this director, for the names `vrrp` instances list
-function namedKeys(services: readonly ServiceDecl[], facts: readonly ServiceFacts[]): Map<string, string> {
-  const out = new Map<string, string>();
+// the services on this director by name and by VIP, for what `vrrp` instances list
+function serviceCatalog(services: readonly ServiceDecl[], facts: readonly ServiceFacts[]): ServiceCatalog {
+  const byName = new Map<string, string>();
+  const byAddress = new Map<string, string[]>();
   services.forEach((s, i) => {
-    const key = facts[i]?.key;
-    if (s.raw.name !== undefined && key && !out.has(s.raw.name)) out.set(s.raw.name, key);
+    const { key, target } = facts[i] ?? {};
+    if (!key) return;
+    if (s.raw.name !== undefined && !byName.has(s.raw.name)) byName.set(s.raw.name, key);
+    if (target?.kind === 'address') byAddress.set(target.address, [...(byAddress.get(target.address) ?? []), key]);
   });
-  return out;
+  return { byName, byAddress };
 }

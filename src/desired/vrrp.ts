@@ -1,4 +1,5 @@
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import { parseAddress } from '../model/address.js';
 import { defaultTrackFile, VRRP_DEFAULTS, type VrrpInstanceSpec, type VrrpSpec } from '../model/vrrp.js';
 import { durationMs } from './policy.js';
 import { where } from './rules/context.js';
@@ -25,11 +26,17 @@ function reporter(out: Diagnostic[]): Report {
   };
 }
 
+/** The services on this director, as instances find them: by name, and by VIP (canonical address). */
+export interface ServiceCatalog {
+  readonly byName: ReadonlyMap<string, string>;
+  readonly byAddress: ReadonlyMap<string, readonly string[]>;
+}
+
 /**
- * `decls`: every file-level `vrrp`, then the director's override (if any), which wins.
- * `serviceKeys`: name → key of each named service on this director.
+ * `fileDecls`: every file-level `vrrp`; `override`: the director's (overrides.<director>.vrrp), which wins.
  */
-export function resolveVrrp(fileDecls: readonly VrrpDecl[], override: VrrpDecl | null, serviceKeys: ReadonlyMap<string, string>, out: Diagnostic[]): VrrpSpec | null {
+export function resolveVrrp(fileDecls: readonly VrrpDecl[], override: VrrpDecl | null, catalog: ServiceCatalog, out: Diagnostic[]): VrrpSpec | null {
+  const serviceKeys = catalog.byName;
   const report = reporter(out);
   if (fileDecls.length > 1) {
     const [first, ...rest] = fileDecls;
@@ -53,11 +60,23 @@ export function resolveVrrp(fileDecls: readonly VrrpDecl[], override: VrrpDecl |
     }
     trackFiles.set(trackFile, at);
     let keys: string[] | null = null;
-    if (raw.services) {
+    if (raw.services || raw.addresses) {
+      const found = new Set<string>();
       keys = [];
-      raw.services.forEach((service, i) => {
+      const add = (key: string) => { if (!found.has(key)) { found.add(key); keys!.push(key); } };
+      (raw.addresses ?? []).forEach((written, i) => {
+        // keepalived's virtual_ipaddress form: "192.168.10.100/24" is the address 192.168.10.100
+        const parsed = parseAddress(written.replace(/\/\d+$/, ''));
+        if (!parsed) {
+          report('VRRP', valueAt(decl, 'instances', name, 'addresses', i), `instance ${name}: ${JSON.stringify(written)} is not an IP address; write a VIP such as 192.168.10.100 or 2001:db8::10`);
+          failed = true;
+          return;
+        }
+        for (const key of catalog.byAddress.get(parsed.canonical) ?? []) add(key);
+      });
+      (raw.services ?? []).forEach((service, i) => {
         const key = serviceKeys.get(service);
-        if (key !== undefined) { keys!.push(key); return; }
+        if (key !== undefined) { add(key); return; }
         const guess = closest(service, names);
         report('VRRP', valueAt(decl, 'instances', name, 'services', i),
           `instance ${name} names service ${JSON.stringify(service)}, which is not declared on this director${guess ? ` (did you mean \`${guess}\`?)` : ''}; list the \`name\` of each service whose VIPs the instance carries`);
@@ -67,7 +86,6 @@ export function resolveVrrp(fileDecls: readonly VrrpDecl[], override: VrrpDecl |
     instances.push({
       name,
       services: keys,
-      serviceNames: raw.services ? [...raw.services] : null,
       trackFile,
       weight: raw.weight ?? VRRP_DEFAULTS.weight,
       minHealthy: raw.minHealthy ?? VRRP_DEFAULTS.minHealthy,

@@ -154,6 +154,7 @@ export interface WrittenVrrp {
 
 export interface WrittenVrrpInstance {
   readonly services?: readonly string[];
+  readonly addresses?: readonly string[];
   readonly trackFile?: string;
   readonly weight?: number;
   readonly minHealthy?: number;

@@ -8,10 +8,8 @@
 export interface VrrpInstanceSpec {
   /** the instance's name, as keepalived knows it (vrrp_instance NAME) */
   readonly name: string;
-  /** keys of the services that decide it; null: every service of this director */
+  /** keys of the services that decide it (named, or on one of its `addresses`); null: every service of this director */
   readonly services: readonly string[] | null;
-  /** the service names as written, for status and logs (same order as `services`) */
-  readonly serviceNames: readonly string[] | null;
   readonly trackFile: string;
   /** written when not ready: -1..-254 */
   readonly weight: number;

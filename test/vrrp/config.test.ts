@@ -20,6 +20,18 @@ describe('vrrp in the desired state', () => {
     assert.deepEqual(errors({ 'a.yaml': text }, 'lb1'), [['VRRP', 'a.yaml', 11, 29]]);
   });
 
+  it('addresses pick the services on those VIPs (a /prefix is ignored, an unused VIP is fine); a bad address is VRRP', () => {
+    const text = `${SERVICES}  - { protocol: udp, address: 192.168.30.10, port: 53, directors: [lb1], realServers: [{ address: 10.30.0.11, method: nat }] }
+vrrp:
+  instances:
+    VI_1: { addresses: [192.168.30.10/24, 192.168.30.254] }
+    VI_2: { addresses: [192.168.30.10], services: [web] }
+`;
+    const spec = parseDesiredSources([{ file: 'a.yaml', text }], { director: 'lb1' }).state!.vrrp!;
+    assert.deepEqual(spec.instances.map((i) => i.services), [['tcp|192.168.30.10|80', 'udp|192.168.30.10|53'], ['tcp|192.168.30.10|80', 'udp|192.168.30.10|53']]);
+    assert.deepEqual(errors({ 'a.yaml': `${SERVICES}vrrp:\n  instances:\n    VI_1: { addresses: [lb-vip] }\n` }, 'lb1'), [['VRRP', 'a.yaml', 11, 25]]);
+  });
+
   it('two instances writing one track file is VRRP at the second', () => {
     const text = `${SERVICES}vrrp:\n  instances:\n    VI_1: { trackFile: /run/x }\n    VI_2: { trackFile: /run/x }\n`;
     assert.deepEqual(errors({ 'a.yaml': text }, 'lb1'), [['VRRP', 'a.yaml', 12, 24]]);
