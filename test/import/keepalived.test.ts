@@ -220,15 +220,24 @@ test('--keep-vrrp: includes are inlined, IPVS parts removed even when they share
     'k.conf': 'global_defs {\n  router_id A\n  lvs_timeouts tcp 10\n}\ninclude v.conf\nvirtual_server 10.0.0.1 80 { protocol TCP\n  real_server 10.1.0.1 80 {\n  }\n} vrrp_script chk { script "/bin/true" }\n',
     'v.conf': 'vrrp_instance VI_1 {\n  virtual_router_id 1\n  lvs_sync_daemon_interface eth1\n}\n',
   }, { keepVrrp: 'out.conf' });
-  const body = r.vrrp!.split('\n').filter((l) => !l.startsWith('! keepalived configuration') && !l.startsWith('! lvsync manages') && !l.startsWith('! lvs_*') && l !== '!');
+  const body = r.vrrp!.split('\n').filter((l) => !/^! (keepalived configuration|lvsync manages|lvs_\*|Each vrrp_instance|director whose|healthy real servers)/.test(l) && l !== '!');
   assert.deepEqual(body, [
     'global_defs {',
     '  router_id A',
+    '  vrrp_notify_fifo /run/lvsync/vrrp.fifo   # lvsync watch reads the VRRP states here (vrrp.notifyFifo)',
     '}',
     '! include v.conf  (inlined below by lvsync import)',
     '! ---- v.conf ----',
+    'vrrp_track_file lvsync_VI_1 {   # written by lvsync watch: 0 when ready, vrrp.instances.VI_1.weight when not',
+    '    file /run/lvsync/vrrp/VI_1.track',
+    '    weight 1',
+    '}',
+    '',
     'vrrp_instance VI_1 {',
     '  virtual_router_id 1',
+    '  track_file {   # lvsync watch: hand the VIPs over when lvsync is not healthy',
+    '    lvsync_VI_1',
+    '  }',
     '}',
     '! ---- k.conf ----',
     ' vrrp_script chk { script "/bin/true" }',
@@ -243,4 +252,18 @@ test('protocol, ops and one-packet: ops survives only with UDP or a fwmark', () 
   assert.equal(fw.document.services?.[0]?.onePacket, true);
   assert.equal(fw.document.services?.[0]?.protocol, undefined);
   valid(fw);
+});
+
+test('--keep-vrrp: the desired state declares each instance by its VIPs; keepalived\'s own notify FIFO is reused; a one-line instance is noted', () => {
+  const r = run({
+    'k.conf': 'global_defs {\n  notify_fifo /run/ka.fifo\n}\nvrrp_instance VI_1 {\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1/24 dev eth0\n    10.0.0.2\n  }\n  virtual_ipaddress_excluded {\n    2001:db8::1\n  }\n}\nvrrp_instance VI_2 { virtual_router_id 2 }\n',
+  }, { keepVrrp: 'out.conf' });
+  assert.deepEqual(r.document.vrrp, { notifyFifo: '/run/ka.fifo', instances: { VI_1: { addresses: ['10.0.0.1/24', '10.0.0.2', '2001:db8::1'] }, VI_2: {} } });
+  assert.doesNotMatch(r.vrrp!, /vrrp_notify_fifo/);
+  assert.match(r.vrrp!, /track_file \{[^\n]*\n {4}lvsync_VI_1\n {2}\}\n\}/);
+  assert.doesNotMatch(r.vrrp!, /lvsync_VI_2/);
+  assert.ok(notes(r).includes('warning IMPORT_KEPT k.conf:14:1'), notes(r).join(', '));
+  valid(r);
+  // without --keep-vrrp, keepalived keeps its configuration and the document declares no vrrp
+  assert.equal(run({ 'k.conf': 'vrrp_instance VI_1 {\n  virtual_router_id 1\n}\n' }).document.vrrp, undefined);
 });

@@ -8,6 +8,7 @@ import { readSettings } from './settings.js';
 import { buildTree } from './tree.js';
 import { posOf, textOf } from './values.js';
 import { parseVirtualServer } from './virtual-server.js';
+import { trackEdits } from './track.js';
 import { keepVrrp } from './vrrp.js';
 
 /**
@@ -61,9 +62,16 @@ export function importKeepalived(path: string, sources: ImportSources, options: 
     .sort((a, b) => (a.service ?? -1) - (b.service ?? -1) || order(a.at, b.at));
   const sortedNotes: ImportNote[] = [...notes.notes].sort((a, b) => order(a.at, b.at));
 
-  const result: ImportResult & { vrrp?: string } = { document, comments, notes: sortedNotes };
-  if (options.keepVrrp !== undefined) return { ...result, vrrp: keepVrrp(tree.nodes, read.lines, path) };
-  return result;
+  if (options.keepVrrp === undefined) return { document, comments, notes: sortedNotes };
+  // the kept VRRP configuration tracks lvsync's readiness, and the desired state declares the same instances
+  const edits = trackEdits(tree.nodes);
+  if (edits.vrrp) {
+    document.vrrp = edits.vrrp;
+    for (const name of edits.skipped) {
+      sortedNotes.push({ severity: 'warning', code: 'IMPORT_KEPT', message: `vrrp_instance ${name} is written on one line, so lvsync import did not add its track_file; add \`track_file { lvsync_${name} }\` to it by hand`, at: posOf(instances.find((n) => textOf(n)[1] === name)!) });
+    }
+  }
+  return { document, comments, notes: sortedNotes, vrrp: keepVrrp(tree.nodes, read.lines, path, edits) };
 }
 
 // positions in the order keepalived reads the files: the main file, then the included ones

@@ -1,5 +1,6 @@
 import type { PhysicalLine } from './reader.js';
 import { decomment } from './text.js';
+import type { TrackEdits } from './track.js';
 import type { Node } from './tree.js';
 
 /**
@@ -29,7 +30,7 @@ function spanOf(node: Node, lines: readonly PhysicalLine[]): Span {
   return { from, to: { seq: node.item.seq, col: node.item.endCol - 1 } };
 }
 
-export function keepVrrp(nodes: readonly Node[], lines: readonly PhysicalLine[], source: string): string {
+export function keepVrrp(nodes: readonly Node[], lines: readonly PhysicalLine[], source: string, edits: TrackEdits | null = null): string {
   const spans: Span[] = [];
   for (const node of nodes) {
     if (REMOVED_BLOCKS.has(node.keyword)) { spans.push(spanOf(node, lines)); continue; }
@@ -54,10 +55,22 @@ export function keepVrrp(nodes: readonly Node[], lines: readonly PhysicalLine[],
     `! keepalived configuration for VRRP only, written by \`lvsync import keepalived ${source}\`.`,
     '! lvsync manages the IPVS table now: the virtual_server and virtual_server_group blocks and the',
     '! lvs_* settings were removed, and included files are inlined where they were included.',
+    ...(edits?.vrrp ? [
+      '! Each vrrp_instance tracks the file lvsync watch writes for it (vrrp_track_file lvsync_*): the',
+      '! director whose lvsync is not healthy (invalid config, failed pass, drift, a service without',
+      '! healthy real servers, stopping) lowers its priority and its twin takes the VIPs.',
+    ] : []),
     '!',
+    ...(edits?.prepend ?? []),
   ];
   let file = lines[0]?.file;
   for (const line of lines) {
+    const added = edits?.inserts.get(line.seq);
+    if (added) {
+      // what is added belongs to the file this line is in
+      if (line.file !== file) { out.push(`! ---- ${line.file} ----`); file = line.file; }
+      out.push(...added);
+    }
     const spansHere = cuts.get(line.seq);
     let text = line.text;
     if (spansHere) {
