@@ -1,7 +1,7 @@
 /**
  * VRRP readiness (issue 16): which services decide each VRRP instance, and how lvsync watch tells
  * keepalived that this director should not hold the instance's VIPs. keepalived reads a track file
- * per instance (`vrrp_track_file`) and adds the number in it to the instance's priority; lvsync
+ * per instance (a top-level `track_file` block) and adds the number in it to the instance's priority; lvsync
  * writes 0 when the instance is ready and a negative weight when it is not.
  */
 

@@ -5,7 +5,8 @@ import type { LostInventoryView } from '../plan/lost-inventory.js';
 import type { DesiredState, Table } from '../model/types.js';
 import type { DriftItem } from './drift.js';
 import type { TriggerReason } from './loop.js';
-import type { VrrpStatus } from './vrrp.js';
+import type { VrrpState } from '../model/vrrp.js';
+import type { InstanceReadiness } from '../vrrp/readiness.js';
 
 /**
  * What the daemon knows about itself, kept in one place that the pass writes and the HTTP
@@ -87,6 +88,23 @@ export interface DaemonStatus {
   lostInventory: LostInventoryView | null;
   /** VRRP readiness per instance (vrrp.ts); null when the config declares no vrrp */
   vrrp: VrrpStatus | null;
+}
+
+/** One VRRP instance as the status page shows it (watch/vrrp.ts keeps it current). */
+export interface VrrpInstanceStatus extends InstanceReadiness {
+  readonly trackFile: string;
+  /** when the track file was last written with `value`; null: not written yet (or the write failed) */
+  readonly writtenAt: number | null;
+  /** the write that failed, if the file does not hold `value` */
+  readonly writeError: string | null;
+  /** the last state keepalived reported through notify_fifo; null: none seen */
+  readonly keepalived: { readonly state: VrrpState; readonly priority: number | null; readonly at: number } | null;
+}
+
+export interface VrrpStatus {
+  readonly instances: readonly VrrpInstanceStatus[];
+  readonly stopping: boolean;
+  readonly notifyFifo: string | null;
 }
 
 export interface StateFileReport {

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { VrrpSpec, VrrpState } from '../model/vrrp.js';
+import type { VrrpSpec } from '../model/vrrp.js';
 import { vrrpReadiness, type InstanceReadiness } from '../vrrp/readiness.js';
 import { readNotifyFifo, type NotifyReader, type VrrpNotification } from '../vrrp/notify-fifo.js';
 import { writeTrackFile } from '../vrrp/track-file.js';
 import type { Clock } from './clock.js';
 import { formatDuration } from './duration.js';
 import type { DaemonMetrics } from './metrics.js';
-import { isSuccess, type DaemonStatus } from './status.js';
+import { isSuccess, type DaemonStatus, type VrrpInstanceStatus } from './status.js';
 
 /**
  * The daemon's side of VRRP (issue 16): after every pass and every health change it decides each
@@ -15,22 +15,6 @@ import { isSuccess, type DaemonStatus } from './status.js';
  * SIGTERM it reports every instance not ready and waits the grace, so VRRP moves the VIPs while this
  * director still forwards the connections already on it.
  */
-
-export interface VrrpInstanceStatus extends InstanceReadiness {
-  readonly trackFile: string;
-  /** when the track file was last written with `value`; null: not written yet (or the write failed) */
-  readonly writtenAt: number | null;
-  /** the write that failed, if the file does not hold `value` */
-  readonly writeError: string | null;
-  /** the last state keepalived reported through notify_fifo; null: none seen */
-  readonly keepalived: { readonly state: VrrpState; readonly priority: number | null; readonly at: number } | null;
-}
-
-export interface VrrpStatus {
-  readonly instances: readonly VrrpInstanceStatus[];
-  readonly stopping: boolean;
-  readonly notifyFifo: string | null;
-}
 
 export interface VrrpPublisher {
   /** decide again and publish what changed; never throws */

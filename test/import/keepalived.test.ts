@@ -228,7 +228,7 @@ test('--keep-vrrp: includes are inlined, IPVS parts removed even when they share
     '}',
     '! include v.conf  (inlined below by lvsync import)',
     '! ---- v.conf ----',
-    'vrrp_track_file lvsync_VI_1 {   # written by lvsync watch: 0 when ready, vrrp.instances.VI_1.weight when not',
+    'track_file lvsync_VI_1 {   # written by lvsync watch: 0 when ready, vrrp.instances.VI_1.weight when not',
     '    file /run/lvsync/vrrp/VI_1.track',
     '    weight 1',
     '}',

@@ -71,7 +71,7 @@ export function trackEdits(nodes: readonly Node[]): TrackEdits {
     written[name] = addresses.length ? { addresses } : {};
     if (!instance.close || instance.close.seq === instance.item.seq) { skipped.push(name); continue; }
     definitions.push(
-      `vrrp_track_file ${trackName(name)} {   # written by lvsync watch: 0 when ready, vrrp.instances.${name}.weight when not`,
+      `track_file ${trackName(name)} {   # written by lvsync watch: 0 when ready, vrrp.instances.${name}.weight when not`,
       `    file ${defaultTrackFile(name)}`,
       '    weight 1',
       '}',

@@ -56,7 +56,7 @@ export function keepVrrp(nodes: readonly Node[], lines: readonly PhysicalLine[],
     '! lvsync manages the IPVS table now: the virtual_server and virtual_server_group blocks and the',
     '! lvs_* settings were removed, and included files are inlined where they were included.',
     ...(edits?.vrrp ? [
-      '! Each vrrp_instance tracks the file lvsync watch writes for it (vrrp_track_file lvsync_*): the',
+      '! Each vrrp_instance tracks the file lvsync watch writes for it (track_file lvsync_*): the',
       '! director whose lvsync is not healthy (invalid config, failed pass, drift, a service without',
       '! healthy real servers, stopping) lowers its priority and its twin takes the VIPs.',
     ] : []),
