@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,7 +71,7 @@ export interface VrrpOptions {
     readonly weight?: number;
     /** `init_file` and its arguments, e.g. '' (just the keyword), '0', '-100 overwrite'; default: none */
     readonly initFile?: string;
-    /** the top-level keyword; keepalived 2.2.7 takes both (vrrp_track_file is the older synonym) */
+    /** the top-level keyword, default track_file; keepalived 2.2.7 also takes vrrp_track_file but logs that it is deprecated */
     readonly keyword?: 'track_file' | 'vrrp_track_file';
   };
   /** a FIFO keepalived writes state lines to */
@@ -87,6 +87,8 @@ export interface Keepalived {
   readonly child: ChildProcess;
   readonly confPath: string;
   readonly logPath: string;
+  /** the VRRP child's pid (from its -r pid file), once it has written it */
+  vrrpPid(): number | null;
   /** its console log so far (-l -D, no syslog) */
   log(): string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -255,7 +257,7 @@ export class PairNet {
     const track = o.trackFile;
     const trackName = track?.name ?? `lvsync_${instance}`;
     if (track) {
-      out.push(`${track.keyword ?? 'vrrp_track_file'} ${trackName} {`, `  file ${track.path}`, `  weight ${track.weight ?? 1}`);
+      out.push(`${track.keyword ?? 'track_file'} ${trackName} {`, `  file ${track.path}`, `  weight ${track.weight ?? 1}`);
       if (track.initFile !== undefined) out.push(`  init_file ${track.initFile}`.trimEnd());
       out.push('}');
     }
@@ -294,6 +296,11 @@ export class PairNet {
     const k: Keepalived = {
       director: d, child, confPath, logPath, exited,
       log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
+      vrrpPid: () => {
+        const file = join(d.dir, 'vrrp.pid');
+        const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+        return Number.isInteger(pid) && pid > 0 ? pid : null;
+      },
       stop: async (ms = 10_000) => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), ms);
@@ -431,9 +438,15 @@ export class PairNet {
 
   /**
    * Read a FIFO from the test process through `cat` (a blocking read on a FIFO would hold one of
-   * libuv's threads); each line is stamped on arrival. Opening it blocks until a writer has it open.
+   * libuv's threads), once it exists (keepalived creates it at start-up); each line is stamped on
+   * arrival. The open blocks until a writer has the FIFO open.
    */
-  readFifo(path: string): FifoReader {
+  async readFifo(path: string, ms = 15_000): Promise<FifoReader> {
+    const end = Date.now() + ms;
+    while (!isFifo(path)) {
+      if (Date.now() > end) throw new Error(`${path} is not a FIFO after ${ms} ms`);
+      await sleep(100);
+    }
     const child = this.spawnChild(['cat', path], ['ignore', 'pipe', 'ignore']);
     const lines: { t: number; line: string }[] = [];
     let buffered = '';
@@ -482,6 +495,31 @@ export class PairNet {
     for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     spawnSync('sh', ['-c', [...this.namespaces.map((ns) => `ip netns del ${ns}`), `ip link del ${this.bridge}`].join('; ')], { stdio: 'ignore' });
   }
+}
+
+export function isFifo(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How process `pid` holds `path` open: the access mode and O_NONBLOCK from /proc/PID/fdinfo (null:
+ * not open). E.g. keepalived's VRRP process and its notify FIFO. The link is compared by its end: in
+ * the VM, a process started by `ip netns exec` shows its files under /host (the chroot's parent).
+ */
+export function openMode(pid: number, path: string): { fd: number; mode: 'r' | 'w' | 'rw'; nonblock: boolean } | null {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try { target = readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { continue; }
+    if (target !== path && !target.endsWith(path)) continue;
+    const flags = parseInt(/^flags:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1] ?? '0', 8);
+    const mode = (['r', 'w', 'rw'] as const)[flags & 3] ?? 'r';
+    return { fd: Number(fd), mode, nonblock: (flags & 0o4000) !== 0 };
+  }
+  return null;
 }
 
 function run(cmd: string, args: string[], what: string, input?: string): string {

@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SKIP, sleep } from './helpers.js';
-import { PairNet, type ClientLoop, type DirectorName, type FifoReader, type Keepalived } from './pair-net.js';
+import { PairNet, isFifo, openMode, type ClientLoop, type DirectorName, type FifoReader, type Keepalived } from './pair-net.js';
 
 /**
  * keepalived 2.2.7 (Debian's) electing a director pair on the real kernel, with the track files
  * written by this test: groundwork for issue 16, part 3, where `lvsync watch` will write them. What
  * each step establishes is written down in docs/pair-facts.md. Topology: pair-net.ts (two directors
  * with the same DR table, a client, two real servers, one bridge). VRRP: unicast, advert_int 1, d1
- * priority 150, d2 100, `vrrp_track_file lvsync_VI_WEB { file ... weight 1 }` + `track_file { lvsync_VI_WEB }`.
- * Measured numbers are logged on lines starting with `pair:`.
+ * priority 150, d2 100, `track_file lvsync_VI_WEB { file ... weight 1 }` + `track_file { lvsync_VI_WEB }`
+ * in the instance (d1's first run spells the block `vrrp_track_file`, the deprecated synonym: same
+ * behaviour, one warning in the log). One keepalived pair with preemption serves the first five
+ * tests, a second pair with nopreempt the last two. Measured numbers are logged on lines starting
+ * with `pair:`; keepalived's logs are copied to the output dir.
  */
 
 const ADVERT_MS = 1000;
@@ -34,8 +37,14 @@ describe('a keepalived VRRP pair moves the VIP when a track file says the direct
   });
 
   after(async () => {
+    // keepalived's console logs (-l -D) go to the output dir: too long for the suite output
+    const out = process.env.LVSYNC_VM_OUTPUT_DIR;
     for (const d of ['d1', 'd2'] as const) {
-      if (existsSync(join(net.director(d).dir, 'keepalived.log'))) console.log(`pair: --- ${d} keepalived log ---\n${readFileSync(join(net.director(d).dir, 'keepalived.log'), 'utf8')}`);
+      const log = join(net.director(d).dir, 'keepalived.log');
+      if (out && existsSync(log)) {
+        copyFileSync(log, join(out, `pair-${d}-keepalived.log`));
+        console.log(`pair: ${d}'s keepalived log: ${join(out, `pair-${d}-keepalived.log`)}`);
+      }
     }
     for (const d of ['d1', 'd2'] as const) if (fifo[d]) console.log(`pair: ${d} fifo lines: ${JSON.stringify(fifo[d].lines.map((l) => l.line))}`);
     await net?.cleanup();
@@ -62,7 +71,7 @@ describe('a keepalived VRRP pair moves the VIP when a track file says the direct
     const t0 = Date.now();
     k.d1 = net.startKeepalived(net.director('d1'), net.keepalivedConf(net.director('d1'), {
       state: 'MASTER', priority: 150, notifyPriorityChanges: true,
-      trackFile: { path: track('d1') },
+      trackFile: { path: track('d1'), keyword: 'vrrp_track_file' },
       notifyFifo: { path: fifoPath('d1'), keyword: 'vrrp_notify_fifo' },
     }));
     const on = await net.untilVip('d1', 20_000);
@@ -77,15 +86,25 @@ describe('a keepalived VRRP pair moves the VIP when a track file says the direct
     assert.equal(k.d1.child.exitCode, null, k.d1.log());
     assert.equal(k.d2.child.exitCode, null, k.d2.log());
     // keepalived created both FIFOs and went on without a reader
-    for (const d of ['d1', 'd2'] as const) assert.ok(existsSync(fifoPath(d)) && statSync(fifoPath(d)).isFIFO(), `${d}: ${fifoPath(d)} is a FIFO`);
+    for (const d of ['d1', 'd2'] as const) {
+      assert.ok(isFifo(fifoPath(d)), `${d}: ${fifoPath(d)} is a FIFO`);
+      const pid = k[d].vrrpPid();
+      const vrrp = openMode(pid!, fifoPath(d));
+      const parent = openMode(k[d].child.pid!, fifoPath(d));
+      console.log(`pair: ${d}: keepalived's VRRP process holds the FIFO open as ${JSON.stringify(vrrp)}, its parent as ${JSON.stringify(parent)}`);
+      // read-write and non-blocking: it is its own reader, so the open never waits for one and lines wait in the pipe
+      assert.equal(vrrp?.mode, 'rw');
+      assert.equal(vrrp?.nonblock, true);
+      assert.equal(parent, null);
+    }
     // init_file created d2's missing track file
     const initialised = existsSync(track('d2')) ? JSON.stringify(readFileSync(track('d2'), 'utf8')) : 'missing';
     console.log(`pair: d2's track file after start with init_file (no value): ${initialised}`);
     assert.equal(initialised, JSON.stringify('0\n'));
 
     // what keepalived wrote while nobody read is still in the pipe (it holds the FIFO open itself)
-    fifo.d1 = net.readFifo(fifoPath('d1'));
-    fifo.d2 = net.readFifo(fifoPath('d2'));
+    fifo.d1 = await net.readFifo(fifoPath('d1'));
+    fifo.d2 = await net.readFifo(fifoPath('d2'));
     await fifo.d1.until(/^INSTANCE "VI_WEB" MASTER 150$/);
     await fifo.d2.until(/^INSTANCE "VI_WEB" BACKUP 100$/);
     console.log(`pair: buffered before any reader: d1 ${JSON.stringify(fifo.d1.lines.map((l) => l.line))}, d2 ${JSON.stringify(fifo.d2.lines.map((l) => l.line))}`);
@@ -113,25 +132,30 @@ describe('a keepalived VRRP pair moves the VIP when a track file says the direct
 
   test('-254 × weight 1 puts the instance in FAULT; 0 recovers it', async () => {
     const t0 = Date.now();
-    await failover('preempt, fault', 'd1', -254, 'in-place', 'd2');
+    const fast = await failover('preempt, fault', 'd1', -254, 'in-place', 'd2');
+    assert.ok(fast.moveMs < 3000, 'FAULT sends priority 0: the backup takes over after its skew time, not the master-down interval');
     const fault = await fifo.d1.until(/FAULT/, t0);
     console.log(`pair: d1 fifo at -254: ${fault.line}`);
     await failover('preempt, recover from fault', 'd1', 0, 'in-place', 'd1');
   });
 
-  test('a track file deleted while keepalived runs, and a FIFO whose reader went away', async () => {
+  test('a FIFO whose reader went away; a track file deleted while keepalived runs', async () => {
     // the reader goes away; keepalived must keep running and keep writing (into the pipe buffer)
     await fifo.d1.close();
     const t0 = Date.now();
-    rmSync(track('d1'));
-    const stays = await net.vipStays('d1', 3 * ADVERT_MS + 500);
-    console.log(`pair: deleting d1's track file while running: VIP ${stays ? 'stays on d1' : `moved: ${JSON.stringify(await net.whereIsVip())}`}`);
     await failover('preempt, fail with no FIFO reader', 'd1', -100, 'in-place', 'd2');
     assert.equal(k.d1.child.exitCode, null, 'keepalived runs on without a FIFO reader');
-    fifo.d1 = net.readFifo(fifoPath('d1'));
-    const backlog = await fifo.d1.until(/^INSTANCE "VI_WEB" BACKUP /, t0);
-    console.log(`pair: after reopening d1's FIFO: ${JSON.stringify(fifo.d1.lines.map((l) => l.line))} (first at +${backlog.t - t0} ms)`);
-    await failover('preempt, recover', 'd1', 0, 'in-place', 'd1');
+    fifo.d1 = await net.readFifo(fifoPath('d1'));
+    const backlog = await fifo.d1.until(/^INSTANCE "VI_WEB" BACKUP 50$/, t0);
+    console.log(`pair: after reopening d1's FIFO: ${JSON.stringify(fifo.d1.lines.map((l) => l.line))} (arrived ${backlog.t - t0} ms after the write)`);
+
+    // the file that says -100 goes away: keepalived reads that as 0, and the VIP comes back (preempt)
+    const t1 = Date.now();
+    rmSync(track('d1'));
+    const back = await net.untilVip('d1', 20_000, t1);
+    await fifo.d1.until(/^INSTANCE "VI_WEB" BACKUP_PRIORITY 150$/, t1);
+    console.log(`pair: deleting d1's track file (it said -100): VIP back on d1 after ${back - t1} ms; d1 fifo ${JSON.stringify(fifo.d1.lines.filter((l) => l.t >= t1).map((l) => l.line))}`);
+    await client.untilSuccesses(10);
   });
 
   test('SIGTERM of the master\'s keepalived (systemctl stop) hands the VIP over at once', async () => {
@@ -150,7 +174,7 @@ describe('a keepalived VRRP pair moves the VIP when a track file says the direct
     await fifo.d2.close();
   });
 
-  test('nopreempt (both state BACKUP): -100 does not move the VIP, -254 (FAULT) does, and 0 does not bring it back; a missing track file at start', async () => {
+  test('nopreempt (both state BACKUP): -100 and -253 do not move the VIP, -254 (FAULT) does, and 0 does not bring it back; a missing track file at start', async () => {
     rmSync(track('d1'), { force: true });
     rmSync(fifoPath('d1'), { force: true });
     const conf = (d: DirectorName, priority: number) => net.keepalivedConf(net.director(d), {
@@ -160,24 +184,48 @@ describe('a keepalived VRRP pair moves the VIP when a track file says the direct
     });
     const t0 = Date.now();
     k.d1 = net.startKeepalived(net.director('d1'), conf('d1', 150));
-    fifo.d1 = net.readFifo(fifoPath('d1'));
-    const on = await net.untilVip('d1', 20_000);
+    fifo.d1 = await net.readFifo(fifoPath('d1'));
+    const on = await net.untilVip('d1', 20_000, t0);
+    await fifo.d1.until(/^INSTANCE "VI_WEB" MASTER 150$/, t0);
     console.log(`pair: nopreempt: d1 (state BACKUP, priority 150, track file missing) holds the VIP ${on - t0} ms after keepalived started; fifo ${JSON.stringify(fifo.d1.lines.map((l) => l.line))}; track file ${existsSync(track('d1')) ? 'exists' : 'still missing'}`);
     net.writeTrack(track('d2'), 0);
     k.d2 = net.startKeepalived(net.director('d2'), conf('d2', 100));
     await sleep(3 * ADVERT_MS + 500);
     assert.deepEqual(await net.whereIsVip(), ['d1']);
 
-    const t1 = net.writeTrack(track('d1'), -100);
-    const stays = await net.vipStays('d1', 3 * ADVERT_MS + 1500);
-    const prio = fifo.d1.lines.filter((l) => l.t >= t1).map((l) => l.line);
-    console.log(`pair: nopreempt, -100 on the master: VIP ${stays ? 'stays on d1' : 'moved'}; d1 fifo ${JSON.stringify(prio)}`);
-    assert.ok(stays, 'under nopreempt a lower priority does not move the VIP');
+    for (const [value, wait] of [[-100, 3 * ADVERT_MS + 1500], [-253, 2 * ADVERT_MS + 500]] as const) {
+      const t1 = net.writeTrack(track('d1'), value);
+      const stays = await net.vipStays('d1', wait);
+      const lines = fifo.d1.lines.filter((l) => l.t >= t1).map((l) => l.line);
+      console.log(`pair: nopreempt, ${value} on the master: VIP ${stays ? 'stays on d1' : 'moved'} for ${wait} ms; d1 fifo ${JSON.stringify(lines)}`);
+      assert.ok(stays, `under nopreempt a lower priority (${value}) does not move the VIP`);
+    }
 
-    await failover('nopreempt, fault', 'd1', -254, 'in-place', 'd2');
+    const fast = await failover('nopreempt, fault', 'd1', -254, 'in-place', 'd2');
+    assert.ok(fast.moveMs < 3000);
     const t2 = net.writeTrack(track('d1'), 0);
     const back = await net.vipStays('d2', 3 * ADVERT_MS + 1500);
     console.log(`pair: nopreempt, 0 again on d1: VIP ${back ? 'stays on d2' : 'moved'}; d1 fifo ${JSON.stringify(fifo.d1.lines.filter((l) => l.t >= t2).map((l) => l.line))}`);
     assert.ok(back, 'under nopreempt the recovered director does not take the VIP back');
+  });
+
+  test('a deleted notify FIFO: does a reload (SIGHUP) create it again?', async () => {
+    await fifo.d1.close();
+    rmSync(fifoPath('d1'));
+    const t0 = Date.now();
+    k.d1.child.kill('SIGHUP');
+    let recreated = false;
+    while (!recreated && Date.now() - t0 < 8000) {
+      await sleep(200);
+      recreated = isFifo(fifoPath('d1'));
+    }
+    console.log(`pair: d1's FIFO deleted, SIGHUP: ${recreated ? `created again after ${Date.now() - t0} ms` : 'not created again within 8 s'}; keepalived ${k.d1.child.exitCode === null ? 'still runs' : `exited ${k.d1.child.exitCode}`}`);
+    if (recreated) {
+      fifo.d1 = await net.readFifo(fifoPath('d1'));
+      const t1 = net.writeTrack(track('d1'), -50);
+      await sleep(1500);
+      console.log(`pair: after the reload, a priority change on d1 writes ${JSON.stringify(fifo.d1.lines.filter((l) => l.t >= t1).map((l) => l.line))} to the new FIFO`);
+    }
+    assert.equal(k.d1.child.exitCode, null);
   });
 });
