@@ -25,7 +25,7 @@ export interface VrrpSpec {
   readonly instances: readonly VrrpInstanceSpec[];
 }
 
-export const VRRP_DEFAULTS = { graceMs: 3000, weight: -100, minHealthy: 1, trackDir: '/run/lvsync/vrrp' } as const;
+export const VRRP_DEFAULTS = { graceMs: 5000, weight: -100, minHealthy: 1, trackDir: '/run/lvsync/vrrp' } as const;
 
 export function defaultTrackFile(instance: string): string {
   return `${VRRP_DEFAULTS.trackDir}/${instance}.track`;

@@ -220,6 +220,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     // the interval's own passes read the table; the passes between them may plan from the last read
     reuseLiveForMs: config.intervalMs,
     stateFiles,
+    onValidityChange: () => vrrp.refresh(),
     beforePass: async () => {
       if (watcher && await watcher.refresh()) log.info('a watched path now resolves elsewhere (symlink swap): watching the new target');
     },

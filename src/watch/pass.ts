@@ -34,6 +34,8 @@ export interface PassDeps {
   readonly status: DaemonStatus;
   /** runs first (the file watcher re-resolves symlinks) */
   readonly beforePass?: () => Promise<void>;
+  /** the config turned valid or invalid, before the rest of the pass (VRRP readiness need not wait for it) */
+  readonly onValidityChange?: () => void;
   /** state files the pass could not use (STATE_FILE): logged once, counted, listed in the status */
   readonly stateFiles?: StateFileReporter;
   /** the health monitor: told about each new desired state, asked for the states at every pass */
@@ -180,6 +182,8 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
       metrics.services.set(c.services);
       metrics.realServers.set(c.servers);
     }
+    // only a change to invalid is told early: becoming ready again waits for the pass to succeed
+    if (wasValid !== valid && !valid) deps.onValidityChange?.();
   }
 
   function reportDrift(items: readonly DriftItem[], isDrift: boolean, plan: Plan, now: number): number {

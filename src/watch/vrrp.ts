@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { yamlLibrary } from '../lazy-libs.js';
 import type { VrrpSpec } from '../model/vrrp.js';
 import { vrrpReadiness, type InstanceReadiness } from '../vrrp/readiness.js';
 import { readNotifyFifo, type NotifyReader, type VrrpNotification } from '../vrrp/notify-fifo.js';
@@ -100,9 +101,17 @@ export function createVrrpPublisher(deps: { status: DaemonStatus; metrics: Daemo
     });
   };
 
+  let warmed = false;
   const publish = (): void => {
     const s = spec();
     syncFifo(s?.notifyFifo ?? null);
+    if (s && !warmed) {
+      // An invalid config is reported with positions, which needs the full YAML library, loaded on
+      // first use (lazy-libs.ts): ~0.1 s natively, 10 s under the TCG VM, all of it before the
+      // director says it is not ready. With VRRP that delay is failover time, so load it now, idle.
+      warmed = true;
+      setTimeout(() => { yamlLibrary(); }, 0).unref();
+    }
     current = decide();
     if (!s) { status.vrrp = null; return; }
     for (const v of current) {

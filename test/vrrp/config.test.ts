@@ -52,7 +52,7 @@ vrrp:
     const text = `${SERVICES}vrrp:\n  instances: { VI_1: { weight: -50 } }\noverrides:\n  lb2:\n    vrrp: { grace: 0s, instances: { VI_2: { weight: -254 } } }\n`;
     const on = (director: string) => parseDesiredSources([{ file: 'a.yaml', text }], { director }).state!.vrrp!;
     assert.deepEqual(on('lb1').instances.map((i) => [i.name, i.weight]), [['VI_1', -50]]);
-    assert.equal(on('lb1').graceMs, 3000);
+    assert.equal(on('lb1').graceMs, 5000);
     assert.deepEqual(on('lb2').instances.map((i) => [i.name, i.weight]), [['VI_2', -254]]);
     assert.equal(on('lb2').graceMs, 0);
   });

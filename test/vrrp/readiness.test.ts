@@ -45,7 +45,7 @@ describe('VRRP readiness per instance', () => {
     assert.deepEqual(spec.instances.map((i) => [i.name, i.services, i.weight, i.minHealthy]), [
       ['VI_WEB', [WEB], -60, 2], ['VI_ALL', null, -100, 1], ['VI_ANY', ['udp|192.168.30.53|53'], -100, 0],
     ]);
-    assert.equal(spec.graceMs, 3000);
+    assert.equal(spec.graceMs, 5000);
   });
 
   it('is ready with a valid config, a good last pass, no drift and enough healthy servers: the track file holds 0', () => {
