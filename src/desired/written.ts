@@ -74,6 +74,16 @@ export interface WrittenService {
   readonly healthCheck?: WrittenHealthCheck;
   readonly fallback?: WrittenFallback;
   readonly drainTimeout?: WrittenDuration;
+  /** with vips.bind: false leaves this service's VIP alone (keepalived or an operator manages it) */
+  readonly bindVip?: boolean;
+}
+
+/** `vips`: which VIP addresses lvsync binds on the director, and where. */
+export interface WrittenVips {
+  readonly bind?: boolean;
+  readonly device?: string;
+  /** more addresses to bind (fwmark services' VIPs), plain addresses */
+  readonly extra?: readonly string[];
 }
 
 export interface WrittenScope {
@@ -106,6 +116,7 @@ export interface WrittenFile {
   /** a role: the daemon, `false` (must not run), or `true` (refused by a rule: it says nothing) */
   readonly syncDaemon?: { readonly master?: WrittenSyncDaemon | boolean; readonly backup?: WrittenSyncDaemon | boolean };
   readonly sysctls?: Readonly<Record<string, number | string>>;
+  readonly vips?: WrittenVips;
   /** per-director changes and the fleet's labels and pairs (the overlay: overlay/) */
   readonly overrides?: Readonly<Record<string, WrittenDirectorOverride>>;
   readonly fleet?: WrittenFleet;
@@ -139,6 +150,7 @@ export interface WrittenDirectorOverride {
   readonly timeouts?: WrittenTimeouts;
   readonly syncDaemon?: WrittenFile['syncDaemon'];
   readonly sysctls?: Readonly<Record<string, number | string>>;
+  readonly vips?: WrittenVips;
 }
 
 /** `fleet`: labels (name → member directors) and the pairs fleet-check compares. */
@@ -147,11 +159,13 @@ export interface WrittenFleet {
   readonly pairs?: readonly (readonly string[])[];
 }
 
-/** The kernel-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`), each null when absent or invalid. */
+/** The director-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`, `vips`), each null when absent or invalid. */
 export interface SettingsDecl {
   readonly timeouts: WrittenTimeouts | null;
   readonly syncDaemon: WrittenFile['syncDaemon'] | null;
   readonly sysctls: WrittenFile['sysctls'] | null;
+  /** null or absent: not declared */
+  readonly vips?: WrittenVips | null;
   readonly path: Path;
   readonly locator: Locator;
 }
