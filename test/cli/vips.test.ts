@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { runCli, tempTree } from '../helpers/cli.js';
 import { createFakeHost, type FakeHost } from '../helpers/fake-host.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
@@ -128,9 +129,13 @@ test('a plan against a saved snapshot warns that addresses were not observed, an
   assert.deepEqual(t.host.calls, []);
 });
 
-test('the plan as JSON and markdown carries the address changes with their commands', async () => {
+const validatePlanJson = new Ajv2020({ strict: false, allErrors: true })
+  .compile(JSON.parse(readFileSync(new URL('../../../schema/plan.v1.schema.json', import.meta.url), 'utf8')) as object);
+
+test('the plan as JSON (valid against schema/plan.v1) and markdown carries the address changes with their commands', async () => {
   const t = setup(CONFIG());
   const json = JSON.parse((await t.cli('plan', t.file, '--json')).stdout) as { settings: { kind: string; target: string; commands: string[][] }[] };
+  assert.ok(validatePlanJson(json), JSON.stringify(validatePlanJson.errors));
   assert.deepEqual(json.settings.map((s) => [s.kind, s.target, s.commands]), [
     ['add-address', 'address 10.0.0.10/32 on lo', [['ip', 'addr', 'add', '10.0.0.10/32', 'dev', 'lo', 'noprefixroute']]],
     ['add-address', 'address 2001:db8::20/128 on lo', [['ip', 'addr', 'add', '2001:db8::20/128', 'dev', 'lo', 'noprefixroute', 'nodad']]],
@@ -138,4 +143,16 @@ test('the plan as JSON and markdown carries the address changes with their comma
   const md = (await t.cli('plan', t.file, '--format', 'markdown')).stdout;
   assert.match(md, /\| ⚙️ add-address \| address 10\.0\.0\.10\/32 on lo \|/);
   assert.match(md, /^ip addr add 10\.0\.0\.10\/32 dev lo noprefixroute$/m);
+});
+
+test('a saved plan goes stale when an address changes on the director', async () => {
+  const t = setup(CONFIG());
+  assert.equal((await t.cli('apply', t.file)).code, 0);
+  const saved = join(t.file, '..', 'plan.json');
+  assert.equal((await t.cli('plan', t.file, '--out', saved)).code, 0);
+  t.host.addresses.set('lo', ['127.0.0.1/8', '10.0.0.10/32']);
+  const r = await t.cli('apply', saved);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout + r.stderr, /stale/i);
+  assert.equal(t.mutating().length, 2, 'nothing ran after the first apply');
 });
