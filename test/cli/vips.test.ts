@@ -156,3 +156,16 @@ test('a saved plan goes stale when an address changes on the director', async ()
   assert.match(r.stdout + r.stderr, /stale/i);
   assert.equal(t.mutating().length, 2, 'nothing ran after the first apply');
 });
+
+test('export writes the vips declaration for the addresses lvsync owns: bindVip: false where it binds none, extra for the rest', async () => {
+  const t = setup(CONFIG('', '\n    bindVip: false'));
+  assert.equal((await t.cli('apply', t.file)).code, 0);
+  const r = await t.cli('export');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^vips:\n {2}bind: true\n {2}device: lo\n/m);
+  assert.match(r.stdout, /address: 10\.0\.0\.10\n[\s\S]*?bindVip: false/);
+  // applying the export binds exactly what is bound now
+  t.write(r.stdout);
+  const plan = await t.cli('plan', t.file, '--detailed-exitcode');
+  assert.equal(plan.code, 0, plan.stdout);
+});
