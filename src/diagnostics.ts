@@ -21,6 +21,8 @@ export type DiagnosticCode =
   | 'SETTINGS_CONFLICT' | 'SYNC_DAEMON'
   // VRRP readiness (vrrp)
   | 'VRRP'
+  // VIP addresses on the director (vips, bindVip)
+  | 'VIPS_DEVICE' | 'VIPS_ADDRESS' | 'BIND_VIP_FWMARK'
   // per-director overlays and the fleet (directors, overrides, fleet)
   | 'OVERRIDE_UNKNOWN_SERVICE' | 'OVERRIDE_NOT_ON_DIRECTOR' | 'OVERRIDE_UNKNOWN_DIRECTOR' | 'OVERRIDE_CONFLICT' | 'OVERRIDE_SERVER'
   | 'DIRECTOR_UNKNOWN' | 'DIRECTOR_LABEL' | 'FLEET_LABEL'
@@ -29,7 +31,7 @@ export type DiagnosticCode =
   // lvsync import: another tool's configuration (the codes of src/import/types.ts ImportCode)
   | 'IMPORT_SYNTAX' | 'IMPORT_UNSUPPORTED' | 'IMPORT_UNKNOWN' | 'IMPORT_RESOLVED' | 'IMPORT_UNRESOLVED' | 'IMPORT_COLLISION' | 'IMPORT_KEPT'
   // planning / applying
-  | 'MASS_DELETE' | 'SETTINGS_NOT_OBSERVED'
+  | 'MASS_DELETE' | 'SETTINGS_NOT_OBSERVED' | 'ADDRESSES_NOT_OBSERVED'
   // the state directory: a file lvsync could not use, moved aside and replaced by its safe default (src/state/recover.ts)
   | 'STATE_FILE';
 

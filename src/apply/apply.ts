@@ -1,6 +1,8 @@
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import type { Table } from '../model/types.js';
-import { settingTargetKey } from '../plan/settings.js';
+import { settingTargetKey, splitSettings } from '../plan/settings.js';
+import { createExecRunner } from '../realserver/exec-runner.js';
+import type { CommandRunner } from '../realserver/runner.js';
 import { isEmptyPlan, operationTargetKey, type Operation, type Plan, type SettingChange } from '../plan/types.js';
 import { createProcSysctl } from '../sysctl/proc.js';
 import type { Sysctl } from '../sysctl/port.js';
@@ -13,6 +15,8 @@ export interface ApplyDeps {
   readonly readLive: () => Promise<Table>;
   /** where sysctls are written; defaults to /proc/sys */
   readonly sysctl?: Sysctl;
+  /** runs `ip` for VIP addresses; defaults to the real program */
+  readonly ip?: CommandRunner;
 }
 
 export interface ApplyOptions {
@@ -59,7 +63,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptio
   let notAttempted: readonly Operation[] = [];
   let batchStderr = '';
   let retried = 0;
-  const settingsDeps = { ipvsadm: deps.ipvsadm, sysctl: deps.sysctl ?? createProcSysctl() };
+  const settingsDeps = { ipvsadm: deps.ipvsadm, sysctl: deps.sysctl ?? createProcSysctl(), ip: deps.ip ?? createExecRunner() };
+  // VIP deletes wait for the table (src/plan/settings.ts isLateSetting); the rest goes first
+  const { before, after } = splitSettings(plan.settings);
   let settingsFailed: SettingFailure[] = [];
   /**
    * The table read after the batch and its plan, when that plan was empty. Re-reading it was a third
@@ -69,22 +75,24 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptio
   let verified: { readonly live: Table; readonly plan: Plan } | null = null;
 
   if (options.perCommand) {
-    settingsFailed = await runSettings(plan.settings, settingsDeps, 'all');
+    settingsFailed = await runSettings(before, settingsDeps, 'all');
     const result = await runPerCommand(deps.ipvsadm, plan.operations);
     failed = result.failed;
     notAttempted = result.notAttempted;
+    settingsFailed = [...settingsFailed, ...await runSettings(after, settingsDeps, 'all')];
   } else {
-    // sysctls are not ipvsadm lines: written first, one by one; the other settings lead the batch
-    settingsFailed = await runSettings(plan.settings, settingsDeps, 'sysctls');
-    const batch = await runBatch(deps.ipvsadm, plan.operations, settingsRestoreLines(plan.settings));
+    // sysctls and addresses are not ipvsadm lines: run first, one by one; the other settings lead the batch
+    settingsFailed = await runSettings(before, settingsDeps, 'direct');
+    const batch = await runBatch(deps.ipvsadm, plan.operations, settingsRestoreLines(before));
     batchStderr = batch.stderr.trim();
+    settingsFailed = [...settingsFailed, ...await runSettings(after, settingsDeps, 'direct')];
     const liveAfterBatch = await deps.readLive();
     const afterBatch = options.replan(liveAfterBatch);
     // nothing to retry: that read already is the verification (nothing ran since), so do not read again
     if (isEmptyPlan(afterBatch) || options.retry === false) verified = { live: liveAfterBatch, plan: afterBatch };
     else {
-      // sysctls were already written one by one (a failure is recorded); the rest is retried per command
-      const retrySettings = afterBatch.settings.filter((s) => s.kind !== 'set-sysctl');
+      // sysctls and addresses already ran one by one (a failure is recorded): only ipvsadm settings are retried
+      const retrySettings = afterBatch.settings.filter((s) => s.kind !== 'set-sysctl' && s.kind !== 'add-address' && s.kind !== 'delete-address');
       retried = afterBatch.operations.length + retrySettings.length;
       settingsFailed = [...settingsFailed, ...await runSettings(retrySettings, settingsDeps, 'ipvsadm')];
       const result = await runPerCommand(deps.ipvsadm, afterBatch.operations);

@@ -7,9 +7,11 @@ import { settingsRestoreLines } from './settings.js';
 
 const line = (op: Operation): string => `ipvsadm ${operationToArgv(op).join(' ')}`;
 
-// sysctls alone never start ipvsadm: say so rather than claim a batch
+// sysctls and addresses alone never start ipvsadm: say so rather than claim a batch
 function how(report: ApplyReport): string {
-  if (report.plan.operations.length === 0 && settingsRestoreLines(report.plan.settings).length === 0) return 'sysctls written through /proc/sys';
+  if (report.plan.operations.length === 0 && settingsRestoreLines(report.plan.settings).length === 0) {
+    return report.plan.settings.every((s) => s.kind === 'set-sysctl') ? 'sysctls written through /proc/sys' : 'ip and sysctl commands, one by one';
+  }
   return report.mode === 'batch' ? 'one ipvsadm -R batch' : 'one process per command';
 }
 

@@ -18,7 +18,7 @@ import type { ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl, WrittenFile } from
 export interface FileDecls {
   readonly services: ServiceDecl[];
   readonly scope: ScopeDecl | null;
-  /** timeouts, syncDaemon and sysctls; null when the file declares none of them */
+  /** timeouts, syncDaemon, sysctls and vips; null when the file declares none of them */
   readonly settings?: SettingsDecl | null;
   /** `overrides` and `fleet` (overlay/declare.ts); absent when the file has none */
   readonly overlay?: OverlayDecl;
@@ -27,7 +27,7 @@ export interface FileDecls {
   readonly diagnostics: Diagnostic[];
 }
 
-const SETTINGS_KEYS = ['timeouts', 'syncDaemon', 'sysctls'] as const;
+const SETTINGS_KEYS = ['timeouts', 'syncDaemon', 'sysctls', 'vips'] as const;
 type SettingsKey = (typeof SETTINGS_KEYS)[number];
 
 type Skip = { file: boolean; scope: boolean; vrrp?: boolean; overlay: Set<string>; services: Set<number>; settings: Set<SettingsKey> };
@@ -102,6 +102,6 @@ export function declarationsOf(written: WrittenFile, locator: Locator, skip: Ski
 // a part that failed the schema is left out, like a broken service: the rest of the file is still checked
 function settingsOf(written: WrittenFile, skip: Skip, locator: SettingsDecl['locator']): SettingsDecl | null {
   const part = <K extends SettingsKey>(k: K): NonNullable<WrittenFile[K]> | null => (skip.settings.has(k) ? null : written[k] ?? null);
-  const decl: SettingsDecl = { timeouts: part('timeouts'), syncDaemon: part('syncDaemon'), sysctls: part('sysctls'), path: [], locator };
-  return decl.timeouts || decl.syncDaemon || decl.sysctls ? decl : null;
+  const decl: SettingsDecl = { timeouts: part('timeouts'), syncDaemon: part('syncDaemon'), sysctls: part('sysctls'), vips: part('vips'), path: [], locator };
+  return decl.timeouts || decl.syncDaemon || decl.sysctls || decl.vips ? decl : null;
 }

@@ -9,6 +9,7 @@ import type { OverlayDecl } from './overlay/decl.js';
 import { runRules } from './rules/all.js';
 import { mergeScopes } from './scope.js';
 import { mergeSettings } from './settings.js';
+import { mergeVips } from './vips.js';
 import { toDesiredState } from './to-state.js';
 import { resolveVrrp, type ServiceCatalog } from './vrrp.js';
 import type { ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl } from './written.js';
@@ -24,7 +25,7 @@ import type { ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl } from './written.j
  *   overlay/     one director's view: services on it, its overrides merged in (a new override
  *                field goes in written.ts, the schema and overlay/merge.ts)
  *   rules/       the named semantic rules, listed in rules/all.ts (a new rule goes there)
- *   scope.ts, settings.ts   what every file declares, merged, with their own rules
+ *   scope.ts, settings.ts, vips.ts   what every file declares, merged, with their own rules
  *   normalize.ts, policy.ts, to-state.ts   written values → the model, as the kernel stores them
  */
 
@@ -92,11 +93,12 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   const scope = mergeScopes(scopes, diagnostics);
   const settings = mergeSettings(selected.settings, diagnostics);
   const vrrp = resolveVrrp(vrrps, directorVrrp(overlays, options.director), serviceCatalog(selected.services, facts), diagnostics);
+  const vips = mergeVips(selected.settings, selected.services, facts, diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {
     state = toDesiredState(selected.services, scope, sources.map((s) => s.file), settings, facts);
     if (!state) diagnostics.push(INTERNAL);
-    else if (vrrp) state = { ...state, vrrp };
+    else state = { ...state, ...(vrrp ? { vrrp } : {}), ...(vips ? { vips } : {}) };
   }
   return { state, diagnostics: diagnostics.sort(compareDiagnostics), fleet: selected.fleet };
 }

@@ -16,10 +16,10 @@ import { valueAt, type SettingsDecl, type WrittenSyncDaemon } from './written.js
  * need the written values and their positions, exactly like the merge.
  */
 
-type Report = (code: DiagnosticCode, at: Spot, message: string, related?: Spot) => void;
+export type Report = (code: DiagnosticCode, at: Spot, message: string, related?: Spot) => void;
 
 /** The first declaration of each setting; later ones must agree with it. */
-function createSettler(report: Report) {
+export function createSettler(report: Report) {
   const first = new Map<string, { text: string; at: Spot }>();
   return (name: string, text: string, at: Spot): boolean => {
     const earlier = first.get(name);

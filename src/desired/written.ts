@@ -74,6 +74,16 @@ export interface WrittenService {
   readonly healthCheck?: WrittenHealthCheck;
   readonly fallback?: WrittenFallback;
   readonly drainTimeout?: WrittenDuration;
+  /** with vips.bind: false leaves this service's VIP alone (keepalived or an operator manages it) */
+  readonly bindVip?: boolean;
+}
+
+/** `vips`: which VIP addresses lvsync binds on the director, and where. */
+export interface WrittenVips {
+  readonly bind?: boolean;
+  readonly device?: string;
+  /** more addresses to bind (fwmark services' VIPs), plain addresses */
+  readonly extra?: readonly string[];
 }
 
 export interface WrittenScope {
@@ -108,6 +118,7 @@ export interface WrittenFile {
   readonly sysctls?: Readonly<Record<string, number | string>>;
   /** VRRP readiness that lvsync watch publishes for keepalived (src/desired/vrrp.ts) */
   readonly vrrp?: WrittenVrrp;
+  readonly vips?: WrittenVips;
   /** per-director changes and the fleet's labels and pairs (the overlay: overlay/) */
   readonly overrides?: Readonly<Record<string, WrittenDirectorOverride>>;
   readonly fleet?: WrittenFleet;
@@ -143,6 +154,7 @@ export interface WrittenDirectorOverride {
   readonly sysctls?: Readonly<Record<string, number | string>>;
   /** replaces the files' `vrrp` whole on this director */
   readonly vrrp?: WrittenVrrp;
+  readonly vips?: WrittenVips;
 }
 
 /** `vrrp`: the readiness lvsync watch publishes per VRRP instance. */
@@ -174,11 +186,13 @@ export interface WrittenFleet {
   readonly pairs?: readonly (readonly string[])[];
 }
 
-/** The kernel-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`), each null when absent or invalid. */
+/** The director-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`, `vips`), each null when absent or invalid. */
 export interface SettingsDecl {
   readonly timeouts: WrittenTimeouts | null;
   readonly syncDaemon: WrittenFile['syncDaemon'] | null;
   readonly sysctls: WrittenFile['sysctls'] | null;
+  /** null or absent: not declared */
+  readonly vips?: WrittenVips | null;
   readonly path: Path;
   readonly locator: Locator;
 }

@@ -4,24 +4,33 @@ import { flagNames } from '../model/schedulers.js';
 import { DAEMON_DEFAULTS, DAEMON_ROLES, type LiveSettings, type SyncDaemon } from '../model/settings.js';
 import type { RealServer, Table, VirtualService } from '../model/types.js';
 import type { WrittenFile } from '../desired/written.js';
+import { exportVips } from './vips.js';
 
 /**
  * The live table as an lvsync desired-state document, so a hand-built director can be adopted.
  * Only what differs from the defaults is written, except method and weight, which a reader of
  * the file should never have to look up. Planning the result against the same table shows no changes.
  */
-export function exportDesiredYaml(table: Table, header: string): string {
-  const body = stringify(exportDocument(table), YAML_OPTIONS);
+export function exportDesiredYaml(table: Table, header: string, ownedAddresses: readonly string[] = []): string {
+  const body = stringify(exportDocument(table, ownedAddresses), YAML_OPTIONS);
   return `${header.split('\n').map((l) => `# ${l}`).join('\n')}\n${body}`;
 }
 
 /** How export writes YAML; `lvsync import` writes the same way (src/import/render.ts). */
 export const YAML_OPTIONS = { lineWidth: 0 } as const;
 
-/** The document export writes, services in lvsync's canonical order (model/order.ts); `lvsync import ipvsadm` writes it too. */
-export function exportDocument(table: Table): WrittenFile {
-  const services = sortedServices(table.services.values()).map(exportService);
-  return { version: 1, services, ...(table.settings ? exportSettings(table.settings) : {}) } as WrittenFile;
+/**
+ * The document export writes, services in lvsync's canonical order (model/order.ts); `lvsync import ipvsadm` writes it too.
+ * `ownedAddresses`: the VIPs lvsync bound (the inventory), exported as `vips` (export/vips.ts).
+ */
+export function exportDocument(table: Table, ownedAddresses: readonly string[] = []): WrittenFile {
+  const vips = ownedAddresses.length ? exportVips(table.services.values(), ownedAddresses) : null;
+  const services = sortedServices(table.services.values()).map((svc) => {
+    const out = exportService(svc);
+    if (vips?.notBound.has(svc.key)) out.bindVip = false;
+    return out;
+  });
+  return { version: 1, ...(vips ? { vips: vips.vips } : {}), services, ...(table.settings ? exportSettings(table.settings) : {}) } as WrittenFile;
 }
 
 function exportService(svc: VirtualService): Record<string, unknown> {

@@ -1,4 +1,5 @@
-import type { Family } from './types.js';
+/** An address family; defined here, the bottom of the model, and re-exported by types.ts. */
+export type Family = 'ipv4' | 'ipv6';
 
 /**
  * Address text in the exact form `ipvsadm -S -n` prints it, so desired and live compare as strings.

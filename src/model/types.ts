@@ -1,6 +1,7 @@
 import type { VrrpSpec } from './vrrp.js';
 import type { HealthCheckSpec } from './health-check.js';
 import type { DesiredSettings, LiveSettings } from './settings.js';
+import type { DesiredVips, LiveAddresses } from './vips.js';
 
 /**
  * The one model both sides are parsed into: the desired YAML and the live `ipvsadm -S -n` table.
@@ -9,7 +10,9 @@ import type { DesiredSettings, LiveSettings } from './settings.js';
  */
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
-export type Family = 'ipv4' | 'ipv6';
+// address.ts defines it, so modules below types.ts (vips.ts) can use it without an import cycle
+export type { Family } from './address.js';
+import type { Family } from './address.js';
 /** ipvsadm -m | -g | -i */
 export type ForwardMethod = 'nat' | 'dr' | 'tun';
 export type TunnelType = 'ipip' | 'gue' | 'gre';
@@ -75,6 +78,11 @@ export interface Table {
    * declares). Absent when they were not read, e.g. from a saved `ipvsadm -S` snapshot.
    */
   readonly settings?: LiveSettings;
+  /**
+   * Live tables only: the addresses of the devices VIPs are bound on (vips, and devices holding an
+   * address lvsync owns). Absent when they were not read (a saved snapshot, or nothing to read).
+   */
+  readonly addresses?: LiveAddresses;
 }
 
 /** Where something was written in the desired state, for diagnostics. */
@@ -120,6 +128,8 @@ export interface DesiredState {
   readonly files: readonly string[];
   /** kernel-wide settings (timeouts, sync daemons, sysctls); absent when no file declares any */
   readonly settings?: DesiredSettings;
+  /** the VIP addresses lvsync binds on this director (`vips`); absent when no file declares `vips` */
+  readonly vips?: DesiredVips;
   /** health checks, fallback and drain timeout per declared service key; absent = defaults, no checks */
   readonly policies?: ReadonlyMap<string, ServicePolicy>;
   /** VRRP readiness that lvsync watch publishes (issue 16); absent when not declared */

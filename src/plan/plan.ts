@@ -1,6 +1,8 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { formatSettings } from '../model/settings.js';
 import type { DesiredState, Table } from '../model/types.js';
+import { formatAddresses, formatLiveAddresses } from '../model/vips.js';
+import { diffAddresses } from './addresses.js';
 import { diffTables } from './diff.js';
 import { unownedLiveServices, type InventoryLossInput } from './lost-inventory.js';
 import { orderOperations } from './order.js';
@@ -10,6 +12,8 @@ import type { Operation, Plan, PlanSummary, SettingChange } from './types.js';
 export interface PlanOptions {
   /** service keys lvsync created earlier (the inventory) */
   readonly inventory?: ReadonlySet<string>;
+  /** VIP addresses lvsync added earlier ("10.0.0.10/32 lo", the inventory's `addresses`) */
+  readonly ownedAddresses?: ReadonlySet<string>;
   readonly allowMassDelete?: boolean;
   /** extra warnings to carry in the plan (e.g. thresholds not observed) */
   readonly warnings?: readonly Diagnostic[];
@@ -29,7 +33,13 @@ export function createPlan(desired: DesiredState, live: Table, options: PlanOpti
   if (adopted.size) inventory = new Set([...inventory, ...adopted]);
   const diff = diffTables(desired, live, inventory, adopted);
   const operations = orderOperations(diff.operations);
-  const settings = diffSettings(desired.settings, live.settings);
+  const kernel = diffSettings(desired.settings, live.settings);
+  const addresses = diffAddresses(desired.vips, live.addresses, options.ownedAddresses ?? NO_KEYS);
+  // adds first and deletes last: the order they are applied in (src/apply/apply.ts)
+  const settings = {
+    changes: [...addresses.changes.filter((c) => c.kind === 'add-address'), ...kernel.changes, ...addresses.changes.filter((c) => c.kind === 'delete-address')],
+    warnings: [...kernel.warnings, ...addresses.warnings],
+  };
   const summary = summarize(operations, settings.changes);
   let desiredDigest: string | undefined;
   let liveDigest: string | undefined;
@@ -43,14 +53,14 @@ export function createPlan(desired: DesiredState, live: Table, options: PlanOpti
     // computed when read (saved plans, JSON, the daemon's convergence check): a text plan or an apply
     // never needs them, and hashing both canonical tables was ~40% of createPlan at 50k services (issue 6)
     get desiredDigest() {
-      return (desiredDigest ??= digestWithSettings(desired.table, desired.settings
+      return (desiredDigest ??= digestWithSettings(desired.table, (desired.settings
         ? formatSettings({ timeouts: desired.settings.timeouts, daemons: desired.settings.syncDaemon, sysctls: desired.settings.sysctls })
-        : ''));
+        : '') + (desired.vips ? `#addresses\n${formatAddresses(desired.vips.addresses.keys())}` : '')));
     },
     get liveDigest() {
-      return (liveDigest ??= digestWithSettings(live, live.settings
+      return (liveDigest ??= digestWithSettings(live, (live.settings
         ? formatSettings({ timeouts: live.settings.timeouts, daemons: live.settings.daemons ?? { master: undefined, backup: undefined }, sysctls: live.settings.sysctls })
-        : ''));
+        : '') + (live.addresses ? `#addresses\n${formatLiveAddresses(live.addresses)}` : '')));
     },
     refusal: options.allowMassDelete ? null : massDeleteRefusal(desired, operations, diff.ownedLiveServices),
     warnings: [...(options.warnings ?? []), ...settings.warnings],
@@ -58,7 +68,7 @@ export function createPlan(desired: DesiredState, live: Table, options: PlanOpti
   };
 }
 
-// a daemon started counts as an addition, one stopped as a destruction, every other setting as a change
+// a daemon started or an address added counts as an addition, one stopped or deleted as a destruction, every other setting as a change
 export function summarize(ops: readonly Operation[], settings: readonly SettingChange[]): PlanSummary {
   let add = 0;
   let change = 0;
@@ -69,8 +79,8 @@ export function summarize(ops: readonly Operation[], settings: readonly SettingC
     else destroy++;
   }
   for (const s of settings) {
-    if (s.kind === 'start-daemon') add++;
-    else if (s.kind === 'stop-daemon') destroy++;
+    if (s.kind === 'start-daemon' || s.kind === 'add-address') add++;
+    else if (s.kind === 'stop-daemon' || s.kind === 'delete-address') destroy++;
     else change++;
   }
   return { add, change, destroy };

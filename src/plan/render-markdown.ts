@@ -1,7 +1,7 @@
 import { iso } from '../health/overlay.js';
 import { describeTarget, hostPort } from '../model/keys.js';
 import { settingsCommandLines } from './render-settings.js';
-import { describeSetting } from './settings.js';
+import { describeSetting, splitSettings } from './settings.js';
 import { operationToArgv } from './to-argv.js';
 import { isEmptyPlan, type Operation, type Plan, type SettingChange } from './types.js';
 
@@ -74,11 +74,14 @@ export function renderPlanMarkdown(plans: readonly DirectorPlan[]): string {
       const server = 'server' in op ? `\`${hostPort(op.server.address, op.server.port)}\`` : '';
       out.push(`| ${ACTION[op.kind]} | ${cell(svc)} | ${server} | ${cell(change(op))} | ${cell(op.reason)} |`);
     }
+    const { before, after } = splitSettings(plan.settings);
     const settingCommands = settingsCommandLines(plan.settings);
     const count = settingCommands.length ? `${plan.operations.length + settingCommands.length} command(s)` : `${plan.operations.length} ipvsadm command(s)`;
     out.push('', `<details><summary>${count}</summary>`, '', '```sh');
-    out.push(...settingCommands);
+    // in the order they run: VIP deletes after the table's commands
+    out.push(...settingsCommandLines(before));
     for (const op of plan.operations) out.push(`ipvsadm ${operationToArgv(op).join(' ')}`);
+    out.push(...settingsCommandLines(after));
     out.push('```', '', '</details>');
   }
   return `${out.join('\n')}\n`;

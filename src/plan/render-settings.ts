@@ -27,6 +27,12 @@ export function renderSettingsLines(changes: readonly SettingChange[], c: Palett
       case 'stop-daemon':
         out.push(`${c.destroy}  - ${describeSetting(s)}${c.reset}  ${reason}`, `      ${describeDaemon(s.before)}`);
         break;
+      case 'add-address':
+        out.push(`${c.add}  + ${describeSetting(s)}${c.reset}  ${reason}`);
+        break;
+      case 'delete-address':
+        out.push(`${c.destroy}  - ${describeSetting(s)}${c.reset}  ${reason}`);
+        break;
       case 'restart-daemon':
         out.push(`${c.change}  ~ ${describeSetting(s)}${c.reset}  ${reason}`);
         for (const ch of s.changes) out.push(`      ${ch.field}: ${ch.before} → ${ch.after}`);

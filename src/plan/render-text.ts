@@ -6,6 +6,7 @@ import { sortedServices } from '../model/order.js';
 import { flagNames } from '../model/schedulers.js';
 import type { RealServer, Table, VirtualService } from '../model/types.js';
 import { renderSettingsLines, settingsCommandLines } from './render-settings.js';
+import { splitSettings } from './settings.js';
 import { operationToArgv } from './to-argv.js';
 import { isEmptyPlan, type Operation, type Plan } from './types.js';
 import { iso } from '../health/overlay.js';
@@ -127,7 +128,9 @@ export function writePlanText(plan: Plan, options: TextOptions, write: (chunk: s
   for (const w of plan.warnings) out.push(`${c.change}${formatDiagnostic(w)}${c.reset}`);
   if (plan.warnings.length) out.push('');
   for (const line of renderLostInventory(plan)) out.push(line.startsWith(' ') || line === '' ? line : `${c.change}${line}${c.reset}`);
-  out.push(...renderSettingsLines(plan.settings, c));
+  // in the order they are applied: VIP deletes come after the table's changes
+  const settings = splitSettings(plan.settings);
+  out.push(...renderSettingsLines(settings.before, c));
 
   const groups = new Map<string, Operation[]>();
   for (const op of plan.operations) {
@@ -165,11 +168,13 @@ export function writePlanText(plan: Plan, options: TextOptions, write: (chunk: s
     out.push('');
   }
 
+  out.push(...renderSettingsLines(settings.after, c));
   out.push(...renderHealthAndDrains(plan));
   if (!isEmptyPlan(plan)) {
     out.push(`${c.bold}Commands:${c.reset}`);
-    for (const line of settingsCommandLines(plan.settings)) out.push(`  ${line}`);
+    for (const line of settingsCommandLines(settings.before)) out.push(`  ${line}`);
     for (const op of plan.operations) out.push(`  ipvsadm ${operationToArgv(op).join(' ')}`);
+    for (const line of settingsCommandLines(settings.after)) out.push(`  ${line}`);
     out.push('');
   }
   if (options.diff && plan.operations.length > 0) {

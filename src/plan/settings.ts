@@ -5,6 +5,8 @@ import {
   type DaemonRole, type DesiredSettings, type LiveSettings, type SyncDaemon,
 } from '../model/settings.js';
 import type { Table } from '../model/types.js';
+import { boundAddressKey, describeBoundAddress } from '../model/vips.js';
+import { addrAddArgv, addrDelArgv } from '../host/ip-addr.js';
 import type { FieldChange, SettingChange } from './types.js';
 
 /**
@@ -79,10 +81,14 @@ export function diffSettings(desired: DesiredSettings | undefined, live: LiveSet
   return { changes, warnings: [] };
 }
 
-/** One command a setting change becomes: an ipvsadm line (also valid in `ipvsadm -R`), or a sysctl write. */
+/**
+ * One command a setting change becomes: an ipvsadm line (also valid in `ipvsadm -R`), a sysctl write,
+ * or an `ip` command (a VIP address; `args` without the leading "ip").
+ */
 export type SettingCommand =
   | { readonly program: 'ipvsadm'; readonly args: readonly string[] }
-  | { readonly program: 'sysctl'; readonly name: string; readonly value: string };
+  | { readonly program: 'sysctl'; readonly name: string; readonly value: string }
+  | { readonly program: 'ip'; readonly args: readonly string[] };
 
 /** --start-daemon with every option, so the command says exactly what will run; maxlen only when declared. */
 export function startDaemonArgs(role: DaemonRole, d: SyncDaemon): string[] {
@@ -102,19 +108,35 @@ export function settingCommands(change: SettingChange): SettingCommand[] {
       { program: 'ipvsadm', args: ['--stop-daemon', change.role] },
       { program: 'ipvsadm', args: startDaemonArgs(change.role, change.daemon) },
     ];
+    case 'add-address': return [{ program: 'ip', args: addrAddArgv(change.address).slice(1) }];
+    case 'delete-address': return [{ program: 'ip', args: addrDelArgv(change.address).slice(1) }];
   }
 }
 
 /** The command as argv, for JSON: ["ipvsadm", "--set", ...] or ["sysctl", "-w", "name=value"]. */
 export function settingCommandArgv(command: SettingCommand): string[] {
-  return command.program === 'ipvsadm' ? ['ipvsadm', ...command.args] : ['sysctl', '-w', `${command.name}=${command.value}`];
+  return command.program === 'sysctl' ? ['sysctl', '-w', `${command.name}=${command.value}`] : [command.program, ...command.args];
 }
 
 /** The command as a person would type it (a value with spaces is quoted for the shell). */
 export function settingCommandText(command: SettingCommand): string {
-  if (command.program === 'ipvsadm') return `ipvsadm ${command.args.join(' ')}`;
+  if (command.program !== 'sysctl') return settingCommandArgv(command).join(' ');
   const assignment = `${command.name}=${command.value}`;
   return `sysctl -w ${/\s/.test(assignment) ? `'${assignment}'` : assignment}`;
+}
+
+/**
+ * Setting changes applied after the table operations rather than before: the delete of a VIP, so
+ * the address stays local until the services that receive its traffic are gone. Everything else
+ * (sysctls, timeouts, daemons, added VIPs) is in place before the table changes.
+ */
+export function isLateSetting(change: SettingChange): boolean {
+  return change.kind === 'delete-address';
+}
+
+/** The changes applied before the table operations and those applied after, each in plan order. */
+export function splitSettings(changes: readonly SettingChange[]): { before: SettingChange[]; after: SettingChange[] } {
+  return { before: changes.filter((c) => !isLateSetting(c)), after: changes.filter(isLateSetting) };
 }
 
 /** Identity of a setting change's target, to match changes across plans (what took effect). */
@@ -122,6 +144,7 @@ export function settingTargetKey(change: SettingChange): string {
   switch (change.kind) {
     case 'set-sysctl': return `sysctl:${change.name}`;
     case 'set-timeouts': return 'timeouts';
+    case 'add-address': case 'delete-address': return `address:${boundAddressKey(change.address)}`;
     default: return `daemon:${change.role}`;
   }
 }
@@ -131,6 +154,7 @@ export function describeSetting(change: SettingChange): string {
   switch (change.kind) {
     case 'set-sysctl': return `sysctl ${change.name}`;
     case 'set-timeouts': return 'timeouts';
+    case 'add-address': case 'delete-address': return `address ${describeBoundAddress(change.address)}`;
     default: return `sync daemon ${change.role}`;
   }
 }

@@ -3,6 +3,7 @@ import type { DrainView, HealthAdjustment } from './annotations.js';
 import type { LostInventoryView } from './lost-inventory.js';
 import type { DaemonRole, SyncDaemon, Timeouts } from '../model/settings.js';
 import type { RealServer, VirtualService } from '../model/types.js';
+import type { BoundAddress } from '../model/vips.js';
 
 /** One attribute that differs, rendered for people: `weight: 1 → 3`. */
 export interface FieldChange {
@@ -37,7 +38,13 @@ export type SettingChange =
   | { readonly kind: 'stop-daemon'; readonly role: DaemonRole; readonly before: SyncDaemon; readonly reason: string }
   | { readonly kind: 'restart-daemon'; readonly role: DaemonRole; readonly daemon: SyncDaemon; readonly before: SyncDaemon; readonly changes: readonly FieldChange[]; readonly reason: string }
   /** written through /proc/sys; `before` null: the kernel has no such sysctl (yet) */
-  | { readonly kind: 'set-sysctl'; readonly name: string; readonly before: string | null; readonly after: string; readonly reason: string };
+  | { readonly kind: 'set-sysctl'; readonly name: string; readonly before: string | null; readonly after: string; readonly reason: string }
+  /**
+   * a VIP on the director (`ip addr add/del`, never ipvsadm): adds run before the table operations
+   * (the VIP is local before traffic for it arrives), deletes after them (src/plan/addresses.ts)
+   */
+  | { readonly kind: 'add-address'; readonly address: BoundAddress; readonly reason: string }
+  | { readonly kind: 'delete-address'; readonly address: BoundAddress; readonly reason: string };
 
 export interface PlanSummary {
   readonly add: number;

@@ -1,3 +1,4 @@
+import { addrShowArgv, listsAddress } from '../host/ip-addr.js';
 import { requirementCommand, type Requirement } from './requirements.js';
 import type { CommandRunner } from './runner.js';
 
@@ -19,18 +20,13 @@ function linkFlags(stdout: string): string[] {
   return m ? m[1]!.split(',') : [];
 }
 
-function hasAddress(stdout: string, address: string): boolean {
-  // `ip -o addr show` lines: "2: eth0    inet 10.0.0.11/24 brd ... scope global eth0 ..."
-  return stdout.split('\n').some((line) => new RegExp(`\\binet6? ${address.replace(/[.]/g, '\\.')}/\\d+\\b`).test(line));
-}
-
 /** Is the requirement already true on this host? */
 export async function checkRequirement(runner: CommandRunner, r: Requirement): Promise<CheckResult> {
   const result = (present: boolean, found: string | null = null): CheckResult => ({ requirement: r, present, found: present ? null : found });
   switch (r.kind) {
     case 'local-address': {
       const out = await runner.run(['ip', '-o', 'addr', 'show']);
-      return result(out.exitCode === 0 && hasAddress(out.stdout, r.address), 'not an address of this host');
+      return result(out.exitCode === 0 && listsAddress(out.stdout, r.address), 'not an address of this host');
     }
     case 'link-up': {
       const out = await runner.run(['ip', '-o', 'link', 'show', 'dev', r.device]);
@@ -42,9 +38,9 @@ export async function checkRequirement(runner: CommandRunner, r: Requirement): P
       return result(out.exitCode === 0, 'does not exist');
     }
     case 'address': {
-      const out = await runner.run(['ip', '-o', 'addr', 'show', 'dev', r.device]);
+      const out = await runner.run(addrShowArgv(r.device));
       if (out.exitCode !== 0) return result(false, `${r.device} does not exist`);
-      return result(hasAddress(out.stdout, r.address), `not on ${r.device}`);
+      return result(listsAddress(out.stdout, r.address), `not on ${r.device}`);
     }
     case 'sysctl': {
       const out = await runner.run(['sysctl', '-n', r.name]);

@@ -1,5 +1,6 @@
 import { parseAddress } from '../model/address.js';
 import { describeTarget } from '../model/keys.js';
+import { addressCidr } from '../model/vips.js';
 import type { Family, RealServer, TunnelType, VirtualService } from '../model/types.js';
 
 /**
@@ -135,7 +136,7 @@ export function requirementCommand(r: Requirement): string[] | null {
     case 'local-address': return null;
     case 'link-up': return ['ip', 'link', 'set', 'dev', r.device, 'up'];
     case 'tunnel-device': return ['ip', 'link', 'add', 'name', r.device, 'type', r.type];
-    case 'address': return ['ip', 'addr', 'add', `${r.address}/${r.family === 'ipv6' ? 128 : 32}`, 'dev', r.device];
+    case 'address': return ['ip', 'addr', 'add', addressCidr(r), 'dev', r.device];
     case 'sysctl': return ['sysctl', '-w', `${r.name}=${r.accept[0]}`];
     case 'fou': return ['ip', ...(r.ipv6 ? ['-6'] : []), 'fou', 'add', 'port', String(r.port), 'gue'];
   }
@@ -147,7 +148,7 @@ export function describeRequirement(r: Requirement): string {
     case 'local-address': return `${r.address} is an address of this host`;
     case 'link-up': return `${r.device} is up`;
     case 'tunnel-device': return `tunnel device ${r.device} (${r.type}) exists`;
-    case 'address': return `${r.address}/${r.family === 'ipv6' ? 128 : 32} is on ${r.device}`;
+    case 'address': return `${addressCidr(r)} is on ${r.device}`;
     case 'sysctl': return `${r.name} = ${r.accept.join(' or ')}`;
     case 'fou': return `GUE receive port ${r.port}${r.ipv6 ? ' (IPv6)' : ''}`;
   }

@@ -1,6 +1,10 @@
 import { applyPlan, type ApplyReport } from '../apply/apply.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { withLiveSettings } from '../live/read-settings.js';
+import { withLiveAddresses } from '../live/read-addresses.js';
+import { nextOwnedAddresses } from '../plan/addresses.js';
+import { createExecRunner } from '../realserver/exec-runner.js';
+import type { CommandRunner } from '../realserver/runner.js';
 import { serviceSpecArgs } from '../live/grammar.js';
 import type { DesiredState, ServiceTarget, Table } from '../model/types.js';
 import type { DrainEvent } from '../drain/plan-drains.js';
@@ -36,6 +40,8 @@ export interface ReconcileDeps {
   readonly lock?: (stateDir: string, options?: LockOptions) => Promise<() => Promise<void>>;
   /** reads and writes the sysctls the desired state declares; defaults to /proc/sys */
   readonly sysctl?: Sysctl;
+  /** runs `ip` for the VIP addresses (vips); defaults to the real program, started only when vips are declared or owned */
+  readonly ip?: CommandRunner;
   /** LVSYNC_TRACE */
   readonly trace?: (event: string) => void;
 }
@@ -218,17 +224,20 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     // keep reading thresholds after they were declared once, so clearing them is noticed
     const thresholds = declared || inventory.thresholds;
     const sysctl = deps.sysctl ?? createProcSysctl();
-    // the kernel-wide settings the desired state declares are read with the table, every time
-    const readLive = async () => withLiveSettings(await deps.readLive(thresholds), desired.settings, deps.ipvsadm, sysctl);
+    const ip = deps.ip ?? createExecRunner();
+    const ownedAddresses = inventory.addresses ?? [];
+    // the kernel-wide settings and the VIP addresses (declared or owned) are read with the table, every time
+    const withKernelState = async (table: Table) => withLiveAddresses(await withLiveSettings(table, desired.settings, deps.ipvsadm, sysctl), desired.vips, ownedAddresses, ip);
+    const readLive = async () => withKernelState(await deps.readLive(thresholds));
     const planOptions = {
-      inventory: new Set(inventory.services), allowMassDelete: options.allowMassDelete,
+      inventory: new Set(inventory.services), ownedAddresses: new Set(ownedAddresses), allowMassDelete: options.allowMassDelete,
       lostInventory: loss ? { at: loss.at, movedTo: loss.movedTo, resolution: options.lostInventory ?? null } : null,
       ...(stateWarnings.length ? { warnings: stateWarnings } : {}),
     };
     const known = options.knownLive && options.knownLive.thresholds === thresholds ? options.knownLive : null;
     // the kernel-wide settings are cheap to read (a listing or a sysctl each) and the config may have
     // just declared one: read them afresh even when the table itself is taken from the last read
-    const live = known ? await withLiveSettings(known.table, desired.settings, deps.ipvsadm, sysctl) : await readLive();
+    const live = known ? await withKernelState(known.table) : await readLive();
     if (known) deps.trace?.(`live table as last read (${live.services.size} services), not read again`);
     const seen = { liveKnown: known !== null, thresholds };
     const now = (options.now ?? Date.now)();
@@ -255,8 +264,9 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     // them); the loss is recorded until it is settled or nothing is in question any more
     const owned = { ...inventory, services: [...inventory.services, ...adoptedServices(plan.lostInventory)] };
     const outstanding = lossOutstanding(plan.lostInventory) ? loss : null;
-    const record = async (after: Table, kept: ReadonlyMap<string, DrainRecord>) => {
-      await writeInventory(deps.stateDir, nextInventory(owned, desired.table.services.keys(), new Set(after.services.keys()), declared, outstanding));
+    const record = async (after: Table, kept: ReadonlyMap<string, DrainRecord>, added: Plan['settings'] = []) => {
+      const addresses = nextOwnedAddresses(ownedAddresses, added, after.addresses);
+      await writeInventory(deps.stateDir, nextInventory(owned, desired.table.services.keys(), new Set(after.services.keys()), declared, outstanding, addresses));
       await writeDrainState(deps.stateDir, { version: 1, drains: kept, timeouts: declaredDrainTimeouts(desired, drainState.timeouts, after) }, drainState);
     };
     if (isEmptyPlan(plan)) {
@@ -274,11 +284,11 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     }).plan;
     // planned from an earlier read: what did not take effect is planned again by the caller from a
     // fresh read (with connection counts), not retried from this re-plan (which has none)
-    const report = await applyPlan(plan, { ipvsadm: deps.ipvsadm, readLive, sysctl }, { perCommand: options.perCommand, replan, ...(known ? { retry: false } : {}) });
+    const report = await applyPlan(plan, { ipvsadm: deps.ipvsadm, readLive, sysctl, ip }, { perCommand: options.perCommand, replan, ...(known ? { retry: false } : {}) });
     // a drain whose target is gone (deleted by hand meanwhile) has nothing left to wait for
     const kept = new Map([...drains].filter(([, r]) => stillLive(r, report.liveAfter)));
     for (const r of finishing) if (stillLive(r, report.liveAfter)) kept.set(r.id, r);
-    await record(report.liveAfter, kept);
+    await record(report.liveAfter, kept, plan.settings);
     return { status: 'applied', plan, live, report, drains: kept, drainEvents: passPlan.drainEvents, ...seen };
   } finally {
     await release();

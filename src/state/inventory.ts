@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
+import { parseBoundAddressKey } from '../model/vips.js';
 import { writeStateFile } from './atomic.js';
 import { isObject, parseVersioned, readStateFile, stateFileWarning, type Parsed, type RecoverOptions } from './recover.js';
 
@@ -17,6 +18,11 @@ export interface Inventory {
   readonly thresholds: boolean;
   /** an earlier inventory was lost and the services it alone owned are not known yet */
   readonly lost?: InventoryLoss;
+  /**
+   * VIP addresses lvsync added ("10.0.0.10/32 lo", model/vips.ts): the only addresses it ever deletes.
+   * Absent in inventories written before `vips` existed, and whenever it owns none.
+   */
+  readonly addresses?: readonly string[];
 }
 
 /** When the inventory was found unusable, and where the bad file went. */
@@ -48,12 +54,20 @@ function parseLoss(raw: unknown): InventoryLoss | null {
 export function parseInventory(text: string): Parsed<Inventory> {
   const v = parseVersioned(text, 1, 'an lvsync inventory');
   if (!('ok' in v)) return v;
-  const { services, thresholds, lost } = v.ok;
+  const { services, thresholds, lost, addresses } = v.ok;
   if (!Array.isArray(services) || !services.every((s) => typeof s === 'string')) return { invalid: 'is not an lvsync inventory ("services" is not a list of service keys)' };
   if (thresholds !== undefined && typeof thresholds !== 'boolean') return { invalid: 'is not an lvsync inventory ("thresholds" is not true or false)' };
   const loss = lost === undefined ? null : parseLoss(lost);
   if (lost !== undefined && loss === null) return { invalid: 'is not an lvsync inventory ("lost" is not { at, movedTo })' };
-  return { ok: { version: 1, services: services as string[], thresholds: thresholds === true, ...(loss ? { lost: loss } : {}) } };
+  if (addresses !== undefined && (!Array.isArray(addresses) || !addresses.every((a) => typeof a === 'string' && parseBoundAddressKey(a) !== null))) {
+    return { invalid: 'is not an lvsync inventory ("addresses" is not a list of "ADDRESS/32 DEVICE" or "ADDRESS/128 DEVICE")' };
+  }
+  return {
+    ok: {
+      version: 1, services: services as string[], thresholds: thresholds === true, ...(loss ? { lost: loss } : {}),
+      ...(addresses !== undefined && addresses.length ? { addresses: addresses as string[] } : {}),
+    },
+  };
 }
 
 export interface InventoryRead {
@@ -86,18 +100,23 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 /** Atomic replace, so a crash never leaves half an inventory. */
 export async function writeInventory(stateDir: string, inventory: Inventory): Promise<void> {
-  const { lost, ...rest } = inventory;
-  const doc = { ...rest, services: [...inventory.services].sort(), ...(lost ? { lost: { at: iso(lost.at), movedTo: lost.movedTo } } : {}) };
+  const { lost, addresses, ...rest } = inventory;
+  const doc = {
+    ...rest, services: [...inventory.services].sort(), ...(lost ? { lost: { at: iso(lost.at), movedTo: lost.movedTo } } : {}),
+    // written only when there are some, so inventories of configs without vips stay as they were
+    ...(addresses?.length ? { addresses: [...addresses].sort() } : {}),
+  };
   await writeStateFile(stateDir, INVENTORY_FILE, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /**
  * After an apply: everything declared that exists now, plus earlier entries that still exist (kept by
  * prune: false, or being drained). `lost`: the loss still to settle, or null once it is settled.
+ * `addresses`: the VIP addresses owned now (src/plan/addresses.ts nextOwnedAddresses).
  */
-export function nextInventory(previous: Inventory, declared: Iterable<string>, liveKeys: ReadonlySet<string>, thresholds: boolean, lost: InventoryLoss | null = null): Inventory {
+export function nextInventory(previous: Inventory, declared: Iterable<string>, liveKeys: ReadonlySet<string>, thresholds: boolean, lost: InventoryLoss | null = null, addresses: readonly string[] = previous.addresses ?? []): Inventory {
   const services = new Set<string>();
   for (const key of declared) if (liveKeys.has(key)) services.add(key);
   for (const key of previous.services) if (liveKeys.has(key)) services.add(key);
-  return { version: 1, services: [...services], thresholds, ...(lost ? { lost } : {}) };
+  return { version: 1, services: [...services], thresholds, ...(lost ? { lost } : {}), ...(addresses.length ? { addresses } : {}) };
 }

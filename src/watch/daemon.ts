@@ -21,6 +21,7 @@ import { createMetrics, type DaemonMetrics } from './metrics.js';
 import { createPass, plural } from './pass.js';
 import { createStateFileReporter } from './state-files.js';
 import type { ReconcileDeps } from '../reconcile/reconcile.js';
+import type { CommandRunner } from '../realserver/runner.js';
 import { startStatusServer, type StatusServer } from './server.js';
 import { createStatus, type DaemonStatus } from './status.js';
 import { watchDesired, type DesiredWatcher } from './triggers.js';
@@ -72,6 +73,8 @@ export interface DaemonDeps {
   readonly metrics?: DaemonMetrics;
   /** health-check probes; default: real tcp/http/https/exec probes */
   readonly probe?: Probe;
+  /** runs `ip` for the VIP addresses (vips); default: the real program */
+  readonly ip?: CommandRunner;
   /** LVSYNC_TRACE: a line per step of each pass (src/cli/trace.ts) */
   readonly trace?: (event: string) => void;
   /** the open-file limit the health checks are sized from; default: this process's (/proc/self/limits) */
@@ -210,7 +213,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     mode,
     perCommand: config.perCommand,
     allowMassDelete: config.allowMassDelete,
-    reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.trace ? { trace: deps.trace } : {}) },
+    reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.ip ? { ip: deps.ip } : {}) },
     load: deps.load ?? ((paths) => loadDesired(paths, { director: config.director })),
     clock,
     log,

@@ -1,4 +1,5 @@
 import { describeTarget, hostPort } from '../model/keys.js';
+import { describeBoundAddress } from '../model/vips.js';
 import type { Operation, Plan } from '../plan/types.js';
 
 /**
@@ -8,8 +9,8 @@ import type { Operation, Plan } from '../plan/types.js';
  * after are the other way round.
  */
 export interface DriftItem {
-  readonly object: 'service' | 'real-server';
-  /** describeTarget of the service */
+  readonly object: 'service' | 'real-server' | 'address';
+  /** describeTarget of the service; for object 'address', the address and its device ("10.0.0.10/32 on lo") */
   readonly service: string;
   /** host:port of the real server, for object 'real-server' */
   readonly server?: string;
@@ -58,6 +59,13 @@ export function driftItems(plan: Plan): DriftItem[] {
         for (const ch of op.changes) items.push(item(op, ch.field, ch.after, ch.before, `real server ${hostPort(op.server.address, op.server.port)} ${ch.field} ${ch.after} → ${ch.before}`));
         break;
     }
+  }
+  // a VIP lvsync owns that someone deleted (or an owned one that should be gone): settings are not drift, addresses are
+  for (const s of plan.settings) {
+    if (s.kind !== 'add-address' && s.kind !== 'delete-address') continue;
+    const what = describeBoundAddress(s.address);
+    const [desired, live] = s.kind === 'add-address' ? ['present', 'missing'] : ['absent', 'present'];
+    items.push({ object: 'address', service: what, field: 'presence', desired, live, text: `address ${what} ${s.kind === 'add-address' ? 'missing' : 'present but not declared'}` });
   }
   return items;
 }

@@ -48,7 +48,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
     }),
     operations: new Counter({ name: 'lvsync_operations_applied_total', help: 'ipvsadm operations that took effect (verified by re-reading the table), by kind.', labelNames: ['kind'], registers }),
     operationFailures: new Counter({ name: 'lvsync_operations_failed_total', help: 'ipvsadm operations the kernel or ipvsadm refused, by kind.', labelNames: ['kind'], registers }),
-    driftEvents: new Counter({ name: 'lvsync_drift_events_total', help: 'Differences made outside lvsync (per field, or a missing/extra object) found while the desired state was unchanged, by object (service, real-server). A difference that persists is counted once.', labelNames: ['object'], registers }),
+    driftEvents: new Counter({ name: 'lvsync_drift_events_total', help: 'Differences made outside lvsync (per field, or a missing/extra object) found while the desired state was unchanged, by object (service, real-server, address: a VIP lvsync owns). A difference that persists is counted once.', labelNames: ['object'], registers }),
     driftCurrent: new Gauge({ name: 'lvsync_drift_current', help: 'Differences between the live table and the desired state still present after the last pass (non-zero with --detect-only or after a failed pass).', registers }),
     configValid: new Gauge({ name: 'lvsync_config_valid', help: '1 when the config files loaded at the last pass were valid, 0 when not (the last good config is kept).', registers }),
     lastSuccess: new Gauge({ name: 'lvsync_last_success_timestamp_seconds', help: 'Unix time of the end of the last successful pass (in-sync, applied or drift-detected).', registers }),
@@ -70,7 +70,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
   // every label value exists from the start, so rate() and absent() work before the first event
   for (const outcome of PASS_OUTCOMES) { m.passes.labels(outcome).inc(0); }
   for (const kind of OPERATION_KINDS) { m.operations.labels(kind).inc(0); m.operationFailures.labels(kind).inc(0); }
-  for (const object of ['service', 'real-server'] satisfies DriftItem['object'][]) m.driftEvents.labels(object).inc(0);
+  for (const object of ['service', 'real-server', 'address'] satisfies DriftItem['object'][]) m.driftEvents.labels(object).inc(0);
   for (const result of ['ok', 'failed']) m.healthChecks.labels(result).inc(0);
   for (const to of ['up', 'down']) m.healthTransitions.labels(to).inc(0);
   for (const status of ['up', 'down', 'unknown']) m.realServersHealth.labels(status).set(0);

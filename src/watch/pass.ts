@@ -246,6 +246,10 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
           metrics.operationFailures.labels(f.operation.kind).inc();
           log.error({ command: ['ipvsadm', ...f.args].join(' '), exitCode: f.exitCode, stderr: f.stderr }, `ipvsadm ${f.args.join(' ')} failed (exit ${f.exitCode}): ${f.stderr || 'no message'}`);
         }
+        // sysctl writes and `ip addr` commands (VIPs) fail outside the table; said the same way
+        for (const f of report.settingsFailed) {
+          log.error({ command: f.command, exitCode: f.exitCode, stderr: f.message }, `${f.command} failed${f.exitCode === null ? '' : ` (exit ${f.exitCode})`}: ${f.message || 'no message'}`);
+        }
         const corrected = isDrift && drift > 0 ? `, corrected ${plural(drift, 'drift item')}` : '';
         if (report.converged) {
           convergedDigest = plan.desiredDigest;
@@ -256,7 +260,9 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
         }
         status.currentDrift = driftItems(report.remaining);
         const first = report.failed[0];
-        const why = first ? `; first failure: ipvsadm ${first.args.join(' ')}: ${first.stderr || `exit ${first.exitCode}`}` : '';
+        const firstSetting = report.settingsFailed[0];
+        const why = first ? `; first failure: ipvsadm ${first.args.join(' ')}: ${first.stderr || `exit ${first.exitCode}`}`
+          : firstSetting ? `; first failure: ${firstSetting.command}: ${firstSetting.message || `exit ${firstSetting.exitCode}`}` : '';
         return {
           outcome: 'failed',
           summary: `not converged: ${report.tookEffect.length} of ${plural(plan.operations.length, 'operation')} took effect, ${report.failed.length} failed, ${report.notAttempted.length} not attempted${why}`,

@@ -1,9 +1,14 @@
 import type { CommandResult, CommandRunner } from '../../src/realserver/runner.js';
 
 /**
- * A real server's `ip` and `sysctl` in memory, enough for `lvsync realserver`: links (up or down),
- * addresses per device, per-device sysctls that appear with their device (as in the kernel), GUE
- * ports. Only the command forms lvsync uses are understood; anything else fails the test loudly.
+ * A host's `ip` and `sysctl` in memory, enough for `lvsync realserver` and a director's VIPs (vips):
+ * links (up or down), addresses per device, per-device sysctls that appear with their device (as in
+ * the kernel), GUE ports. Only the command forms lvsync uses are understood; anything else fails the
+ * test loudly. Output and failures are iproute2 6.1's on kernel 6.1, as recorded in the VM:
+ *   ip -o addr show dev x      → exit 1 `Device "x" does not exist.`
+ *   ip addr add A dev x        → exit 1 `Cannot find device "x"`
+ *   ip addr add (already there)→ exit 2 `RTNETLINK answers: File exists` (IPv4: same address and prefix; IPv6: same address)
+ *   ip addr del (not there)    → exit 2 `RTNETLINK answers: Cannot assign requested address`
  */
 export interface FakeHost extends CommandRunner {
   readonly links: Map<string, { up: boolean; type: string }>;
@@ -45,8 +50,14 @@ export function createFakeHost(init: { addresses?: Record<string, string[]>; sys
     const l = links.get(name)!;
     return `${i + 1}: ${name}: <${[name === 'lo' ? 'LOOPBACK' : 'BROADCAST', ...(l.up ? ['UP', 'LOWER_UP'] : [])].join(',')}> mtu 1500 state ${l.up ? 'UP' : 'DOWN'}\n`;
   };
-  const addrLines = (dev: string): string => (addresses.get(dev) ?? [])
-    .map((a) => `1: ${dev}    ${a.includes(':') ? 'inet6' : 'inet'} ${a} scope global ${dev}\\       valid_lft forever preferred_lft forever\n`).join('');
+  // the flags `ip addr add` was given, printed after the scope as iproute2 does ("nodad noprefixroute")
+  const flags = new Map<string, string[]>();
+  const addrLines = (dev: string): string => (addresses.get(dev) ?? []).map((a) => {
+    const v6 = a.includes(':');
+    const shown = [...(flags.get(`${dev} ${a}`) ?? [])].sort().map((f) => ` ${f}`).join('');
+    // IPv4 lines end with the label (the device name), IPv6 lines with nothing
+    return `${[...links.keys()].indexOf(dev) + 1}: ${dev}    ${v6 ? 'inet6' : 'inet'} ${a} scope global${shown} ${v6 ? '' : dev}\\       valid_lft forever preferred_lft forever\n`;
+  }).join('');
 
   function exec(argv: readonly string[]): CommandResult {
     const line = argv.join(' ');
@@ -82,12 +93,23 @@ export function createFakeHost(init: { addresses?: Record<string, string[]>; sys
       addLink(name, type, false);
       return ok();
     }
-    if (line.startsWith('ip addr add ')) {
-      const [addr, dev] = [argv[3]!, argv[5]!];
+    if ((line.startsWith('ip addr add ') || line.startsWith('ip addr del ')) && argv[4] === 'dev') {
+      const [addr, dev, extra] = [argv[3]!, argv[5]!, argv.slice(6)];
+      if (extra.some((f) => f !== 'noprefixroute' && f !== 'nodad')) throw new Error(`fake host: unexpected flags in ${line}`);
       const list = addresses.get(dev);
       if (!list) return fail(1, `Cannot find device "${dev}"\n`);
-      if (list.includes(addr)) return fail(2, 'RTNETLINK answers: File exists\n');
+      if (argv[2] === 'del') {
+        const i = list.indexOf(addr);
+        if (i < 0) return fail(2, 'RTNETLINK answers: Cannot assign requested address\n');
+        list.splice(i, 1);
+        flags.delete(`${dev} ${addr}`);
+        return ok();
+      }
+      // the kernel's identity of an address: IPv4 address + prefix, IPv6 address alone
+      const ip = addr.split('/')[0]!;
+      if (list.some((a) => (addr.includes(':') ? a.split('/')[0] === ip : a === addr))) return fail(2, 'RTNETLINK answers: File exists\n');
       list.push(addr);
+      if (extra.length) flags.set(`${dev} ${addr}`, extra);
       return ok();
     }
     const fouArgs = argv[1] === '-6' ? argv.slice(2) : argv.slice(1);

@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
 import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
+import { createExecRunner } from '../../src/realserver/exec-runner.js';
+import type { CommandRunner } from '../../src/realserver/runner.js';
 import { parseListing } from '../../src/live/parse-listing.js';
 import { parseIpvsadmSave } from '../../src/live/parse-save.js';
 import { mergeThresholds } from '../../src/live/read.js';
@@ -68,7 +70,7 @@ export interface LvsyncResult extends Sh { readonly argv: readonly string[] }
  * lvsync's CLI in this process with the real ipvsadm behind the seam: everything but main.ts, without
  * paying Node's start-up under emulation for every call. `spawnLvsync` runs the real binary.
  */
-export async function lvsync(argv: string[]): Promise<LvsyncResult> {
+export async function lvsync(argv: string[], options: { runCommand?: CommandRunner } = {}): Promise<LvsyncResult> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -81,6 +83,7 @@ export async function lvsync(argv: string[]): Promise<LvsyncResult> {
     env: {},
     createIpvsadm: (binary) => createExecIpvsadm({ binary }),
     hostname: () => 'kernel-vm',
+    ...(options.runCommand ? { runCommand: options.runCommand } : {}),
   };
   const code = await run(argv, io);
   return { argv, code, stdout, stderr };
@@ -136,6 +139,11 @@ export function ipvsadmIn(ns: string, dir: string): string {
   writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ipvsadm "$@"\n`);
   chmodSync(path, 0o755);
   return path;
+}
+
+/** `ip` (and sysctl) inside a namespace, for lvsync's VIP addresses there (vips) and `lvsync realserver`. */
+export function ipIn(ns: string): CommandRunner {
+  return createExecRunner({ prefix: ['ip', 'netns', 'exec', ns] });
 }
 
 export interface TableLines { readonly save: string[]; readonly thresholds: string[] }
@@ -207,13 +215,13 @@ export async function importAndApply(kind: 'ipvsadm' | 'keepalived' | 'ldirector
  * `binary` ipvsadm wrapper: what the peer comparisons run beside keepalived and ldirectord. `lines`
  * are its JSON log lines, parsed.
  */
-export async function startWatchIn(conf: string, state: string, binary: string): Promise<{ daemon: Daemon; lines: Record<string, unknown>[] }> {
+export async function startWatchIn(conf: string, state: string, binary: string, ip?: CommandRunner): Promise<{ daemon: Daemon; lines: Record<string, unknown>[] }> {
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({ format: 'json', write: (l) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
   const daemon = await startDaemon({
     paths: [conf], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: state,
     perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
-  }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false });
+  }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false, ...(ip ? { ip } : {}) });
   return { daemon, lines };
 }
 

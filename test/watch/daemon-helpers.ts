@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { CommandRunner } from '../../src/realserver/runner.js';
 import type { Probe } from '../../src/health/types.js';
 import { IpvsadmUnavailableError, type Ipvsadm } from '../../src/ipvsadm/port.js';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
@@ -69,7 +70,7 @@ export async function stopAllTestDaemons(): Promise<void> {
   await Promise.all([...running].map((t) => t.stop()));
 }
 
-export async function startTestDaemon(options: { yaml?: string; save?: string; detectOnly?: boolean; listen?: boolean; config?: Partial<DaemonConfig>; probe?: Probe; trace?: (event: string) => void; openFileLimit?: number | null } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(options: { yaml?: string; save?: string; detectOnly?: boolean; listen?: boolean; config?: Partial<DaemonConfig>; probe?: Probe; trace?: (event: string) => void; openFileLimit?: number | null; ip?: CommandRunner } = {}): Promise<TestDaemon> {
   const dir = tempTree({ 'conf/web.yaml': options.yaml ?? WEB });
   const file = join(dir, 'conf/web.yaml');
   const fake = fakeWithTable(options.save ?? '');
@@ -88,7 +89,7 @@ export async function startTestDaemon(options: { yaml?: string; save?: string; d
     hostname: 'director-test',
     version: '0.0.0-test',
     ...options.config,
-  }, { ipvsadm, clock, log: logs.log, watch: watcher.watch, ...(options.probe ? { probe: options.probe } : {}), ...(options.trace ? { trace: options.trace } : {}), ...(options.openFileLimit !== undefined ? { openFileLimit: () => options.openFileLimit! } : {}) });
+  }, { ipvsadm, clock, log: logs.log, watch: watcher.watch, ...(options.probe ? { probe: options.probe } : {}), ...(options.trace ? { trace: options.trace } : {}), ...(options.openFileLimit !== undefined ? { openFileLimit: () => options.openFileLimit! } : {}), ...(options.ip ? { ip: options.ip } : {}) });
   const t: TestDaemon = {
     daemon, dir, file, fake, ipvsadm, clock, logs, watcher,
     mutating: () => fake.calls.filter((c) => !['-S', '-L'].includes(c.args[0] ?? '')).map((c) => [...c.args]),

@@ -155,7 +155,7 @@ test('--detect-only reports drift and never changes the kernel; a persisting dif
   assert.equal(t.save(), before);
   assert.equal(t.passes().at(-1)?.outcome, 'drift-detected');
   assert.ok(t.logs.messages().includes('real server 10.0.0.12:8080 weight 5 → 1, changed outside lvsync (not corrected: --detect-only)'));
-  assert.match(await metric(t, 'lvsync_drift_events_total'), /object="real-server"\} 1$/);
+  assert.match(await metric(t, 'lvsync_drift_events_total'), /object="real-server"\} 1$/m);
   assert.match(await metric(t, 'lvsync_drift_current'), /lvsync_drift_current 1/);
   assert.equal((await fetch(`${t.daemon.url}/readyz`)).status, 200, 'detecting is a successful pass');
   await t.stop();

@@ -83,6 +83,7 @@ export async function applyCommand(io: CliIo, g: GlobalArgs, args: ApplyArgs): P
     stateDir: g.stateDir,
     readLive: (thresholds: boolean) => readLiveOrExit(io, { ipvsadm: () => ipvsadm, thresholds }),
     sysctl: sysctlOf(io),
+    ...(io.runCommand ? { ip: io.runCommand } : {}),
   };
   const common = {
     mode: 'apply' as const, perCommand: args.perCommand, allowMassDelete: args.allowMassDelete, noDrain: args.noDrain, now: () => clock.now(),

@@ -1,5 +1,6 @@
 import { exportDesiredYaml } from '../../export/to-yaml.js';
 import { readLiveSettings } from '../../live/read-settings.js';
+import { readInventory } from '../../state/inventory.js';
 import type { GlobalArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { readLiveOrExit, sysctlOf } from '../shared.js';
@@ -14,7 +15,9 @@ export async function exportCommand(io: CliIo, g: GlobalArgs, live: string | und
     const settings = await readLiveSettings(io.createIpvsadm(g.ipvsadm), sysctlOf(io), { timeouts: true, daemons: true, sysctls: EXPORTED_SYSCTLS });
     table = { ...table, settings };
   }
+  // the VIPs lvsync bound on this director are in its inventory, not in the kernel (which cannot tell them from an operator's)
+  const owned = live === undefined ? (await readInventory(g.stateDir, { repair: false })).inventory.addresses ?? [] : [];
   const source = live === undefined ? `${g.ipvsadm} -S -n` : live === '-' ? 'stdin' : live;
-  io.stdout(exportDesiredYaml(table, `Exported by lvsync from ${source}.\nReview names and add a scope before committing it.`));
+  io.stdout(exportDesiredYaml(table, `Exported by lvsync from ${source}.\nReview names and add a scope before committing it.`, owned));
   return 0;
 }

@@ -7,6 +7,8 @@ import { renderPlanJson } from '../../plan/render-json.js';
 import { writePlanText } from '../../plan/render-text.js';
 import { isEmptyPlan, type Plan } from '../../plan/types.js';
 import { readInventory } from '../../state/inventory.js';
+import { withLiveAddresses } from '../../live/read-addresses.js';
+import { createExecRunner } from '../../realserver/exec-runner.js';
 import type { LostInventoryResolution } from '../../plan/lost-inventory.js';
 import type { GlobalArgs } from '../args.js';
 import { EXIT } from '../exit-codes.js';
@@ -55,9 +57,11 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const stateWarnings: Diagnostic[] = [];
   const { inventory, loss, warning: inventoryWarning } = await readInventory(g.stateDir, { repair: false });
   if (inventoryWarning) stateWarnings.push(inventoryWarning);
-  const live = await readLiveOrExit(io, {
+  const read = await readLiveOrExit(io, {
     liveFile, ipvsadm: () => io.createIpvsadm(g.ipvsadm), thresholds: declaresThresholds(desired) || inventory.thresholds, settings: desired.settings,
   });
+  // the VIP addresses are on this director, not in a saved snapshot (the plan then warns ADDRESSES_NOT_OBSERVED)
+  const live = liveFile === undefined ? await withLiveAddresses(read, desired.vips, inventory.addresses ?? [], io.runCommand ?? createExecRunner()) : read;
   const withHealth = await planHealth(io, g.stateDir, desired, args.health, { report: (w) => stateWarnings.push(w) });
   const health = withHealth?.states;
   const planned = withHealth?.desired ?? desired;
@@ -66,7 +70,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   if (drainRead.warning) stateWarnings.push(drainRead.warning);
   const drainState = drainRead.state;
   const planOptions = {
-    inventory: new Set(inventory.services), allowMassDelete: args.allowMassDelete, warnings: [...stateWarnings, ...unobservedThresholds(desired, live)],
+    inventory: new Set(inventory.services), ownedAddresses: new Set(inventory.addresses), allowMassDelete: args.allowMassDelete, warnings: [...stateWarnings, ...unobservedThresholds(desired, live)],
     lostInventory: loss ? { at: loss.at, movedTo: loss.movedTo, resolution: args.lostInventory ?? null } : null,
   };
   const base = planTable({ desired: planned, live, planOptions, health });

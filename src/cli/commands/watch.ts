@@ -62,7 +62,7 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     director: g.director,
     version: args.version,
     ...(healthConcurrency !== undefined ? { healthConcurrency } : {}),
-  }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}), ...(io.trace ? { trace: io.trace } : {}) });
+  }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}), ...(io.trace ? { trace: io.trace } : {}), ...(io.runCommand ? { ip: io.runCommand } : {}) });
   const offs: (() => void)[] = [];
 
   // The handlers stay installed until the daemon has stopped. execa's child-process cleanup
