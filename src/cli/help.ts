@@ -22,7 +22,7 @@ export const SYNOPSIS: readonly string[] = [
   'lvsync realserver PATH... --address RIP [--check | --apply]',
   'lvsync fleet-check PATH... [--pair lb1,lb2 ...] [--json]',
   'lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]',
-  '                     [--health-concurrency N]',
+  '                     [--health-concurrency N] [--metrics-servers true|false] [--scrape-interval 15s]',
 ];
 
 export const PATH_NOTE = 'PATH is a YAML file or a directory of *.yaml/*.yml files, merged together.';
@@ -112,6 +112,15 @@ export const OPTIONS: readonly OptionHelp[] = [
   { label: '--health-concurrency N', lines: [
     'watch: health checks in flight at most (default: what the open-file limit',
     'allows, ulimit -n / LimitNOFILE= minus 512; exec checks at most 64)',
+  ] },
+  { label: '--metrics-servers BOOL', lines: [
+    'watch: per-real-server series in /metrics (default true; false keeps the',
+    'per-service ones only: 11 series fewer per real server)',
+  ] },
+  { label: '--scrape-interval DURATION', lines: [
+    'watch: the kernel\'s counters are read at most once per this for /metrics',
+    'and the status page, whatever the number of scrapers (default 15s; set it',
+    'to Prometheus\'s scrape_interval)',
   ] },
   { label: '--address RIP', lines: ['realserver: the real server\'s address as declared'] },
   { label: '--check', lines: ['realserver: report what is missing on this host; exit 1 if anything is'] },

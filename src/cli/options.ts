@@ -26,7 +26,7 @@ export const COMMAND_OPTIONS = {
   watch: {
     interval: { type: 'string' }, 'detect-only': { type: 'boolean' }, listen: { type: 'string' },
     'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' }, 'log-format': { type: 'string' },
-    'health-concurrency': { type: 'string' },
+    'health-concurrency': { type: 'string' }, 'metrics-servers': { type: 'string' }, 'scrape-interval': { type: 'string' },
   },
 } as const satisfies Record<string, NonNullable<ParseArgsConfig['options']>>;
 
@@ -40,6 +40,7 @@ export const OPTION_VALUES: Readonly<Record<string, OptionValue>> = {
   format: ['text', 'json', 'markdown'],
   'log-format': ['auto', 'json', 'pretty'],
   'lost-inventory': ['delete', 'keep'],
+  'metrics-servers': ['true', 'false'],
   live: 'file',
   'live-dir': 'directory',
   out: 'file',

@@ -110,7 +110,8 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       return (await import('./commands/watch.js')).watchCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
         paths: positionals, interval: values.interval, detectOnly: values['detect-only'] === true, listen: values.listen,
         perCommand: values['per-command'] === true, allowMassDelete: values['allow-mass-delete'] === true,
-        logFormat: values['log-format'], healthConcurrency: values['health-concurrency'], version: version(),
+        logFormat: values['log-format'], healthConcurrency: values['health-concurrency'],
+        metricsServers: values['metrics-servers'], scrapeInterval: values['scrape-interval'], version: version(),
       });
     }
     case 'realserver': {

@@ -15,15 +15,16 @@ import { healthFilePath, readHealthFile, writeHealthFile } from '../state/health
 import type { Clock } from './clock.js';
 import { createDebouncer } from './debounce.js';
 import { formatDuration } from './duration.js';
-import { createLiveStatsReader } from './live-stats.js';
+import { createLoadBalancerSnapshot } from './lb-snapshot.js';
+import { createLiveStatsReader, tapListings } from './live-stats.js';
 import { createReconcileLoop, type Backoff, type ReconcileLoop } from './loop.js';
-import { createMetrics, type DaemonMetrics } from './metrics.js';
+import { createMetrics, registerLoadBalancerMetrics, registerReadiness, type DaemonMetrics } from './metrics.js';
 import { createPass, plural } from './pass.js';
 import { createStateFileReporter } from './state-files.js';
 import type { ReconcileDeps } from '../reconcile/reconcile.js';
 import type { CommandRunner } from '../realserver/runner.js';
 import { startStatusServer, type StatusServer } from './server.js';
-import { createStatus, type DaemonStatus } from './status.js';
+import { createStatus, readiness, type DaemonStatus } from './status.js';
 import { watchDesired, type DesiredWatcher } from './triggers.js';
 import { createVrrpPublisher } from './vrrp.js';
 
@@ -60,7 +61,17 @@ export interface DaemonConfig {
   readonly version: string;
   /** health checks in flight at most (--health-concurrency); default: what the open-file limit allows (health/budget.ts) */
   readonly healthConcurrency?: number;
+  /** --metrics-servers: per-real-server series in /metrics; default true */
+  readonly metricsServers?: boolean;
+  /** --scrape-interval: the kernel's counters are read at most once per this for /metrics and the status page; default DEFAULT_SCRAPE_INTERVAL_MS */
+  readonly scrapeIntervalMs?: number;
 }
+
+/**
+ * How old the listings behind /metrics and the status page may be: a Prometheus pair scraping every
+ * 15 s (a common scrape_interval) reads the kernel once per interval, not once per scraper.
+ */
+export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
 
 export interface DaemonDeps {
   readonly ipvsadm: Ipvsadm;
@@ -105,6 +116,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promise<Daemon> {
   const { clock, log } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  // the counters /metrics and the status page show: one cache, fed also by the listings the passes take
+  const liveStats = createLiveStatsReader(deps.ipvsadm, clock, config.scrapeIntervalMs ?? DEFAULT_SCRAPE_INTERVAL_MS);
+  const ipvsadm = tapListings(deps.ipvsadm, (kind, text) => liveStats.offer(kind, text));
   const mode = config.detectOnly ? 'detect-only' : 'apply';
   const status = createStatus({ startedAt: clock.now(), mode, intervalMs: config.intervalMs, paths: config.paths, hostname: config.hostname });
   const stateFiles = createStateFileReporter({ log, metrics, status, clock });
@@ -114,7 +128,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   const recover = { repair: mode === 'apply', now: () => clock.now() };
 
   const readLive = async (thresholds: boolean): Promise<Table> => {
-    const parsed = await readLiveTable(deps.ipvsadm, { thresholds });
+    const parsed = await readLiveTable(ipvsadm, { thresholds });
     if (parsed.diagnostics.length) throw new LiveTableUnreadableError(parsed.diagnostics.map((d) => d.message).join('; '));
     return parsed.table;
   };
@@ -213,7 +227,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     mode,
     perCommand: config.perCommand,
     allowMassDelete: config.allowMassDelete,
-    reconcile: { ipvsadm: deps.ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.ip ? { ip: deps.ip } : {}) },
+    reconcile: { ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.ip ? { ip: deps.ip } : {}) },
     load: deps.load ?? ((paths) => loadDesired(paths, { director: config.director })),
     clock,
     log,
@@ -257,6 +271,9 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   });
   loopRef = loop;
 
+  registerReadiness(metrics.registry, () => readiness(status).ready);
+  registerLoadBalancerMetrics(metrics.registry, createLoadBalancerSnapshot({ status, read: () => liveStats.readCounters(), servers: config.metricsServers ?? true }));
+
   const debouncer = createDebouncer(clock, config.debounceMs ?? DEFAULT_DEBOUNCE_MS, () => {
     log.debug('config files changed');
     deps.trace?.('config files changed: pass requested');
@@ -274,7 +291,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       server = await startStatusServer(config.listen, {
         status,
         metrics,
-        liveStats: createLiveStatsReader(deps.ipvsadm, clock),
+        liveStats,
         now: () => clock.now(),
         nextPassAt: () => loop.state.nextPassAt,
         version: config.version,

@@ -1,8 +1,9 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { OperationKind } from '../plan/types.js';
 import type { DriftItem } from './drift.js';
 import { STATE_FILE_NAMES } from '../state/recover.js';
 import { PASS_OUTCOMES, type PassOutcome } from './status.js';
+import { LB_SERIES, type Sample, type SeriesName } from './lb-series.js';
 
 /**
  * The daemon's Prometheus metrics, in a registry of its own (never prom-client's global one), so
@@ -83,4 +84,32 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
 export function observePass(m: DaemonMetrics, outcome: PassOutcome, durationMs: number): void {
   m.passes.labels(outcome).inc();
   m.passDuration.labels(outcome).observe(durationMs / 1000);
+}
+
+/**
+ * The load balancer's series (lb-series.ts) as metric families whose values are set from a snapshot
+ * at each scrape: the kernel's counters are absolute, so they are copied, never inc()'d. `snapshot`
+ * is called once per family per scrape; it must share one read (the daemon memoises it).
+ */
+export function registerLoadBalancerMetrics(registry: Registry, snapshot: () => Promise<ReadonlyMap<SeriesName, readonly Sample[]>>): void {
+  for (const [name, spec] of Object.entries(LB_SERIES) as [SeriesName, (typeof LB_SERIES)[SeriesName]][]) {
+    const family = {
+      name, help: spec.help, type: spec.type, aggregator: 'sum' as const,
+      async get() {
+        const values = (await snapshot()).get(name) ?? [];
+        return { name, help: spec.help, type: spec.type, aggregator: 'sum' as const, values: values.map((v) => ({ labels: { ...v.labels }, value: v.value })) };
+      },
+      reset() {},
+    };
+    // prom-client's Registry takes any object with name, help, type and get(); its typings name only its own classes
+    registry.registerMetric(family as unknown as Metric);
+  }
+}
+
+/** lvsync_ready: what /readyz says, as a gauge to alert on (read at each scrape). */
+export function registerReadiness(registry: Registry, ready: () => boolean): void {
+  new Gauge({
+    name: 'lvsync_ready', help: '1 when /readyz answers 200 (the last pass succeeded and the config files are valid), 0 when not; /readyz and the status page say why.',
+    registers: [registry], collect() { this.set(ready() ? 1 : 0); },
+  });
 }

@@ -19,7 +19,7 @@ const REPO = new URL('../../../', import.meta.url).pathname;
 const FAKE_BIN = join(REPO, 'test/fixtures/bin/ipvsadm');
 const MAIN = join(REPO, 'dist/src/cli/main.js');
 
-test('usage errors exit 64: no PATH, unreadable --interval, too short, bad --listen, bad --log-format, bad --health-concurrency', async () => {
+test('usage errors exit 64: no PATH, unreadable --interval, too short, bad --listen, bad --log-format, bad --health-concurrency, bad --metrics-servers, bad --scrape-interval', async () => {
   const dir = tempTree({ 'web.yaml': WEB });
   const cases: [string[], RegExp][] = [
     [['watch'], /watch needs at least one PATH/],
@@ -29,6 +29,9 @@ test('usage errors exit 64: no PATH, unreadable --interval, too short, bad --lis
     [['watch', dir, '--log-format', 'xml'], /--log-format: expected auto, json or pretty/],
     [['watch', dir, '--health-concurrency', '0'], /--health-concurrency: expected a whole number from 1 to 1000000/],
     [['watch', dir, '--health-concurrency', 'auto'], /--health-concurrency: expected a whole number/],
+    [['watch', dir, '--metrics-servers=no'], /--metrics-servers: expected true or false/],
+    [['watch', dir, '--scrape-interval', '500ms'], /--scrape-interval: expected a duration of at least 1s/],
+    [['watch', dir, '--scrape-interval', 'often'], /--scrape-interval: expected a duration/],
   ];
   for (const [argv, message] of cases) {
     const r = await runCli(argv);
@@ -64,7 +67,7 @@ test('lvsync watch in-process: JSON log lines, SIGHUP runs a pass, SIGTERM finis
     onSignal: (signal, handler) => { handlers.set(signal, handler); return () => handlers.delete(signal); },
   };
   // above the old fixed maximum of 1024: the open-file limit is what bounds it now
-  const done = run(['watch', join(dir, 'conf'), '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--health-concurrency', '2000'], io);
+  const done = run(['watch', join(dir, 'conf'), '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--health-concurrency', '2000', '--metrics-servers=false', '--scrape-interval', '30s'], io);
   const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   await eventually(() => lines().some((l) => l.pass === 1), 'the first pass');
   const url = String(lines().find((l) => typeof l.listen === 'string')?.listen);
@@ -72,6 +75,10 @@ test('lvsync watch in-process: JSON log lines, SIGHUP runs a pass, SIGTERM finis
   assert.deepEqual(lines().find((l) => typeof l.listen === 'string')?.healthChecksInFlight, { sockets: Math.min(2000, fdCap), exec: 64, fdLimit: checkBudget(readOpenFileLimit()).fdLimit });
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  // --metrics-servers=false: the per-service series, none per real server
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /^lvsync_service_connections_total\{service="web",protocol="tcp",address="192\.168\.10\.100",port="80"\} 0$/m);
+  assert.doesNotMatch(metrics, /^lvsync_real_server_weight\{/m);
   handlers.get('SIGHUP')!();
   await eventually(() => lines().some((l) => l.pass === 2), 'the SIGHUP pass');
   assert.deepEqual(lines().find((l) => l.pass === 2)?.reasons, ['sighup']);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { afterEach, test } from 'node:test';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { DEFAULT_SCRAPE_INTERVAL_MS } from '../../src/watch/daemon.js';
 import { LOGGED_COMMANDS } from '../../src/watch/pass.js';
 import { startTestDaemon, stopAllTestDaemons, WEB } from './daemon-helpers.js';
 
@@ -262,7 +263,8 @@ test('the status page and /status.json show the current drift (detect-only) and 
   assert.equal(json.passes[0]?.outcome, 'drift-detected');
 
   t.ipvsadm.broken = true;
-  t.clock.advance(10_000);
+  // past the live counters' min age: the page reads them again, and fails
+  t.clock.advance(DEFAULT_SCRAPE_INTERVAL_MS);
   await t.settle();
   html = await (await fetch(`${t.daemon.url}/`)).text();
   assert.match(html, /<h2>Last pass failed<\/h2><pre>cannot run ipvsadm: spawn ipvsadm ENOENT/);

@@ -16,6 +16,8 @@ export interface WatchArgs {
   readonly allowMassDelete: boolean;
   readonly logFormat: string | undefined;
   readonly healthConcurrency?: string | undefined;
+  readonly metricsServers?: string | undefined;
+  readonly scrapeInterval?: string | undefined;
   readonly version: string;
 }
 
@@ -42,6 +44,12 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
   if (healthConcurrency !== undefined && (!Number.isInteger(healthConcurrency) || healthConcurrency < 1 || healthConcurrency > MAX_HEALTH_CONCURRENCY)) {
     throw new UsageError(`--health-concurrency: expected a whole number from 1 to ${MAX_HEALTH_CONCURRENCY} (got '${args.healthConcurrency}'); without it, the open-file limit decides`);
   }
+  const metricsServers = args.metricsServers ?? 'true';
+  if (metricsServers !== 'true' && metricsServers !== 'false') throw new UsageError(`--metrics-servers: expected true or false (got '${metricsServers}')`);
+  const scrapeIntervalMs = args.scrapeInterval === undefined ? undefined : parseDuration(args.scrapeInterval);
+  if (scrapeIntervalMs === null || (scrapeIntervalMs !== undefined && scrapeIntervalMs < MIN_INTERVAL_MS)) {
+    throw new UsageError(`--scrape-interval: expected a duration of at least 1s, like Prometheus's scrape_interval (got '${args.scrapeInterval}')`);
+  }
   const onSignal = io.onSignal;
   if (!onSignal) throw new UsageError('watch runs only from the lvsync program (it needs signals)');
 
@@ -62,6 +70,8 @@ export async function watchCommand(io: CliIo, g: GlobalArgs, args: WatchArgs): P
     director: g.director,
     version: args.version,
     ...(healthConcurrency !== undefined ? { healthConcurrency } : {}),
+    metricsServers: metricsServers === 'true',
+    ...(scrapeIntervalMs !== undefined ? { scrapeIntervalMs } : {}),
   }, { ipvsadm: io.createIpvsadm(g.ipvsadm), clock: io.clock ?? systemClock, log, ...(io.probe ? { probe: io.probe } : {}), ...(io.trace ? { trace: io.trace } : {}), ...(io.runCommand ? { ip: io.runCommand } : {}) });
   const offs: (() => void)[] = [];
 
