@@ -11,7 +11,7 @@ import { createPlan } from '../src/plan/plan.js';
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 const entries = readdirSync(examples)
-  .filter((name) => name.endsWith('.yaml') || (statSync(`${examples}${name}`).isDirectory() && !['live', 'systemd', 'ci', 'migrate'].includes(name)))
+  .filter((name) => name.endsWith('.yaml') || (statSync(`${examples}${name}`).isDirectory() && !['live', 'systemd', 'ci', 'migrate', 'monitoring'].includes(name)))
   .sort();
 
 test('there are examples to check', () => {
