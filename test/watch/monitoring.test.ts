@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createMetrics, registerLoadBalancerMetrics, registerReadiness } from '../../src/watch/metrics.js';
 import { requiredTool } from '../helpers/required-tool.js';
+import { startTestDaemon } from './daemon-helpers.js';
 
 /**
  * examples/monitoring (issue 18): the alert rules pass `promtool check rules` and their unit tests
@@ -44,6 +45,20 @@ test('the alert rules pass promtool check rules', { skip: promtool.skip }, () =>
 test('the alert rules pass their promtool unit tests', { skip: promtool.skip }, () => {
   const r = promtoolRun(['test', 'rules', 'lvsync-alerts.test.yml']);
   assert.equal(r.status, 0, r.out);
+});
+
+test('a scrape of a daemon with services and real servers passes promtool check metrics', { skip: promtool.skip }, async () => {
+  const t = await startTestDaemon();
+  try {
+    const body = await t.daemon.metrics.registry.metrics();
+    assert.match(body, /^lvsync_real_server_connections_total\{/m);
+    assert.equal(promtool.missing, null, promtool.missing ?? '');
+    const r = spawnSync(promtool.path, ['check', 'metrics'], { input: body, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.equal(`${r.stdout}${r.stderr}`.trim(), '');
+  } finally {
+    await t.stop();
+  }
 });
 
 test('every alert has a unit test that fires it, a description and a severity; every metric it uses exists', () => {
