@@ -38,6 +38,8 @@ if [ -z "$files" ]; then
   exit 1
 fi
 mkdir -p test-output
+# CI's LVSYNC_REQUIRE_TOOLS=1 reaches the tests in the VM too (promtool: test/helpers/required-tool.ts)
+export LVSYNC_VM_PASS_ENV="${LVSYNC_VM_PASS_ENV:-} LVSYNC_REQUIRE_TOOLS"
 echo "kernel suite: booting the VM ($([ "$#" -gt 0 ] || echo 'conformance check, then: ')$files)"
 exec test/kernel/vm.sh --timeout "${LVSYNC_KERNEL_TIMEOUT:-1800}" -- sh -c "
   $conformance
