@@ -27,6 +27,10 @@
  *                    50,000 HTTP-checked real servers on loopback listeners (1k: a smoke run), a tenth of them
  *                    starting to hang; time to mark each down and out of rotation, false downs, CPU per
  *                    check, peak RSS, event-loop delay, pass durations, a plan --health round
+ *   --metrics        only the /metrics scenario (bench/metrics.ts): lvsync watch over 2,300 × 16, scraped over
+ *                    HTTP; wall and CPU of a cold scrape (listings older than --scrape-interval: read, parse,
+ *                    series, serialise) and a warm one (another scraper: serialise), with and without
+ *                    --metrics-servers, --runs N each (default 5)
  *   --record         also write the results into BENCHMARKS.md and bench/stage-times.png (the whole
  *                    results block: with --vm-only it would hold only the VM part)
  *
@@ -56,6 +60,7 @@ import type { VmResult } from './vm-inner.js';
 import { PEER_STEPS, PEER_TOOLS, peerSize, writePeerData, type PeerConfig, type PeerStep, type PeerTool } from './peers-data.js';
 import { runHostPeers, type HostPeerResult } from './peers-host.js';
 import { peersReport } from './peers-report.js';
+import { metricsReport, runMetricsBench } from './metrics.js';
 import { HEALTH_SIZES, defaultHealthConfig, healthReport, runHealthSize, type HealthBenchResult, type HealthSize } from './health.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -96,6 +101,8 @@ interface Args {
   peersOnly: boolean;
   /** the health scenario alone, at these sizes (null: not asked for) */
   health: HealthSize[] | null;
+  /** the /metrics scenario alone */
+  metrics: boolean;
 }
 
 function listOf<T extends string>(text: string, allowed: readonly T[], what: string): T[] {
@@ -108,7 +115,7 @@ function listOf<T extends string>(text: string, allowed: readonly T[], what: str
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     quick: false, sizes: [...SIZES], runs: null, vm: false, vmReps: 1, apply: true, record: false, vmOnly: false,
-    peerSizes: ['1k', 'ka16', '10k'], peerTools: [...PEER_TOOLS], peerSteps: [...PEER_STEPS], peerReps: 1, peersOnly: false, readersOnly: false, health: null,
+    peerSizes: ['1k', 'ka16', '10k'], peerTools: [...PEER_TOOLS], peerSteps: [...PEER_STEPS], peerReps: 1, peersOnly: false, readersOnly: false, health: null, metrics: false,
   };
   let sizesGiven = false;
   let peerSizesGiven = false;
@@ -142,6 +149,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--vm-only') { args.vmOnly = true; args.vm = true; args.apply = false; args.sizes = []; sizesGiven = true; }
     else if (a === '--readers-only') { args.readersOnly = true; args.apply = false; }
     else if (a === '--record') args.record = true;
+    else if (a === '--metrics') args.metrics = true;
     else if (a === '--health' || a.startsWith('--health=')) {
       const ids = a.includes('=') ? a.slice(a.indexOf('=') + 1).split(',') : ['10k'];
       args.health = ids.map((id) => {
@@ -403,6 +411,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   mkdirSync(OUT, { recursive: true });
   if (args.health) return healthMain(args.health);
+  if (args.metrics) return metricsMain(runsGiven(process.argv.slice(2)) ?? 5);
   const started = Date.now();
   const machineBefore = machine();
   log(`lvsync bench: ${machineBefore}`);
@@ -494,6 +503,30 @@ async function main(): Promise<void> {
   process.stdout.write(md);
   if (args.record) record(md, png);
   log(`\nbench finished in ${totalS.toFixed(0)} s; results in ${OUT}`);
+}
+
+function runsGiven(argv: readonly string[]): number | null {
+  const i = argv.indexOf('--runs');
+  return i >= 0 ? Number(argv[i + 1]) : null;
+}
+
+async function metricsMain(runs: number): Promise<void> {
+  const started = Date.now();
+  const machineBefore = machine();
+  log(`lvsync bench (metrics): ${machineBefore}`);
+  const results = [];
+  for (const servers of [true, false]) {
+    results.push(await runMetricsBench({ servers, runs }));
+    log(`  --metrics-servers=${servers}: done`);
+  }
+  const md = [
+    `Machine: ${machineBefore}. Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`, ${((Date.now() - started) / 1000).toFixed(0)} s in all.`,
+    '',
+    metricsReport(results),
+  ].join('\n');
+  writeFileSync(join(OUT, 'metrics-results.md'), `${md}\n`);
+  writeFileSync(join(OUT, 'metrics-results.json'), `${JSON.stringify({ machine: machineBefore, results }, null, 1)}\n`);
+  process.stdout.write(`${md}\n`);
 }
 
 async function healthMain(sizes: readonly HealthSize[]): Promise<void> {
