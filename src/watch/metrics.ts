@@ -32,6 +32,8 @@ export interface DaemonMetrics {
   readonly vrrpState: Gauge<'instance' | 'state'>;
   readonly vrrpTransitions: Counter<'instance' | 'state'>;
   readonly vrrpTrackFileErrors: Counter<'instance'>;
+  readonly anycastReady: Gauge<'vip'>;
+  readonly anycastStateFileErrors: Counter;
 }
 
 const OPERATION_KINDS: readonly OperationKind[] = ['add-service', 'edit-service', 'delete-service', 'add-server', 'edit-server', 'delete-server'];
@@ -65,6 +67,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
     vrrpState: new Gauge({ name: 'lvsync_vrrp_keepalived_state', help: 'Per VRRP instance, 1 for the state keepalived last reported through notify_fifo (MASTER, BACKUP, FAULT, STOP), 0 for the others; absent until keepalived reports.', labelNames: ['instance', 'state'], registers }),
     vrrpTransitions: new Counter({ name: 'lvsync_vrrp_transitions_total', help: 'State changes keepalived reported through notify_fifo, by instance and the state it changed to.', labelNames: ['instance', 'state'], registers }),
     vrrpTrackFileErrors: new Counter({ name: 'lvsync_vrrp_track_file_errors_total', help: 'Failed writes of a VRRP track file, by instance: keepalived does not see the readiness while they fail.', labelNames: ['instance'], registers }),
+    anycastReady: new Gauge({ name: 'lvsync_anycast_ready', help: 'Per anycast VIP (anycast.vips): 1 while this director should receive its traffic and lvsync exabgp announces it, 0 while it is withdrawn.', labelNames: ['vip'], registers }),
+    anycastStateFileErrors: new Counter({ name: 'lvsync_anycast_state_file_errors_total', help: 'Failed writes of the anycast state file: lvsync exabgp withdraws every VIP once the file is stale.', registers }),
     lostInventoryServices: new Gauge({ name: 'lvsync_lost_inventory_services', help: 'Live services a lost inventory leaves in question (neither declared nor in the scope): kept until lvsync apply --lost-inventory delete|keep; 0 when none.', registers }),
   };
   // every label value exists from the start, so rate() and absent() work before the first event
