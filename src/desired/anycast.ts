@@ -11,7 +11,12 @@ import { keyAt, valueAt, type BlockDecl, type WrittenAnycast } from './written.j
  * address that at least one address service uses (announcing a VIP with nothing behind it draws
  * traffic to a black hole), and a next hop must be `self` or an address of the VIP's family.
  */
-export function resolveAnycast(files: readonly BlockDecl<WrittenAnycast>[], override: BlockDecl<WrittenAnycast> | null, catalog: ServiceCatalog, out: Diagnostic[]): AnycastSpec | null {
+/**
+ * `directorView`: the services are one director's (a director was named, or the config has no
+ * fleet). Without it (validating a fleet's shared part) a VIP whose services are all on named
+ * directors is left out rather than refused: each director's own view checks it.
+ */
+export function resolveAnycast(files: readonly BlockDecl<WrittenAnycast>[], override: BlockDecl<WrittenAnycast> | null, catalog: ServiceCatalog, out: Diagnostic[], directorView = true): AnycastSpec | null {
   const decl = blockInForce(files, override, 'anycast', 'ANYCAST', out);
   if (!decl) return null;
   const raw = decl.raw;
@@ -27,6 +32,7 @@ export function resolveAnycast(files: readonly BlockDecl<WrittenAnycast>[], over
     if (!parsed) { error(keyAt(decl, 'vips', written), `${JSON.stringify(written)} is not an IP address; key each VIP by its address, e.g. 10.70.0.10 or 2001:db8::10`); continue; }
     const services = catalog.byAddress.get(parsed.canonical) ?? [];
     if (services.length === 0) {
+      if (!directorView) continue;
       error(keyAt(decl, 'vips', written), `no service on this director uses ${parsed.canonical}; announcing it would draw its traffic to nothing. Declare its services on this director, or remove the VIP`);
       continue;
     }

@@ -98,7 +98,7 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   const settings = mergeSettings(selected.settings, diagnostics);
   const catalog = serviceCatalog(selected.services, facts);
   const vrrp = resolveVrrp(vrrps, directorBlock(overlays, options.director, 'vrrp'), catalog, diagnostics);
-  const anycast = resolveAnycast(anycasts, directorBlock(overlays, options.director, 'anycast'), catalog, diagnostics);
+  const anycast = resolveAnycast(anycasts, directorBlock(overlays, options.director, 'anycast'), catalog, diagnostics, options.director !== undefined || !selected.fleet.used);
   const vips = mergeVips(selected.settings, selected.services, facts, diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {

@@ -198,6 +198,9 @@ export type VrrpDecl = BlockDecl<WrittenVrrp>;
 export interface WrittenFleet {
   readonly labels?: Readonly<Record<string, readonly string[]>>;
   readonly pairs?: readonly (readonly string[])[];
+  /** active-active directors behind ECMP (fleet-check: identical tables, mh/sh) */
+  readonly anycast?: readonly string[];
+  readonly anycastSeverity?: 'error' | 'warning';
 }
 
 /** The director-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`, `vips`), each null when absent or invalid. */
