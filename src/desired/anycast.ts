@@ -4,7 +4,7 @@ import { ANYCAST_DEFAULTS, type AnycastSpec, type AnycastVip } from '../model/an
 import { blockInForce } from './block.js';
 import { durationMs } from './policy.js';
 import type { ServiceCatalog } from './vrrp.js';
-import { keyAt, valueAt, type BlockDecl, type WrittenAnycast } from './written.js';
+import { valueAt, type BlockDecl, type WrittenAnycast } from './written.js';
 
 /**
  * The `anycast` block in force on this director, checked against its services: each VIP must be an
@@ -21,26 +21,29 @@ export function resolveAnycast(files: readonly BlockDecl<WrittenAnycast>[], over
   if (!decl) return null;
   const raw = decl.raw;
   let failed = false;
-  const error = (at: ReturnType<typeof keyAt>, message: string) => {
+  const error = (at: ReturnType<typeof valueAt>, message: string) => {
     out.push({ severity: 'error', code: 'ANYCAST', message, file: at.file, line: at.line, col: at.col, path: at.pointer });
     failed = true;
   };
   const vips: AnycastVip[] = [];
-  for (const [written, vipRaw] of Object.entries(raw.vips)) {
-    const own = vipRaw ?? {};
+  const seen = new Map<string, number>();
+  for (const [i, own] of raw.vips.entries()) {
+    const written = own.address;
     const parsed = parseAddress(written);
-    if (!parsed) { error(keyAt(decl, 'vips', written), `${JSON.stringify(written)} is not an IP address; key each VIP by its address, e.g. 10.70.0.10 or 2001:db8::10`); continue; }
+    if (!parsed) { error(valueAt(decl, 'vips', i, 'address'), `${JSON.stringify(written)} is not an IP address; write the VIP, e.g. 10.70.0.10 or 2001:db8::10`); continue; }
+    if (seen.has(parsed.canonical)) { error(valueAt(decl, 'vips', i, 'address'), `${parsed.canonical} is listed twice (also item ${seen.get(parsed.canonical)! + 1}); list each VIP once`); continue; }
+    seen.set(parsed.canonical, i);
     const services = catalog.byAddress.get(parsed.canonical) ?? [];
     if (services.length === 0) {
       if (!directorView) continue;
-      error(keyAt(decl, 'vips', written), `no service on this director uses ${parsed.canonical}; announcing it would draw its traffic to nothing. Declare its services on this director, or remove the VIP`);
+      error(valueAt(decl, 'vips', i, 'address'), `no service on this director uses ${parsed.canonical}; announcing it would draw its traffic to nothing. Declare its services on this director, or remove the VIP`);
       continue;
     }
     const nextHop = own.nextHop ?? raw.nextHop ?? ANYCAST_DEFAULTS.nextHop;
     if (nextHop !== 'self') {
       const hop = parseAddress(nextHop);
       if (!hop || hop.family !== parsed.family) {
-        const at = own.nextHop !== undefined ? valueAt(decl, 'vips', written, 'nextHop') : valueAt(decl, 'nextHop');
+        const at = own.nextHop !== undefined ? valueAt(decl, 'vips', i, 'nextHop') : valueAt(decl, 'nextHop');
         error(at, `next hop ${JSON.stringify(nextHop)} is not ${hop ? `an ${parsed.family === 'ipv4' ? 'IPv4' : 'IPv6'} address like the VIP` : 'an IP address'}; write \`self\` (the BGP session's own address) or this director's address`);
         continue;
       }

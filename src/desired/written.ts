@@ -188,7 +188,7 @@ export interface WrittenRoute {
 export interface WrittenAnycast extends WrittenRoute {
   readonly grace?: WrittenDuration;
   readonly stateFile?: string;
-  readonly vips: Readonly<Record<string, WrittenRoute | null>>;
+  readonly vips: readonly (WrittenRoute & { readonly address: string })[];
 }
 
 /** The `vrrp` block in force: a file's, or a director override's. */

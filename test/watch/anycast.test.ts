@@ -13,7 +13,7 @@ const config = (dir: string, grace = '0s') => `${HEALTHY.replace('scheduler: wrr
   grace: ${grace}
   stateFile: ${dir}/anycast.json
   med: 100
-  vips: { 192.168.10.100: {} }
+  vips: [{ address: 192.168.10.100 }]
 `;
 const vips = (dir: string) => {
   const parsed = parseAnycastState(readFileSync(join(dir, 'anycast.json'), 'utf8'));
