@@ -83,6 +83,8 @@ export interface ExabgpOptions {
   readonly run?: readonly string[];
   /** extra environment for ExaBGP (and so for its process), e.g. { exabgp_api_ack: 'false' } */
   readonly env?: Readonly<Record<string, string>>;
+  /** the host name ExaBGP and its process see (own UTS namespace, in a private /etc/hosts); default the director's name */
+  readonly hostname?: string;
 }
 
 export interface Exabgp {
@@ -449,7 +451,7 @@ neighbor ${this.router.address} {
 
   /**
    * Debian's ExaBGP in the foreground in `d`'s namespace, its own process group (kill() reaches its
-   * process too), log (stdout) appended to `<dir>/exabgp.log`. Run as root without dropping
+   * process too), log (stdout) appended to `<dir>/exabgp.log`, cwd `<dir>`, host name `d1`..`d3`. Run as root without dropping
    * privileges and without the CLI FIFOs (/run/exabgp is not there); the rest is Debian's
    * /etc/exabgp/exabgp.env (api.ack true, respawn true).
    */
@@ -461,9 +463,14 @@ neighbor ${this.router.address} {
     writeFileSync(confPath, this.exabgpConf(d, o.run ?? ['/usr/bin/tail', '-n', '+1', '-F', ctl]));
     const logPath = join(d.dir, 'exabgp.log');
     const fd = openSync(logPath, 'a');
-    // its own UTS namespace with the host name `localhost`: ExaBGP resolves the FQDN of the host name
-    // at start-up (util/dns.py), and the VM's name is in no /etc/hosts and has no DNS: 5 s lost per start
-    const child = spawn('ip', ['netns', 'exec', d.ns, 'unshare', '--uts', 'sh', '-c', 'hostname localhost && exec exabgp "$0"', confPath], {
+    // its own UTS and mount namespaces, host name = the director's name, listed in a private
+    // /etc/hosts: ExaBGP resolves the FQDN of the host name at start-up (util/dns.py), and an
+    // unresolvable name (the VM's, in no /etc/hosts, no DNS) costs 5 s per start
+    const hostname = o.hostname ?? d.name;
+    const hosts = join(d.dir, 'hosts');
+    writeFileSync(hosts, `127.0.0.1 localhost\n127.0.1.1 ${hostname}\n`);
+    const child = spawn('ip', ['netns', 'exec', d.ns, 'unshare', '--uts', '--mount', 'sh', '-c',
+      'hostname "$1" && mount --bind "$2" /etc/hosts && exec exabgp "$3"', 'sh', hostname, hosts, confPath], {
       stdio: ['ignore', fd, fd], detached: true, cwd: d.dir,
       env: {
         PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp',
