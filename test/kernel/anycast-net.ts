@@ -73,6 +73,12 @@ export interface AnycastNetOptions {
   readonly echoPort?: number;
   /** BGP hold time both sides ask for (seconds, >= 3); default 3 */
   readonly holdTime?: number;
+  /**
+   * 'manual' (default): each real server gets the VIP on lo and arp_ignore=1/arp_announce=2 from the
+   * topology script. 'none': left out, for a test that runs `lvsync realserver CONFIG --address RIP
+   * --apply` in each real server's namespace instead (servers answer on their own address meanwhile).
+   */
+  readonly realServerVip?: 'manual' | 'none';
   /** router AS, directors' AS; default 65000, 65001 (eBGP, every director in the same AS so bird merges their paths) */
   readonly routerAs?: number;
   readonly directorAs?: number;
@@ -155,6 +161,7 @@ export class AnycastNet {
   readonly holdTime: number;
   readonly routerAs: number;
   readonly directorAs: number;
+  readonly realServerVip: 'manual' | 'none';
   readonly bridge: string;
   readonly hostAddress: string;
   readonly router: { readonly ns: string; readonly address: string; readonly clientSide: string; readonly ctl: string; readonly conf: string; readonly log: string };
@@ -179,6 +186,7 @@ export class AnycastNet {
     this.holdTime = o.holdTime ?? 3;
     this.routerAs = o.routerAs ?? 65000;
     this.directorAs = o.directorAs ?? 65001;
+    this.realServerVip = o.realServerVip ?? 'manual';
     this.bridge = `br-${this.tag}`;
     this.hostAddress = `${this.segment}.254`;
     this.dir = mkdtempSync(join(tmpdir(), `lvsync-anycast-${this.tag}-`));
@@ -251,9 +259,11 @@ export class AnycastNet {
     }
     for (const rs of this.realServers) {
       plug(rs.ns, rs.address, `v${this.tag}-${rs.name}`);
-      lines.push(`ip -n ${rs.ns} addr add ${this.vip}/32 dev lo`,
-        `ip -n ${rs.ns} route add default via ${r.address}`,
-        `ip netns exec ${rs.ns} sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2`);
+      lines.push(`ip -n ${rs.ns} route add default via ${r.address}`);
+      if (this.realServerVip === 'manual') {
+        lines.push(`ip -n ${rs.ns} addr add ${this.vip}/32 dev lo`,
+          `ip netns exec ${rs.ns} sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2`);
+      }
       const root = join(this.dir, rs.name);
       mkdirSync(root);
       writeFileSync(join(root, 'index.html'), `${rs.name}\n`);
@@ -565,6 +575,20 @@ neighbor ${this.router.address} {
       }
       const rs = /^\s+->\s+(\d\S*)\s+(\d+)\s+(\d+)/.exec(line);
       if (rs && current) current.realServers[rs[1]!] = { conns: Number(rs[2]), inPkts: Number(rs[3]) };
+    }
+    return out;
+  }
+
+  /** `ipvsadm -L -n` in `d`: ActiveConn and InActConn per service (`VIP:port`), summed over its real servers */
+  async activeConns(name: DirectorName): Promise<Record<string, { active: number; inactive: number }>> {
+    const text = (await execFileP('ip', ['netns', 'exec', this.director(name).ns, 'ipvsadm', '-L', '-n'])).stdout;
+    const out: Record<string, { active: number; inactive: number }> = {};
+    let current: { active: number; inactive: number } | null = null;
+    for (const line of text.split('\n')) {
+      const svc = /^(TCP|UDP|SCTP)\s+(\S+)/.exec(line);
+      if (svc) { current = out[svc[2]!] = { active: 0, inactive: 0 }; continue; }
+      const rs = /^\s+->\s+\d\S*\s+\S+\s+\d+\s+(\d+)\s+(\d+)/.exec(line);
+      if (rs && current) { current.active += Number(rs[1]); current.inactive += Number(rs[2]); }
     }
     return out;
   }

@@ -105,6 +105,8 @@ describe('active-active directors behind a BGP ECMP router (bird2 + ExaBGP, mh +
     assert.ok(onD1.length > 0);
     const t0 = net.withdraw('d1');
     const tRoute = await net.untilNexthops(['d2', 'd3'], 30_000, t0);
+    const echoSvc = `${net.vip}:${net.echoPort}`;
+    const d1At = { conns: (await net.activeConns('d1'))[echoSvc]!, inPkts: (await net.stats('d1'))[echoSvc]!.inPkts, t: Date.now() };
     log(`route events after the withdraw: ${net.routeEvents.filter((e) => e.t >= t0 - 2000).map((e) => `${e.t - t0} ms ${e.line.replace(/\s+/g, ' ')}`).join(' | ')}`);
     const flowing = await p.untilFlowing(tRoute + 1000, 30_000);
     await sleep(3000); // the entries the moved flows left behind are older than whoCarries' 2 s
@@ -112,6 +114,10 @@ describe('active-active directors behind a BGP ECMP router (bird2 + ExaBGP, mh +
     const moved = onD1.filter((i) => afterMove.get(i)!.some((d) => d !== 'd1')).length;
     const reshuffled = [...before].filter(([i, ds]) => !ds.includes('d1') && afterMove.get(i)!.join() !== ds.join()).length;
     assert.equal(count(afterMove, 'd1'), 0, 'nothing crosses d1 after its withdraw');
+    // what a drain after the withdraw can watch on d1: its entries stay ESTABLISHED (the moved flows
+    // never send their FIN through it), only the packet counter stops
+    const d1Later = { conns: (await net.activeConns('d1'))[echoSvc]!, inPkts: (await net.stats('d1'))[echoSvc]!.inPkts, t: Date.now() };
+    log(`d1 after its withdraw: ActiveConn ${d1At.conns.active} -> ${d1Later.conns.active} (InActConn ${d1At.conns.inactive} -> ${d1Later.conns.inactive}) over ${d1Later.t - d1At.t} ms, InPkts +${d1Later.inPkts - d1At.inPkts} in that time`);
     const line = `graceful withdraw d1: route without d1 ${tRoute - t0} ms after the withdraw line; ${p.alive().length}/${N} connections alive, all flowing again ${flowing.t - tRoute} ms after the route change (1 s ticks); ${onD1.length} were on d1, ${moved} picked up by d2/d3 (sloppy_tcp), ${reshuffled} of the others moved between d2 and d3 (ECMP rehash); ${stalls(p, t0)}`;
     log(line);
     assert.equal(p.dead().length, 0, `${line}; dead: ${JSON.stringify(p.dead())}`);
