@@ -21,6 +21,8 @@ export type DiagnosticCode =
   | 'SETTINGS_CONFLICT' | 'SYNC_DAEMON'
   // VRRP readiness (vrrp)
   | 'VRRP'
+  // anycast VIPs announced over BGP (anycast, fleet.anycast)
+  | 'ANYCAST' | 'FLEET_ANYCAST'
   // VIP addresses on the director (vips, bindVip)
   | 'VIPS_DEVICE' | 'VIPS_ADDRESS' | 'BIND_VIP_FWMARK'
   // per-director overlays and the fleet (directors, overrides, fleet)

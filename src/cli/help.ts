@@ -21,6 +21,8 @@ export const SYNOPSIS: readonly string[] = [
   'lvsync status [PATH...] [--stats] [--rate] [--json]',
   'lvsync realserver PATH... --address RIP [--check | --apply]',
   'lvsync fleet-check PATH... [--pair lb1,lb2 ...] [--json]',
+  'lvsync exabgp [--state-file FILE] [--poll 500ms]',
+  'lvsync drain-director [--undo] [--timeout 60s] [--state-file FILE]',
   'lvsync watch PATH... [--interval 10s] [--detect-only] [--listen 127.0.0.1:9110] [--log-format auto|json|pretty]',
   '                     [--health-concurrency N] [--metrics-servers true|false] [--scrape-interval 15s]',
 ];
@@ -56,6 +58,14 @@ export const COMMANDS: readonly CommandHelp[] = [
   { name: 'fleet-check', lines: [
     'compare the desired tables of directors that must be identical (fleet.pairs or --pair);',
     'exit 1 if any pair differs (the sync daemon role may differ)',
+  ] },
+  { name: 'exabgp', lines: [
+    'run by ExaBGP as a process: announce each anycast VIP while lvsync watch says this',
+    'director is ready (the state file), withdraw it otherwise or when watch is gone',
+  ] },
+  { name: 'drain-director', lines: [
+    'maintenance of an active-active director: withdraw every anycast VIP and wait until',
+    'the traffic has moved; --undo announces them again (the mark survives restarts)',
   ] },
   { name: 'watch', lines: [
     'the director daemon: apply on config changes, detect and undo drift every --interval,',
@@ -122,6 +132,10 @@ export const OPTIONS: readonly OptionHelp[] = [
     'and the status page, whatever the number of scrapers (default 15s; set it',
     'to Prometheus\'s scrape_interval)',
   ] },
+  { label: '--state-file FILE', lines: ['exabgp, drain-director: the anycast state file lvsync watch writes (default /run/lvsync/anycast.json)'] },
+  { label: '--poll DURATION', lines: ['exabgp: how often to read the state file (default 500ms)'] },
+  { label: '--undo', lines: ['drain-director: remove the mark, announce again, wait until announced'] },
+  { label: '--timeout DURATION', lines: ['drain-director: how long to wait for the withdraw and the traffic to stop, or the announce (default 60s)'] },
   { label: '--address RIP', lines: ['realserver: the real server\'s address as declared'] },
   { label: '--check', lines: ['realserver: report what is missing on this host; exit 1 if anything is'] },
   { label: '--apply', lines: ['realserver: run the missing commands (idempotent); exit 1 if anything is still missing'] },

@@ -11,6 +11,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** whole standard input (for --live -) */
   readonly readStdin: () => Promise<string>;
+  /** resolves when standard input ends (lvsync exabgp: ExaBGP went away); input is read and discarded */
+  readonly stdinEnd?: () => Promise<void>;
   /** a terminal is attached to stdin and stdout: confirmation prompts and colour are allowed */
   readonly interactive: boolean;
   readonly color: boolean;

@@ -29,6 +29,9 @@ void run(process.argv.slice(2), {
   createIpvsadm: (binary) => (trace ? tracedIpvsadm(createExecIpvsadm({ binary }), trace) : createExecIpvsadm({ binary })),
   ...(trace ? { trace } : {}),
   hostname,
+  stdinEnd: () => new Promise<void>((resolve) => {
+    process.stdin.on('end', resolve).on('close', resolve).on('error', () => resolve()).on('data', () => undefined).resume();
+  }),
   onSignal: (signal, handler) => {
     process.on(signal, handler);
     return () => { process.off(signal, handler); };

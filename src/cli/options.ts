@@ -23,6 +23,8 @@ export const COMMAND_OPTIONS = {
   status: { json: { type: 'boolean' }, stats: { type: 'boolean' }, rate: { type: 'boolean' } },
   realserver: { address: { type: 'string' }, apply: { type: 'boolean' }, check: { type: 'boolean' } },
   'fleet-check': { pair: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  exabgp: { 'state-file': { type: 'string' }, poll: { type: 'string' } },
+  'drain-director': { undo: { type: 'boolean' }, timeout: { type: 'string' }, 'state-file': { type: 'string' } },
   watch: {
     interval: { type: 'string' }, 'detect-only': { type: 'boolean' }, listen: { type: 'string' },
     'per-command': { type: 'boolean' }, 'allow-mass-delete': { type: 'boolean' }, 'log-format': { type: 'string' },
@@ -47,4 +49,5 @@ export const OPTION_VALUES: Readonly<Record<string, OptionValue>> = {
   'keep-vrrp': 'file',
   ipvsadm: 'file',
   'state-dir': 'directory',
+  'state-file': 'file',
 };

@@ -126,6 +126,20 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       if (values.director !== undefined) throw new UsageError('fleet-check compares the directors of each pair; use --pair lb1,lb2 rather than --director');
       return (await import('./commands/fleet-check.js')).fleetCheckCommand(io, { paths: positionals, pairs: values.pair ?? [], json: values.json === true });
     }
+    case 'exabgp': {
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS.exabgp);
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      if (positionals.length) throw new UsageError(`exabgp takes no PATH: it reads the state file lvsync watch writes (got ${positionals.join(' ')})`);
+      return (await import('./commands/exabgp.js')).exabgpCommand(io, { stateFile: values['state-file'], poll: values.poll });
+    }
+    case 'drain-director': {
+      const { values, positionals } = parseCommandArgs(argv, COMMAND_OPTIONS['drain-director']);
+      if (values.help) { io.stdout(USAGE); return EXIT.ok; }
+      if (positionals.length) throw new UsageError(`drain-director takes no PATH (got ${positionals.join(' ')})`);
+      return (await import('./commands/drain-director.js')).drainDirectorCommand(io, globalArgs(values, io.env, io.color, io.hostname), {
+        undo: values.undo === true, timeout: values.timeout, stateFile: values['state-file'],
+      });
+    }
     default:
       throw new UsageError(`unknown command '${command}'`);
   }

@@ -6,7 +6,7 @@ import type { FastSpot } from './yaml/fast-yaml.js';
 import type { Locator } from './yaml/positions.js';
 import { NO_OVERLAY, overlayOf, overlayPart } from './overlay/declare.js';
 import type { OverlayDecl } from './overlay/decl.js';
-import type { ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl, WrittenFile } from './written.js';
+import type { BlockDecl, ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl, WrittenAnycast, WrittenFile } from './written.js';
 
 /**
  * One source file through the YAML and schema stages, into declarations the rules can read.
@@ -24,13 +24,15 @@ export interface FileDecls {
   readonly overlay?: OverlayDecl;
   /** `vrrp`; absent when the file has none */
   readonly vrrp?: VrrpDecl;
+  /** `anycast`; absent when the file has none */
+  readonly anycast?: BlockDecl<WrittenAnycast>;
   readonly diagnostics: Diagnostic[];
 }
 
 const SETTINGS_KEYS = ['timeouts', 'syncDaemon', 'sysctls', 'vips'] as const;
 type SettingsKey = (typeof SETTINGS_KEYS)[number];
 
-type Skip = { file: boolean; scope: boolean; vrrp?: boolean; overlay: Set<string>; services: Set<number>; settings: Set<SettingsKey> };
+type Skip = { file: boolean; scope: boolean; vrrp?: boolean; anycast?: boolean; overlay: Set<string>; services: Set<number>; settings: Set<SettingsKey> };
 const NO_SKIP: Skip = { file: false, scope: false, overlay: new Set(), services: new Set(), settings: new Set() };
 
 function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
@@ -43,6 +45,7 @@ function skipsFor(diagnostics: readonly Diagnostic[]): Skip {
     else if (setting) skip.settings.add(setting);
     else if (pointer === '/scope' || pointer.startsWith('/scope/')) skip.scope = true;
     else if (pointer === '/vrrp' || pointer.startsWith('/vrrp/')) skip.vrrp = true;
+    else if (pointer === '/anycast' || pointer.startsWith('/anycast/')) skip.anycast = true;
     else if (overlayPart(pointer)) skip.overlay.add(overlayPart(pointer)!);
     else skip.file = true;
   }
@@ -96,7 +99,11 @@ export function declarationsOf(written: WrittenFile, locator: Locator, skip: Ski
   const scope = written.scope && !skip.scope ? { raw: written.scope, path: ['scope'], locator } : null;
   const overlay = overlayOf(written, locator, skip.overlay);
   const vrrp = written.vrrp && !skip.vrrp ? { raw: written.vrrp, path: ['vrrp'], locator } : null;
-  return { services, scope, settings: settingsOf(written, skip, locator), ...(overlay !== NO_OVERLAY ? { overlay } : {}), ...(vrrp ? { vrrp } : {}), diagnostics };
+  const anycast = written.anycast && !skip.anycast ? { raw: written.anycast, path: ['anycast'], locator } : null;
+  return {
+    services, scope, settings: settingsOf(written, skip, locator), ...(overlay !== NO_OVERLAY ? { overlay } : {}),
+    ...(vrrp ? { vrrp } : {}), ...(anycast ? { anycast } : {}), diagnostics,
+  };
 }
 
 // a part that failed the schema is left out, like a broken service: the rest of the file is still checked

@@ -11,8 +11,10 @@ import { mergeScopes } from './scope.js';
 import { mergeSettings } from './settings.js';
 import { mergeVips } from './vips.js';
 import { toDesiredState } from './to-state.js';
+import { directorBlock } from './block.js';
 import { resolveVrrp, type ServiceCatalog } from './vrrp.js';
-import type { ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl } from './written.js';
+import { resolveAnycast } from './anycast.js';
+import type { BlockDecl, ScopeDecl, ServiceDecl, SettingsDecl, VrrpDecl, WrittenAnycast } from './written.js';
 
 /**
  * The desired-state pipeline without I/O: YAML → schema → named rules → normalised DesiredState.
@@ -76,6 +78,7 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   const settingsDecls: SettingsDecl[] = [];
   const overlays: OverlayDecl[] = [];
   const vrrps: VrrpDecl[] = [];
+  const anycasts: BlockDecl<WrittenAnycast>[] = [];
   for (const source of sources) {
     const decls = declare(source.file, source.text);
     diagnostics.push(...decls.diagnostics);
@@ -84,6 +87,7 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
     if (decls.settings) settingsDecls.push(decls.settings);
     if (decls.overlay) overlays.push(decls.overlay);
     if (decls.vrrp) vrrps.push(decls.vrrp);
+    if (decls.anycast) anycasts.push(decls.anycast);
   }
   // the director's services (overrides merged in) and settings; everything else as written
   const selected = selectForDirector({ services, settings: settingsDecls, overlays }, options.director, diagnostics);
@@ -92,28 +96,19 @@ export function parseDesiredSources(sources: readonly DesiredSource[], options: 
   diagnostics.push(...runRules(selected.services, facts));
   const scope = mergeScopes(scopes, diagnostics);
   const settings = mergeSettings(selected.settings, diagnostics);
-  const vrrp = resolveVrrp(vrrps, directorVrrp(overlays, options.director), serviceCatalog(selected.services, facts), diagnostics);
+  const catalog = serviceCatalog(selected.services, facts);
+  const vrrp = resolveVrrp(vrrps, directorBlock(overlays, options.director, 'vrrp'), catalog, diagnostics);
+  const anycast = resolveAnycast(anycasts, directorBlock(overlays, options.director, 'anycast'), catalog, diagnostics, options.director !== undefined || !selected.fleet.used);
   const vips = mergeVips(selected.settings, selected.services, facts, diagnostics);
   let state: DesiredState | null = null;
   if (!hasErrors(diagnostics)) {
     state = toDesiredState(selected.services, scope, sources.map((s) => s.file), settings, facts);
     if (!state) diagnostics.push(INTERNAL);
-    else state = { ...state, ...(vrrp ? { vrrp } : {}), ...(vips ? { vips } : {}) };
+    else state = { ...state, ...(vrrp ? { vrrp } : {}), ...(anycast ? { anycast } : {}), ...(vips ? { vips } : {}) };
   }
   return { state, diagnostics: diagnostics.sort(compareDiagnostics), fleet: selected.fleet };
 }
 
-// the director's own `vrrp` (overrides.<director>.vrrp): the last one wins, like every override
-function directorVrrp(overlays: readonly OverlayDecl[], director: string | undefined): VrrpDecl | null {
-  if (director === undefined) return null;
-  let found: VrrpDecl | null = null;
-  for (const o of overlays) {
-    for (const ov of o.overrides) {
-      if (ov.director === director && ov.raw.vrrp) found = { raw: ov.raw.vrrp, path: [...ov.path, 'vrrp'], locator: ov.locator };
-    }
-  }
-  return found;
-}
 
 // the services on this director by name and by VIP, for what `vrrp` instances list
 function serviceCatalog(services: readonly ServiceDecl[], facts: readonly ServiceFacts[]): ServiceCatalog {

@@ -4,6 +4,7 @@ import { defaultTrackFile, VRRP_DEFAULTS, type VrrpInstanceSpec, type VrrpSpec }
 import { durationMs } from './policy.js';
 import { where } from './rules/context.js';
 import { closest } from './schema/suggest.js';
+import { blockInForce } from './block.js';
 import { keyAt, valueAt, type VrrpDecl } from './written.js';
 import { toSourceRef, type Spot } from './yaml/positions.js';
 
@@ -38,13 +39,7 @@ export interface ServiceCatalog {
 export function resolveVrrp(fileDecls: readonly VrrpDecl[], override: VrrpDecl | null, catalog: ServiceCatalog, out: Diagnostic[]): VrrpSpec | null {
   const serviceKeys = catalog.byName;
   const report = reporter(out);
-  if (fileDecls.length > 1) {
-    const [first, ...rest] = fileDecls;
-    for (const d of rest) {
-      report('VRRP', keyAt(d), `vrrp is declared in more than one file (first at ${where(keyAt(first!))}); declare every instance in one \`vrrp\` block, or use overrides.<director>.vrrp for what differs on one director`, keyAt(first!));
-    }
-  }
-  const decl = override ?? fileDecls[0];
+  const decl = blockInForce(fileDecls, override, 'vrrp', 'VRRP', out);
   if (!decl) return null;
   const names = [...serviceKeys.keys()];
   const instances: VrrpInstanceSpec[] = [];

@@ -118,6 +118,8 @@ export interface WrittenFile {
   readonly sysctls?: Readonly<Record<string, number | string>>;
   /** VRRP readiness that lvsync watch publishes for keepalived (src/desired/vrrp.ts) */
   readonly vrrp?: WrittenVrrp;
+  /** the VIPs announced over BGP while this director should receive their traffic (src/desired/anycast.ts) */
+  readonly anycast?: WrittenAnycast;
   readonly vips?: WrittenVips;
   /** per-director changes and the fleet's labels and pairs (the overlay: overlay/) */
   readonly overrides?: Readonly<Record<string, WrittenDirectorOverride>>;
@@ -154,6 +156,8 @@ export interface WrittenDirectorOverride {
   readonly sysctls?: Readonly<Record<string, number | string>>;
   /** replaces the files' `vrrp` whole on this director */
   readonly vrrp?: WrittenVrrp;
+  /** replaces the files' `anycast` whole on this director */
+  readonly anycast?: WrittenAnycast;
   readonly vips?: WrittenVips;
 }
 
@@ -172,18 +176,31 @@ export interface WrittenVrrpInstance {
   readonly minHealthy?: number;
 }
 
-/** The `vrrp` block in force: a file's, or a director override's. */
-export interface VrrpDecl {
-  readonly raw: WrittenVrrp;
-  /** ['vrrp'] or ['overrides', director, 'vrrp'] */
-  readonly path: Path;
-  readonly locator: Locator;
+/** Route attributes, in `anycast` and in each of its VIPs. */
+export interface WrittenRoute {
+  readonly nextHop?: string;
+  readonly med?: number;
+  readonly communities?: readonly string[];
+  readonly minHealthy?: number;
 }
+
+/** `anycast`: the VIPs announced over BGP. */
+export interface WrittenAnycast extends WrittenRoute {
+  readonly grace?: WrittenDuration;
+  readonly stateFile?: string;
+  readonly vips: readonly (WrittenRoute & { readonly address: string })[];
+}
+
+/** The `vrrp` block in force: a file's, or a director override's. */
+export type VrrpDecl = BlockDecl<WrittenVrrp>;
 
 /** `fleet`: labels (name → member directors) and the pairs fleet-check compares. */
 export interface WrittenFleet {
   readonly labels?: Readonly<Record<string, readonly string[]>>;
   readonly pairs?: readonly (readonly string[])[];
+  /** active-active directors behind ECMP (fleet-check: identical tables, mh/sh) */
+  readonly anycast?: readonly string[];
+  readonly anycastSeverity?: 'error' | 'warning';
 }
 
 /** The director-wide settings one file declares (`timeouts`, `syncDaemon`, `sysctls`, `vips`), each null when absent or invalid. */
@@ -222,4 +239,12 @@ export function valueAt(decl: { path: Path; locator: Locator }, ...sub: Path): S
 // position of a key inside a declaration: for "this key should not be here"
 export function keyAt(decl: { path: Path; locator: Locator }, ...sub: Path): Spot {
   return decl.locator.key([...decl.path, ...sub]);
+}
+
+/** A whole-block declaration (`vrrp`, `anycast`) in force: a file's, or a director override's. */
+export interface BlockDecl<T> {
+  readonly raw: T;
+  /** [key] or ['overrides', director, key] */
+  readonly path: Path;
+  readonly locator: Locator;
 }

@@ -1,3 +1,4 @@
+import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { FleetDifference, PairComparison } from './compare.js';
 
 /**
@@ -33,10 +34,11 @@ export function renderPairText(p: PairComparison): string {
   return `${out.join('\n')}\n`;
 }
 
-export function renderPairsJson(pairs: readonly PairComparison[]): string {
+export function renderPairsJson(pairs: readonly PairComparison[], anycast: readonly Diagnostic[] = []): string {
   const doc = {
     formatVersion: 1,
     identical: pairs.every((p) => p.differences.length === 0),
+    ...(anycast.length ? { anycast: anycast.map((d) => ({ ...d, text: formatDiagnostic(d) })) } : {}),
     pairs: pairs.map((p) => ({ directors: p.directors, identical: p.differences.length === 0, differences: p.differences, syncDaemon: { [p.directors[0]]: p.syncDaemon.a, [p.directors[1]]: p.syncDaemon.b } })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

@@ -1,3 +1,4 @@
+import type { AnycastSpec } from './anycast.js';
 import type { VrrpSpec } from './vrrp.js';
 import type { HealthCheckSpec } from './health-check.js';
 import type { DesiredSettings, LiveSettings } from './settings.js';
@@ -134,4 +135,6 @@ export interface DesiredState {
   readonly policies?: ReadonlyMap<string, ServicePolicy>;
   /** VRRP readiness that lvsync watch publishes (issue 16); absent when not declared */
   readonly vrrp?: VrrpSpec;
+  /** VIPs announced over BGP while this director is ready (issue 17); absent when not declared */
+  readonly anycast?: AnycastSpec;
 }

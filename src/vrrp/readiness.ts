@@ -2,7 +2,7 @@ import type { HealthState } from '../health/types.js';
 import { targetId } from '../health/overlay.js';
 import { describeTarget } from '../model/keys.js';
 import type { DesiredState, VirtualService } from '../model/types.js';
-import type { VrrpInstanceSpec, VrrpSpec } from '../model/vrrp.js';
+import type { VrrpSpec } from '../model/vrrp.js';
 
 /**
  * Whether this director should hold each VRRP instance's VIPs (issue 16), pure: what the daemon knows
@@ -65,7 +65,15 @@ function daemonReasons(input: ReadinessInput): string[] {
   return reasons;
 }
 
-function serviceReasons(spec: VrrpInstanceSpec, desired: DesiredState | null, health: ReadinessInput['health']): string[] {
+/** What decides one unit of readiness (a VRRP instance, an anycast VIP): its services and how many healthy servers each needs. */
+export interface ReadinessGroup {
+  readonly name: string;
+  /** service keys; null: every service of this director */
+  readonly services: readonly string[] | null;
+  readonly minHealthy: number;
+}
+
+function serviceReasons(spec: ReadinessGroup, desired: DesiredState | null, health: ReadinessInput['health']): string[] {
   if (!desired || spec.minHealthy === 0) return [];
   const reasons: string[] = [];
   const keys = spec.services ?? [...desired.table.services.keys()];
@@ -81,11 +89,17 @@ function serviceReasons(spec: VrrpInstanceSpec, desired: DesiredState | null, he
   return reasons;
 }
 
-export function vrrpReadiness(spec: VrrpSpec, input: ReadinessInput): InstanceReadiness[] {
+/** Each group's verdict: ready, or every reason against. */
+export function groupReadiness(groups: readonly ReadinessGroup[], input: ReadinessInput): { name: string; ready: boolean; reasons: string[] }[] {
   const shared = daemonReasons(input);
-  return spec.instances.map((instance) => {
-    const reasons = [...shared, ...serviceReasons(instance, input.desired, input.health)];
-    const ready = reasons.length === 0;
-    return { instance: instance.name, ready, value: ready ? 0 : instance.weight, reasons };
+  return groups.map((group) => {
+    const reasons = [...shared, ...serviceReasons(group, input.desired, input.health)];
+    return { name: group.name, ready: reasons.length === 0, reasons };
   });
+}
+
+export function vrrpReadiness(spec: VrrpSpec, input: ReadinessInput): InstanceReadiness[] {
+  return groupReadiness(spec.instances, input).map((v, i) => ({
+    instance: v.name, ready: v.ready, value: v.ready ? 0 : spec.instances[i]!.weight, reasons: v.reasons,
+  }));
 }

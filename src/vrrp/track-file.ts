@@ -1,5 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { writeStateFile } from '../state/atomic.js';
 
 /**
  * A keepalived track file: one integer and a newline, which keepalived (track_file, weight 1)
@@ -8,8 +8,5 @@ import { dirname } from 'node:path';
  * ready). The directory is created on first use (/run/lvsync is tmpfs and empty after a boot).
  */
 export async function writeTrackFile(path: string, value: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${value}\n`, { mode: 0o644 });
-  await rename(tmp, path);
+  await writeStateFile(dirname(path), basename(path), `${value}\n`);
 }

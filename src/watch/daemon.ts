@@ -27,6 +27,7 @@ import { startStatusServer, type StatusServer } from './server.js';
 import { createStatus, readiness, type DaemonStatus } from './status.js';
 import { watchDesired, type DesiredWatcher } from './triggers.js';
 import { createVrrpPublisher } from './vrrp.js';
+import { createAnycastPublisher } from './anycast.js';
 
 /**
  * `lvsync watch` assembled: file watcher → debouncer → loop → pass, plus the HTTP endpoints. All
@@ -124,6 +125,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   const stateFiles = createStateFileReporter({ log, metrics, status, clock });
   // VRRP readiness: decided again after every pass and every health change (issue 16)
   const vrrp = createVrrpPublisher({ status, metrics, log, clock });
+  const anycast = createAnycastPublisher({ status, metrics, log, clock, ipvsadm: deps.ipvsadm, stateDir: config.stateDir, intervalMs: config.intervalMs });
+  const publishReadiness = () => { vrrp.refresh(); anycast.refresh(); };
   // detect-only never writes the state directory: a bad file is reported and left where it is
   const recover = { repair: mode === 'apply', now: () => clock.now() };
 
@@ -177,7 +180,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     }
     status.health = out;
     for (const [s, n] of Object.entries(counts)) metrics.realServersHealth.labels(s).set(n);
-    vrrp.refresh();
+    publishReadiness();
   };
   // the monitor rethrows a callback's error as an uncaught exception: nothing here may throw
   const onTransition = (t: HealthTransition) => {
@@ -237,7 +240,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     // the interval's own passes read the table; the passes between them may plan from the last read
     reuseLiveForMs: config.intervalMs,
     stateFiles,
-    onValidityChange: () => vrrp.refresh(),
+    onValidityChange: publishReadiness,
     beforePass: async () => {
       if (watcher && await watcher.refresh()) log.info('a watched path now resolves elsewhere (symlink swap): watching the new target');
     },
@@ -261,7 +264,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       try {
         return await pass(reasons);
       } finally {
-        vrrp.refresh();
+        publishReadiness();
       }
     },
     onSchedule: (reason, delayMs, failures) => {
@@ -301,6 +304,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       debouncer.cancel();
       await watcher?.close();
       await monitor.stop();
+      await Promise.all([vrrp.close(), anycast.close()]);
       throw err;
     }
   }
@@ -325,7 +329,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       stopping ??= (async () => {
         const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
         // VRRP first: the twin takes the VIPs while this director still forwards (passes go on meanwhile)
-        await vrrp.handOver();
+        await Promise.all([vrrp.handOver(), anycast.withdrawAndWait()]);
         log.info({ signal }, `${signal ?? 'stop'}: finishing the current pass (at most ${formatDuration(timeoutMs)}), then exiting; the kernel table is left as it is`);
         debouncer.cancel();
         let cancelTimer = () => {};
@@ -341,7 +345,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         if (persistTimer) { persistTimer(); persistTimer = null; persistNow(monitor); }
         await persisting;
         if (timedOut) log.warn(`the current pass did not finish within ${formatDuration(timeoutMs)}; exiting anyway`);
-        await Promise.all([watcher?.close(), server?.close(), vrrp.close()]);
+        await Promise.all([watcher?.close(), server?.close(), vrrp.close(), anycast.close()]);
         log.info({ passes: loop.state.passes }, 'lvsync watch stopped');
         return { timedOut };
       })();

@@ -29,10 +29,12 @@ export interface DaemonMetrics {
   readonly drainsFinished: Counter<'outcome'>;
   readonly stateFileErrors: Counter<'file'>;
   readonly lostInventoryServices: Gauge;
-  readonly vrrpReady: Gauge<'instance'>;
-  readonly vrrpState: Gauge<'instance' | 'state'>;
-  readonly vrrpTransitions: Counter<'instance' | 'state'>;
-  readonly vrrpTrackFileErrors: Counter<'instance'>;
+  readonly vrrpReady: Gauge<'vrrp_instance'>;
+  readonly vrrpState: Gauge<'vrrp_instance' | 'state'>;
+  readonly vrrpTransitions: Counter<'vrrp_instance' | 'state'>;
+  readonly vrrpTrackFileErrors: Counter<'vrrp_instance'>;
+  readonly anycastReady: Gauge<'vip'>;
+  readonly anycastStateFileErrors: Counter;
 }
 
 const OPERATION_KINDS: readonly OperationKind[] = ['add-service', 'edit-service', 'delete-service', 'add-server', 'edit-server', 'delete-server'];
@@ -64,10 +66,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
     drainsInProgress: new Gauge({ name: 'lvsync_drains_in_progress', help: 'Real servers and services at weight 0 waiting for their active connections to end before they are deleted.', registers }),
     drainsFinished: new Counter({ name: 'lvsync_drains_finished_total', help: 'Drains that ended, by outcome: drained (no connections left), timed-out (deleted at drainTimeout), cancelled (declared again).', labelNames: ['outcome'], registers }),
     stateFileErrors: new Counter({ name: 'lvsync_state_file_errors_total', help: 'State files found unusable (not JSON, wrong shape or version, a directory, unreadable), by file; each was reported (STATE_FILE), moved aside as <file>.corrupt-<time> and replaced by its safe default.', labelNames: ['file'], registers }),
-    vrrpReady: new Gauge({ name: 'lvsync_vrrp_ready', help: 'Per VRRP instance (vrrp.instances): 1 when this director should hold its VIPs (config valid, last pass succeeded, no drift pending, every service with at least minHealthy healthy real servers), 0 when not; the track file holds 0 or the weight.', labelNames: ['instance'], registers }),
-    vrrpState: new Gauge({ name: 'lvsync_vrrp_keepalived_state', help: 'Per VRRP instance, 1 for the state keepalived last reported through notify_fifo (MASTER, BACKUP, FAULT, STOP), 0 for the others; absent until keepalived reports.', labelNames: ['instance', 'state'], registers }),
-    vrrpTransitions: new Counter({ name: 'lvsync_vrrp_transitions_total', help: 'State changes keepalived reported through notify_fifo, by instance and the state it changed to.', labelNames: ['instance', 'state'], registers }),
-    vrrpTrackFileErrors: new Counter({ name: 'lvsync_vrrp_track_file_errors_total', help: 'Failed writes of a VRRP track file, by instance: keepalived does not see the readiness while they fail.', labelNames: ['instance'], registers }),
+    vrrpReady: new Gauge({ name: 'lvsync_vrrp_ready', help: 'Per VRRP instance (vrrp.instances): 1 when this director should hold its VIPs (config valid, last pass succeeded, no drift pending, every service with at least minHealthy healthy real servers), 0 when not; the track file holds 0 or the weight.', labelNames: ['vrrp_instance'], registers }),
+    vrrpState: new Gauge({ name: 'lvsync_vrrp_keepalived_state', help: 'Per VRRP instance, 1 for the state keepalived last reported through notify_fifo (MASTER, BACKUP, FAULT, STOP), 0 for the others; absent until keepalived reports.', labelNames: ['vrrp_instance', 'state'], registers }),
+    vrrpTransitions: new Counter({ name: 'lvsync_vrrp_transitions_total', help: 'State changes keepalived reported through notify_fifo, by instance and the state it changed to.', labelNames: ['vrrp_instance', 'state'], registers }),
+    vrrpTrackFileErrors: new Counter({ name: 'lvsync_vrrp_track_file_errors_total', help: 'Failed writes of a VRRP track file, by instance: keepalived does not see the readiness while they fail.', labelNames: ['vrrp_instance'], registers }),
+    anycastReady: new Gauge({ name: 'lvsync_anycast_ready', help: 'Per anycast VIP (anycast.vips): 1 while this director should receive its traffic and lvsync exabgp announces it, 0 while it is withdrawn.', labelNames: ['vip'], registers }),
+    anycastStateFileErrors: new Counter({ name: 'lvsync_anycast_state_file_errors_total', help: 'Failed writes of the anycast state file: lvsync exabgp withdraws every VIP once the file is stale.', registers }),
     lostInventoryServices: new Gauge({ name: 'lvsync_lost_inventory_services', help: 'Live services a lost inventory leaves in question (neither declared nor in the scope): kept until lvsync apply --lost-inventory delete|keep; 0 when none.', registers }),
   };
   // every label value exists from the start, so rate() and absent() work before the first event

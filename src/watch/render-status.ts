@@ -168,7 +168,7 @@ export function renderStatusPage(input: StatusPageInput): string {
   const lostBox = lost
     ? `<section class="box warn"><h2>Inventory lost</h2><p>The inventory was lost at ${esc(time(lost.lostAt))} UTC${lost.movedTo ? ` (now <code>${esc(lost.movedTo)}</code>)` : ''}. These ${esc(lost.services.length)} live service(s) are neither declared nor inside the scope; lvsync may have created them, so it keeps them: <code>lvsync apply PATH... --lost-inventory delete</code> deletes them, <code>--lost-inventory keep</code> keeps them as not lvsync's.</p><ul>${lost.services.map((svc) => `<li><code>${esc(describeTarget(svc.target))}</code></li>`).join('')}</ul></section>`
     : '';
-  const vrrpBox = vrrpSection(status);
+  const vrrpBox = vrrpSection(status) + anycastSection(status);
   const liveError = input.live && !input.live.ok ? `<section class="box bad"><h2>Live counters unavailable</h2><pre>${esc(input.live.error)}</pre></section>` : '';
   const errorBox = last?.outcome === 'failed' ? `<section class="box bad"><h2>Last pass failed</h2><pre>${esc(last.summary)}</pre><p>Retrying with backoff (${status.consecutiveFailures} failed in a row).</p></section>` : '';
 
@@ -258,4 +258,16 @@ function vrrpSection(status: DaemonStatus): string {
 <table class="passes"><thead><tr><th>Instance</th><th>Readiness</th><th>Track file</th><th>keepalived</th></tr></thead><tbody>
 ${rows}
 </tbody></table></section>`;
+}
+
+// anycast: one row per VIP, announced or withdrawn and why
+function anycastSection(status: DaemonStatus): string {
+  const a = status.anycast;
+  if (!a) return '';
+  const rows = a.vips.map((v) => `<tr><td><b>${esc(v.prefix)}</b></td><td><span class="pill ${v.ready ? 'ok' : 'bad'}">${v.ready ? 'announced' : 'withdrawn'}</span>${v.reasons.length ? `<ul>${v.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}</td></tr>`).join('\n');
+  const note = a.stopping ? ' <small>stopping: withdrawn, waiting for the traffic to move</small>' : a.drainedSince !== null ? ' <small>drained for maintenance (lvsync drain-director)</small>' : '';
+  return `<section class="box ${a.vips.every((v) => v.ready) ? 'ok' : 'warn'}"><h2>Anycast (BGP)${note}</h2>
+<table class="passes"><thead><tr><th>VIP</th><th>State</th></tr></thead><tbody>
+${rows}
+</tbody></table><p class="note">read by <code>lvsync exabgp</code> from <code>${esc(a.stateFile)}</code></p></section>`;
 }

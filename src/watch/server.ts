@@ -71,6 +71,7 @@ export function statusJson(status: DaemonStatus) {
         keepalived: i.keepalived && { ...i.keepalived, at: new Date(i.keepalived.at).toISOString() },
       })),
     },
+    anycast: status.anycast && { ...status.anycast, drainedSince: status.anycast.drainedSince === null ? null : new Date(status.anycast.drainedSince).toISOString() },
     drains: status.drains.map((d) => ({
       target: d.record.what, service: d.record.service, server: d.record.server, state: d.state, activeConnections: d.activeConnections,
       startedAt: new Date(d.record.startedAt).toISOString(), deadline: new Date(d.record.deadline).toISOString(),

@@ -88,6 +88,8 @@ export interface DaemonStatus {
   lostInventory: LostInventoryView | null;
   /** VRRP readiness per instance (vrrp.ts); null when the config declares no vrrp */
   vrrp: VrrpStatus | null;
+  /** anycast readiness per VIP (anycast.ts); null when the config declares no anycast */
+  anycast: AnycastStatus | null;
 }
 
 /** One VRRP instance as the status page shows it (watch/vrrp.ts keeps it current). */
@@ -105,6 +107,20 @@ export interface VrrpStatus {
   readonly instances: readonly VrrpInstanceStatus[];
   readonly stopping: boolean;
   readonly notifyFifo: string | null;
+}
+
+/** Anycast readiness as the status page shows it (watch/anycast.ts keeps it current). */
+export interface AnycastVipStatus {
+  readonly prefix: string;
+  readonly ready: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface AnycastStatus {
+  readonly vips: readonly AnycastVipStatus[];
+  readonly drainedSince: number | null;
+  readonly stopping: boolean;
+  readonly stateFile: string;
 }
 
 export interface StateFileReport {
@@ -136,6 +152,7 @@ export function createStatus(init: { startedAt: number; mode: 'apply' | 'detect-
     stateFiles: [],
     lostInventory: null,
     vrrp: null,
+    anycast: null,
   };
 }
 

@@ -39,7 +39,7 @@ function promtoolRun(args: string[]): { status: number | null; out: string } {
 test('the alert rules pass promtool check rules', { skip: promtool.skip }, () => {
   const r = promtoolRun(['check', 'rules', 'lvsync-alerts.yml']);
   assert.equal(r.status, 0, r.out);
-  assert.match(r.out, /SUCCESS: 8 rules found/);
+  assert.match(r.out, /SUCCESS: 9 rules found/);
 });
 
 test('the alert rules pass their promtool unit tests', { skip: promtool.skip }, () => {
@@ -67,7 +67,7 @@ test('every alert has a unit test that fires it, a description and a severity; e
   const names = exportedNames();
   const alerts = [...rules.matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]!);
   assert.deepEqual(alerts, ['LvsyncNotReady', 'LvsyncNoSuccessfulPass', 'LvsyncDriftPersisting', 'LvsyncServiceNoHealthyRealServer',
-    'LvsyncServiceFailingOpen', 'LvsyncDrainTimedOut', 'LvsyncConfigInvalid', 'LvsyncVrrpInstanceNotReady']);
+    'LvsyncServiceFailingOpen', 'LvsyncDrainTimedOut', 'LvsyncConfigInvalid', 'LvsyncVrrpInstanceNotReady', 'LvsyncAnycastVipWithdrawn']);
   const blocks = rules.split(/^\s+- alert: /m).slice(1);
   for (const [i, block] of blocks.entries()) {
     assert.match(block, /^\s+description: >-\n\s+\S/m, alerts[i]);

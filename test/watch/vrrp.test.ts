@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeSync, closeSync, writeFileSync, existsSync } from 'node:fs';
+import { constants, mkdtempSync, openSync, readFileSync, writeSync, closeSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
@@ -40,7 +40,7 @@ test('the track file holds 0 after a good pass, the weight while the config is i
   const status = await (await fetch(`${t.daemon.url}/status.json`)).json() as { vrrp: { instances: { instance: string; ready: boolean; reasons: string[] }[] } };
   assert.equal(status.vrrp.instances[0]!.ready, false);
   assert.match(status.vrrp.instances[0]!.reasons[0]!, /config is invalid/);
-  assert.match(await (await fetch(`${t.daemon.url}/metrics`)).text(), /lvsync_vrrp_ready\{instance="VI_WEB"\} 0/);
+  assert.match(await (await fetch(`${t.daemon.url}/metrics`)).text(), /lvsync_vrrp_ready\{vrrp_instance="VI_WEB"\} 0/);
   writeFileSync(t.file, config(dir));
   t.watcher.fire();
   t.clock.advance(200);
@@ -99,14 +99,15 @@ test('keepalived notify_fifo lines are logged, counted and shown per instance; o
   const fifo = join(dir, 'notify.fifo');
   assert.ok(existsSync(fifo), 'lvsync made the FIFO');
   assert.equal(execFileSync('stat', ['-c', '%F', fifo], { encoding: 'utf8' }).trim(), 'fifo');
-  const fd = openSync(fifo, 'w');
+  // read-write: a write-only open would block this very process until the daemon (also this process) had opened it
+  const fd = openSync(fifo, constants.O_RDWR);
   writeSync(fd, 'INSTANCE "VI_WEB" BACKUP 100\nRS "10.0.0.11:8080" UP\nINSTANCE "VI_WEB" MASTER 150\nINSTANCE "VI_OTHER" FAULT 0\n');
   closeSync(fd);
   await new Promise((r) => setTimeout(r, 100));
   const metrics = await (await fetch(`${t.daemon.url}/metrics`)).text();
-  assert.match(metrics, /lvsync_vrrp_transitions_total\{instance="VI_WEB",state="MASTER"\} 1/);
-  assert.match(metrics, /lvsync_vrrp_transitions_total\{instance="VI_WEB",state="BACKUP"\} 1/);
-  assert.match(metrics, /lvsync_vrrp_keepalived_state\{instance="VI_WEB",state="MASTER"\} 1/);
+  assert.match(metrics, /lvsync_vrrp_transitions_total\{vrrp_instance="VI_WEB",state="MASTER"\} 1/);
+  assert.match(metrics, /lvsync_vrrp_transitions_total\{vrrp_instance="VI_WEB",state="BACKUP"\} 1/);
+  assert.match(metrics, /lvsync_vrrp_keepalived_state\{vrrp_instance="VI_WEB",state="MASTER"\} 1/);
   const status = await (await fetch(`${t.daemon.url}/status.json`)).json() as { vrrp: { instances: { keepalived: { state: string; priority: number } }[] } };
   assert.deepEqual([status.vrrp.instances[0]!.keepalived.state, status.vrrp.instances[0]!.keepalived.priority], ['MASTER', 150]);
   const page = await (await fetch(`${t.daemon.url}/`)).text();

@@ -1,4 +1,6 @@
+import { checkAnycast } from '../../fleet/anycast.js';
 import { comparePair } from '../../fleet/compare.js';
+import type { Fleet } from '../../desired/overlay/fleet.js';
 import { renderPairsJson, renderPairText } from '../../fleet/render.js';
 import { loadDesired } from '../../desired/load.js';
 import { hasErrors, formatDiagnostic } from '../../diagnostics.js';
@@ -29,6 +31,7 @@ function parsePair(text: string): [string, string] {
 export async function fleetCheckCommand(io: CliIo, args: FleetCheckArgs): Promise<number> {
   if (args.paths.length === 0) throw new UsageError('fleet-check needs at least one PATH');
   let pairs = args.pairs.map(parsePair);
+  let groups: NonNullable<Fleet['anycast']> = [];
   if (pairs.length === 0) {
     const base = await loadDesired(args.paths);
     if (hasErrors(base.diagnostics)) {
@@ -37,11 +40,26 @@ export async function fleetCheckCommand(io: CliIo, args: FleetCheckArgs): Promis
       throw new CommandExit(EXIT.invalid);
     }
     pairs = (base.fleet?.pairs ?? []).map((p) => [p.directors[0], p.directors[1]]);
+    groups = base.fleet?.anycast ?? [];
   }
-  if (pairs.length === 0) throw new UsageError('no pairs to compare: declare them in the config (fleet: { pairs: [[lb1, lb2]] }) or pass --pair lb1,lb2');
-  const directors = [...new Set(pairs.flat())];
+  if (pairs.length === 0 && groups.length === 0) throw new UsageError('no pairs to compare: declare them in the config (fleet: { pairs: [[lb1, lb2]] } or fleet.anycast: [lb1, lb2, lb3]) or pass --pair lb1,lb2');
+  const directors = [...new Set([...pairs.flat(), ...groups.flatMap((g) => g.directors)])];
   const states = await loadEveryDirector(io, args.paths, directors);
   const results = pairs.map((pair) => comparePair(pair, states.get(pair[0])!, states.get(pair[1])!));
-  io.stdout(args.json ? renderPairsJson(results) : results.map(renderPairText).join('\n'));
-  return results.every((r) => r.differences.length === 0) ? EXIT.ok : EXIT.failure;
+  const anycast = groups.map((g) => ({ ...checkAnycast(g.directors, states, g.severity), severity: g.severity }));
+  const comparisons = [...results, ...anycast.flatMap((a) => a.comparisons)];
+  const findings = anycast.flatMap((a) => a.findings);
+  if (args.json) {
+    io.stdout(renderPairsJson(comparisons, findings));
+  } else {
+    io.stdout(comparisons.map(renderPairText).join('\n'));
+    for (const a of anycast) {
+      io.stdout(a.findings.length === 0
+        ? `active-active ${a.directors.join(', ')}: every service uses mh or sh, so a flow ECMP moves keeps its real server.\n`
+        : `active-active ${a.directors.join(', ')}: ${a.findings.length} service(s) would break flows that ECMP moves (${a.severity}):\n`);
+    }
+    for (const f of findings) io.stderr(`${formatDiagnostic(f)}\n`);
+  }
+  const failed = comparisons.some((r) => r.differences.length > 0) || findings.some((f) => f.severity === 'error');
+  return failed ? EXIT.failure : EXIT.ok;
 }

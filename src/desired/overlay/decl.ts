@@ -24,4 +24,6 @@ export interface OverlayDecl {
   readonly overrides: readonly DirectorOverrideDecl[];
   readonly labels: readonly { readonly label: string; readonly members: readonly string[]; readonly at: Spot }[];
   readonly pairs: readonly { readonly directors: readonly [string, string]; readonly at: Spot }[];
+  /** `fleet.anycast`: directors that serve the same VIPs at once; absent when the file has none */
+  readonly anycast?: { readonly directors: readonly string[]; readonly severity: 'error' | 'warning'; readonly at: Spot };
 }

@@ -23,7 +23,8 @@ export function overlayOf(written: WrittenFile, locator: Locator, skip: Readonly
   });
   const labels = Object.entries(fleet?.labels ?? {}).map(([label, members]) => ({ label, members, at: locator.key(['fleet', 'labels', label]) }));
   const pairs = (fleet?.pairs ?? []).map((pair, i) => ({ directors: [pair[0]!, pair[1]!] as const, at: locator.value(['fleet', 'pairs', i]) }));
-  return { overrides, labels, pairs };
+  const anycast = fleet?.anycast ? { directors: fleet.anycast, severity: fleet.anycastSeverity ?? 'error' as const, at: locator.value(['fleet', 'anycast']) } : undefined;
+  return { overrides, labels, pairs, ...(anycast ? { anycast } : {}) };
 }
 
 // the part a schema finding drops (see declare.ts skipsFor): one director's overrides, all of them, or `fleet`; null if none

@@ -16,6 +16,8 @@ export interface Fleet {
   readonly named: ReadonlySet<string>;
   /** `fleet.pairs`, in declaration order */
   readonly pairs: readonly { readonly directors: readonly [string, string]; readonly at: Spot }[];
+  /** `fleet.anycast` groups, one per file that declares one */
+  readonly anycast: readonly NonNullable<OverlayDecl['anycast']>[];
   /** whether the config uses `directors`, `overrides` or `fleet` at all */
   readonly used: boolean;
 }
@@ -36,10 +38,12 @@ export function fleetOf(services: readonly ServiceDecl[], overlays: readonly Ove
   for (const members of labels.values()) for (const m of members) named.add(m);
   const pairs = overlays.flatMap((o) => o.pairs);
   for (const p of pairs) for (const d of p.directors) named.add(d);
+  const anycast = overlays.flatMap((o) => (o.anycast ? [o.anycast] : []));
+  for (const g of anycast) for (const d of g.directors) named.add(d);
   const all = new Set(named);
   for (const o of overlays) for (const ov of o.overrides) all.add(ov.director);
-  const used = listed || overlays.some((o) => o.overrides.length > 0 || o.labels.length > 0 || o.pairs.length > 0);
-  return { labels, directors: [...all].sort(byName), named, pairs, used };
+  const used = listed || anycast.length > 0 || overlays.some((o) => o.overrides.length > 0 || o.labels.length > 0 || o.pairs.length > 0);
+  return { labels, directors: [...all].sort(byName), named, pairs, anycast, used };
 }
 
 // a service is on `director` when it names no directors, names it, or names a label it belongs to
