@@ -16,7 +16,8 @@ export const LOCK_FILE = 'apply.lock';
 export const LOST_LOCK_INSTEAD = 'lvsync takes the lock: a running lvsync writes its pid before its lock file appears, '
   + 'so a lock file without one is not a running lvsync\'s';
 
-function alive(pid: number): boolean {
+/** Is process `pid` still there? EPERM: it is, under another user. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -108,7 +109,7 @@ export async function acquireLock(stateDir: string, options: LockOptions = {}): 
       continue;
     }
     if (read.value === null) continue; // released meanwhile
-    if (alive(read.value) && !(await reusedPid(read.value))) throw new LockedError(path, read.value);
+    if (processAlive(read.value) && !(await reusedPid(read.value))) throw new LockedError(path, read.value);
     await unlink(path).catch(() => undefined);
   }
   throw new Error(stuck ?? `could not take the lock ${path}`);

@@ -10,7 +10,7 @@ import { groupReadiness } from '../vrrp/readiness.js';
 import type { Clock } from './clock.js';
 import { formatDuration } from './duration.js';
 import type { DaemonMetrics } from './metrics.js';
-import { isSuccess, type AnycastStatus, type DaemonStatus } from './status.js';
+import { readinessInput, type AnycastStatus, type DaemonStatus } from './status.js';
 
 /**
  * The daemon's side of anycast (issue 17): the VRRP publisher's twin for BGP. After every pass and
@@ -44,15 +44,7 @@ export function createAnycastPublisher(deps: { status: DaemonStatus; metrics: Da
   const spec = (): AnycastSpec | null => status.desired?.anycast ?? null;
 
   const decide = (s: AnycastSpec): AnnouncedVip[] => {
-    const last = status.passes[0];
-    const verdicts = groupReadiness(s.vips.map((v) => ({ name: v.prefix, services: v.services, minHealthy: v.minHealthy })), {
-      configValid: status.config.valid,
-      lastPass: last ? { ok: isSuccess(last.outcome), outcome: last.outcome, summary: last.summary } : null,
-      pendingDrift: status.currentDrift.length,
-      desired: status.desired,
-      health: status.health,
-      stopping,
-    });
+    const verdicts = groupReadiness(s.vips.map((v) => ({ name: v.prefix, services: v.services, minHealthy: v.minHealthy })), readinessInput(status, stopping));
     return s.vips.map((vip, i) => {
       const reasons = [...verdicts[i]!.reasons];
       if (drainedSince !== null) reasons.unshift(`drained for maintenance by lvsync drain-director since ${new Date(drainedSince).toISOString()} (lvsync drain-director --undo announces again)`);

@@ -6,7 +6,7 @@ import type { DesiredState, Table } from '../model/types.js';
 import type { DriftItem } from './drift.js';
 import type { TriggerReason } from './loop.js';
 import type { VrrpState } from '../model/vrrp.js';
-import type { InstanceReadiness } from '../vrrp/readiness.js';
+import type { InstanceReadiness, ReadinessInput } from '../vrrp/readiness.js';
 
 /**
  * What the daemon knows about itself, kept in one place that the pass writes and the HTTP
@@ -173,4 +173,17 @@ export function readiness(status: DaemonStatus): { ready: boolean; reasons: stri
     reasons.push(`config invalid (${errors} error${errors === 1 ? '' : 's'})${status.desired ? '; enforcing the last good config' : '; no valid config loaded yet, the kernel is untouched'}`);
   }
   return { ready: reasons.length === 0, reasons };
+}
+
+/** What VRRP and anycast readiness are decided from (vrrp/readiness.ts), from the daemon's status. */
+export function readinessInput(status: DaemonStatus, stopping: boolean): ReadinessInput {
+  const last = status.passes[0];
+  return {
+    configValid: status.config.valid,
+    lastPass: last ? { ok: isSuccess(last.outcome), outcome: last.outcome, summary: last.summary } : null,
+    pendingDrift: status.currentDrift.length,
+    desired: status.desired,
+    health: status.health,
+    stopping,
+  };
 }

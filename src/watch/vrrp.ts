@@ -7,7 +7,7 @@ import { writeTrackFile } from '../vrrp/track-file.js';
 import type { Clock } from './clock.js';
 import { formatDuration } from './duration.js';
 import type { DaemonMetrics } from './metrics.js';
-import { isSuccess, type DaemonStatus, type VrrpInstanceStatus } from './status.js';
+import { readinessInput, type DaemonStatus, type VrrpInstanceStatus } from './status.js';
 
 /**
  * The daemon's side of VRRP (issue 16): after every pass and every health change it decides each
@@ -90,15 +90,7 @@ export function createVrrpPublisher(deps: { status: DaemonStatus; metrics: Daemo
   const decide = (): InstanceReadiness[] => {
     const s = spec();
     if (!s) return [];
-    const last = status.passes[0];
-    return vrrpReadiness(s, {
-      configValid: status.config.valid,
-      lastPass: last ? { ok: isSuccess(last.outcome), outcome: last.outcome, summary: last.summary } : null,
-      pendingDrift: status.currentDrift.length,
-      desired: status.desired,
-      health: status.health,
-      stopping,
-    });
+    return vrrpReadiness(s, readinessInput(status, stopping));
   };
 
   let warmed = false;

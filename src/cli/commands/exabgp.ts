@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { decide, type Decision, type Said } from '../../anycast/exabgp.js';
 import { parseAnycastState, type AnycastState } from '../../anycast/state-file.js';
 import { ANYCAST_DEFAULTS } from '../../model/anycast.js';
+import { processAlive } from '../../state/lock.js';
 import { systemClock } from '../../watch/clock.js';
 import { parseDuration } from '../../watch/duration.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,15 +13,6 @@ export interface ExabgpArgs {
   readonly poll: string | undefined;
 }
 
-/** Is the process that wrote the state file still there? EPERM: it is, under another user. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * `lvsync exabgp [--state-file FILE] [--poll 500ms]`: run by ExaBGP as a `process` (encoder text).
@@ -69,7 +61,7 @@ export async function exabgpCommand(io: CliIo, args: ExabgpArgs): Promise<number
   try {
     while (!stopped) {
       const state = await read();
-      for (const d of decide(state, clock.now(), state ? alive(state.pid) : false, said)) {
+      for (const d of decide(state, clock.now(), state ? processAlive(state.pid) : false, said)) {
         io.stdout(`${d.line}\n`);
         io.stderr(`lvsync exabgp: ${d.announce ? 'announce' : 'withdraw'} ${d.prefix}: ${explain(d)}\n`);
       }
