@@ -69,12 +69,15 @@ export const DEFAULT_POLICY: ServicePolicy = { drainTimeoutMs: DEFAULT_DRAIN_TIM
 
 export function toPolicy(svc: WrittenService, service: VirtualService): ServicePolicy {
   // most services declare none of it: share one object instead of a Map per service (50k-service tables)
-  if (!svc.healthCheck && !svc.fallback && svc.drainTimeout === undefined && !(svc.realServers ?? []).some((s) => s.healthCheck)) return DEFAULT_POLICY;
+  const metrics = svc.metrics?.servers === undefined ? {} : { metricsServers: svc.metrics.servers };
+  if (!svc.healthCheck && !svc.fallback && svc.drainTimeout === undefined && !(svc.realServers ?? []).some((s) => s.healthCheck)) {
+    return svc.metrics?.servers === undefined ? DEFAULT_POLICY : { ...DEFAULT_POLICY, ...metrics };
+  }
   const checks = new Map<string, HealthCheckSpec>();
   for (const server of svc.realServers ?? []) {
     const check = mergedCheck(svc, server);
     const key = toServerKey(svc, server);
     if (check && key && service.servers.has(key) && !checks.has(key)) checks.set(key, toCheckSpec(svc, server, check));
   }
-  return { drainTimeoutMs: durationMs(svc.drainTimeout, DEFAULT_DRAIN_TIMEOUT_MS), checks, fallback: toFallback(svc) };
+  return { drainTimeoutMs: durationMs(svc.drainTimeout, DEFAULT_DRAIN_TIMEOUT_MS), checks, fallback: toFallback(svc), ...metrics };
 }

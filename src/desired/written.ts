@@ -74,6 +74,8 @@ export interface WrittenService {
   readonly healthCheck?: WrittenHealthCheck;
   readonly fallback?: WrittenFallback;
   readonly drainTimeout?: WrittenDuration;
+  /** /metrics: per-real-server series for this service, whatever --metrics-servers says */
+  readonly metrics?: { readonly servers?: boolean };
   /** with vips.bind: false leaves this service's VIP alone (keepalived or an operator manages it) */
   readonly bindVip?: boolean;
 }

@@ -116,6 +116,8 @@ export interface ServicePolicy {
   readonly checks: ReadonlyMap<string, HealthCheckSpec>;
   /** the sorry server: in the table only while every checked real server is down */
   readonly fallback: RealServer | null;
+  /** `metrics.servers`: per-real-server series in /metrics regardless of --metrics-servers; absent: the flag decides */
+  readonly metricsServers?: boolean;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

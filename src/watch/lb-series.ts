@@ -126,7 +126,7 @@ export function loadBalancerSeries(input: LoadBalancerInput): Map<SeriesName, Sa
     add('lvsync_service_real_servers', { ...labels, status: 'down' }, down);
     add('lvsync_service_real_servers', { ...labels, status: 'draining' }, [...drains].filter((k) => !svc.servers.has(k)).length);
     add('lvsync_service_fail_open', labels, failOpen.has(svc.key) ? 1 : 0);
-    if (!input.servers) continue;
+    if (!(desired.policies?.get(svc.key)?.metricsServers ?? input.servers)) continue;
 
     // declared servers first, then the live ones the config does not declare (draining, a fallback, drift)
     const keys = [...svc.servers.keys(), ...[...(liveServers?.keys() ?? [])].filter((k) => !svc.servers.has(k))];

@@ -160,6 +160,24 @@ test('--metrics-servers=false: the per-service series only; the per-server famil
   await t.stop();
 });
 
+test('a service\'s metrics.servers overrides --metrics-servers either way', async () => {
+  const two = `${WEB}  - name: api
+    protocol: tcp
+    address: 192.168.10.101
+    port: 80
+    metrics: { servers: true }
+    realServers:
+      - { address: 10.0.0.21, port: 8080, method: nat }
+`;
+  const perServer = (body: string) => [...body.matchAll(/^lvsync_real_server_declared_weight\{service="(\w+)"/gm)].map((m) => m[1]);
+  const off = await startTestDaemon({ yaml: two, config: { metricsServers: false } });
+  assert.deepEqual(perServer(await scrape(off)), ['api'], 'only the service that asks for them');
+  await off.stop();
+  const on = await startTestDaemon({ yaml: two.replace('  - name: web\n', '  - name: web\n    metrics: { servers: false }\n') });
+  assert.deepEqual(perServer(await scrape(on)), ['api'], 'web opted out');
+  await on.stop();
+});
+
 test('counters are counters holding the kernel\'s absolute values, the same at every scrape until the kernel moves', async () => {
   const t = await startTestDaemon();
   traffic(t, '10.0.0.11', { active: 0, inactive: 0, conns: 7, inpkts: 0, outpkts: 0, inbytes: 0, outbytes: 0 });
