@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadDesired } from '../../src/desired/load.js';
 import { formatSave } from '../../src/live/format-save.js';
 import { tempTree } from '../helpers/cli.js';
-import { IN_VM, REPO, SKIP, ipvsadm, kernelTable, loadKernel, lvsync, resetKernel, spawnLvsync, tempStateDir } from './helpers.js';
+import { IN_VM, REPO, SKIP, applicableExamples, ipvsadm, kernelTable, loadKernel, lvsync, resetKernel, spawnLvsync, tempStateDir } from './helpers.js';
 
 const examplesDir = join(REPO, 'examples');
-const examples = IN_VM
-  // fleet/ needs --director and names a sync-daemon interface the VM lacks: settings.ktest applies it with --director
-  ? readdirSync(examplesDir).filter((n) => n.endsWith('.yaml') || (statSync(join(examplesDir, n)).isDirectory() && !['live', 'systemd', 'ci', 'fleet', 'monitoring'].includes(n))).sort()
-  : [];
+const examples = IN_VM ? applicableExamples(examplesDir) : [];
 
 describe('examples on the real kernel: apply, then the second plan is empty and the kernel holds the desired table', { skip: SKIP }, () => {
   for (const name of examples) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadDesired } from '../../src/desired/load.js';
 import { formatSave } from '../../src/live/format-save.js';
 import { tempTree } from '../helpers/cli.js';
-import { IN_VM, REPO, SKIP, addNamespaceHost, kernelTable, must, resetKernel, sh, tempStateDir, waitForPort, type Sh } from './helpers.js';
+import { IN_VM, REPO, SKIP, applicableExamples, addNamespaceHost, kernelTable, must, resetKernel, sh, tempStateDir, waitForPort, type Sh } from './helpers.js';
 
 /**
  * The single executable (`npm run package`, dist/pkg/) on the real kernel, with Node hidden from it:
@@ -33,10 +33,7 @@ function exe(args: string[]): Sh {
 }
 
 const examplesDir = join(REPO, 'examples');
-// as apply.ktest.ts: fleet/ needs --director and a sync-daemon interface the VM lacks
-const examples = IN_VM
-  ? readdirSync(examplesDir).filter((n) => n.endsWith('.yaml') || (statSync(join(examplesDir, n)).isDirectory() && !['live', 'systemd', 'ci', 'fleet'].includes(n))).sort()
-  : [];
+const examples = IN_VM ? applicableExamples(examplesDir) : [];
 
 describe('the single executable with node hidden', { skip }, () => {
   test('in the namespace node cannot run, and the executable can', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,4 +249,14 @@ export function addNamespaceHost(name: string, hostIf: string, net: string, net6
   if (net6 === undefined) return;
   must(`ip -6 addr add ${net6}:1/64 dev ${hostIf} nodad`);
   must(`ip netns exec ${name} sh -c 'ip -6 addr add ${net6}:2/64 dev eth0 nodad && ip -6 route add default via ${net6}:1'`);
+}
+
+/**
+ * The examples/ entries a director applies as they are: every *.yaml and directory but the snapshots
+ * (live), the units (systemd), CI's (ci), the Prometheus and Grafana files (monitoring), and fleet/,
+ * which needs --director and a sync-daemon interface the VM lacks (settings.ktest applies it).
+ */
+export function applicableExamples(examplesDir: string): string[] {
+  const skip = new Set(['live', 'systemd', 'ci', 'fleet', 'monitoring']);
+  return readdirSync(examplesDir).filter((n) => n.endsWith('.yaml') || (statSync(join(examplesDir, n)).isDirectory() && !skip.has(n))).sort();
 }
