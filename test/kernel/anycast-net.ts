@@ -1,9 +1,10 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO } from './helpers.js';
+import { REPO, sleep } from './helpers.js';
+import { nsExec, nsExecAsync, run, spawnTracked, tearDown, untilHttpAnswers } from './netns-lab.js';
 
 /**
  * Active-active directors behind a BGP ECMP router, for the kernel VM (issue 17, "Proof on the real
@@ -34,7 +35,6 @@ import { REPO } from './helpers.js';
  */
 
 const execFileP = promisify(execFile);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const TCP_POOL = join(REPO, 'test/kernel/fixtures/tcp-pool.mjs');
 
 export type DirectorName = 'd1' | 'd2' | 'd3';
@@ -279,27 +279,13 @@ export class AnycastNet {
     this.monitorRoutes();
     this.startBird();
     const end = Date.now() + 60_000;
-    for (const rs of this.realServers) {
-      while (!(await this.httpOk(rs.address))) {
-        if (Date.now() > end) throw new Error(`real server ${rs.name} (${rs.address}:${this.port}) never answered`);
-        await sleep(200);
-      }
-    }
+    await untilHttpAnswers(this.realServers, this.port, end);
     while (!existsSync(r.ctl)) {
       if (Date.now() > end) throw new Error(`bird never opened ${r.ctl}: ${this.birdLog()}`);
       await sleep(100);
     }
   }
 
-  private async httpOk(address: string): Promise<boolean> {
-    try {
-      const res = await fetch(`http://${address}:${this.port}/`, { signal: AbortSignal.timeout(2000) });
-      await res.text();
-      return res.ok;
-    } catch {
-      return false;
-    }
-  }
 
   director(name: DirectorName): Director {
     const d = this.directors.find((x) => x.name === name);
@@ -694,19 +680,15 @@ neighbor ${this.router.address} {
   // ---- helpers --------------------------------------------------------------------------------
 
   exec(ns: string, script: string): string {
-    return run('ip', ['netns', 'exec', ns, 'sh', '-c', script], `in ${ns}: ${script}`);
+    return nsExec(ns, script);
   }
 
   async execAsync(ns: string, script: string): Promise<string> {
-    return (await execFileP('ip', ['netns', 'exec', ns, 'sh', '-c', script])).stdout;
+    return nsExecAsync(ns, script);
   }
 
-  private spawnChild(argv: string[], stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'ignore', 'ignore']): ChildProcess {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: stdio as never });
-    this.children.add(child);
-    child.once('exit', () => this.children.delete(child));
-    child.on('error', () => undefined);
-    return child;
+  private spawnChild(argv: string[], stdio?: ('ignore' | 'pipe' | number)[]): ChildProcess {
+    return spawnTracked(this.children, argv, stdio);
   }
 
   /** copy the logs (bird, each ExaBGP) into `outDir` as `<prefix>-<name>` */
@@ -720,13 +702,7 @@ neighbor ${this.router.address} {
   async cleanup(): Promise<void> {
     await Promise.all([...this.pools].map((p) => p.stop()));
     await Promise.all([...this.exabgps.values()].map((x) => x.stop(3000)));
-    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    spawnSync('sh', ['-c', [...this.namespaces.map((ns) => `ip netns del ${ns}`), `ip link del ${this.bridge}`].join('; ')], { stdio: 'ignore' });
+    tearDown(this.children, this.namespaces, this.bridge);
   }
 }
 
-function run(cmd: string, args: string[], what: string, input?: string): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input: input ?? '' });
-  if (r.status !== 0) throw new Error(`${what}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}

@@ -1,9 +1,9 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { REPO } from './helpers.js';
+import { REPO, sleep } from './helpers.js';
+import { nsExec, nsExecAsync, run, spawnTracked, tearDown, untilHttpAnswers } from './netns-lab.js';
 
 /**
  * A director pair for the kernel VM (issue 16, part 3): one layer-2 segment with two directors, a
@@ -24,8 +24,6 @@ import { REPO } from './helpers.js';
  * gratuitous ARPs move it).
  */
 
-const execFileP = promisify(execFile);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const HTTP_LOOP = join(REPO, 'test/kernel/fixtures/http-loop.mjs');
 
 export type DirectorName = 'd1' | 'd2';
@@ -202,23 +200,9 @@ export class PairNet {
     for (const d of this.directors) this.monitorVip(d);
     // the real servers answer (from the root namespace, over the bridge)
     const end = Date.now() + 60_000;
-    for (const rs of this.realServers) {
-      while (!(await this.httpOk(rs.address))) {
-        if (Date.now() > end) throw new Error(`real server ${rs.name} (${rs.address}:${this.port}) never answered`);
-        await sleep(200);
-      }
-    }
+    await untilHttpAnswers(this.realServers, this.port, end);
   }
 
-  private async httpOk(address: string): Promise<boolean> {
-    try {
-      const r = await fetch(`http://${address}:${this.port}/`, { signal: AbortSignal.timeout(2000) });
-      await r.text();
-      return r.ok;
-    } catch {
-      return false;
-    }
-  }
 
   director(name: DirectorName): Director {
     return name === 'd1' ? this.directors[0] : this.directors[1];
@@ -230,11 +214,11 @@ export class PairNet {
 
   /** a shell script inside a namespace; throws with stderr on failure */
   exec(ns: string, script: string): string {
-    return run('ip', ['netns', 'exec', ns, 'sh', '-c', script], `in ${ns}: ${script}`);
+    return nsExec(ns, script);
   }
 
   async execAsync(ns: string, script: string): Promise<string> {
-    return (await execFileP('ip', ['netns', 'exec', ns, 'sh', '-c', script])).stdout;
+    return nsExecAsync(ns, script);
   }
 
   /** the DR service on the VIP with every real server, as `ipvsadm -R` input */
@@ -479,12 +463,8 @@ export class PairNet {
     return reader;
   }
 
-  private spawnChild(argv: string[], stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'ignore', 'ignore']): ChildProcess {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: stdio as never });
-    this.children.add(child);
-    child.once('exit', () => this.children.delete(child));
-    child.on('error', () => undefined);
-    return child;
+  private spawnChild(argv: string[], stdio?: ('ignore' | 'pipe' | number)[]): ChildProcess {
+    return spawnTracked(this.children, argv, stdio);
   }
 
   /** stop keepalived (SIGTERM: it removes its VIPs), every child, the namespaces and the bridge */
@@ -492,8 +472,7 @@ export class PairNet {
     await Promise.all([...this.keepaliveds].map((k) => k.stop(5000)));
     await Promise.all([...this.clients].map((c) => c.stop()));
     await Promise.all([...this.fifos].map((f) => f.close()));
-    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    spawnSync('sh', ['-c', [...this.namespaces.map((ns) => `ip netns del ${ns}`), `ip link del ${this.bridge}`].join('; ')], { stdio: 'ignore' });
+    tearDown(this.children, this.namespaces, this.bridge);
   }
 }
 
@@ -522,8 +501,3 @@ export function openMode(pid: number, path: string): { fd: number; mode: 'r' | '
   return null;
 }
 
-function run(cmd: string, args: string[], what: string, input?: string): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input: input ?? '' });
-  if (r.status !== 0) throw new Error(`${what}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
