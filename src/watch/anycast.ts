@@ -2,8 +2,8 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { readDrainFlag } from '../anycast/drain-flag.js';
 import { formatAnycastState, type AnnouncedVip } from '../anycast/state-file.js';
-import { runChecked, type Ipvsadm } from '../ipvsadm/port.js';
-import { parseListing } from '../live/parse-listing.js';
+import type { Ipvsadm } from '../ipvsadm/port.js';
+import { inPackets, untilTrafficStops } from '../anycast/traffic.js';
 import type { AnycastSpec } from '../model/anycast.js';
 import { writeStateFile } from '../state/atomic.js';
 import { groupReadiness } from '../vrrp/readiness.js';
@@ -24,7 +24,6 @@ export interface AnycastPublisher {
   refresh(): void;
   /** SIGTERM: withdraw, wait until the anycast services see no packets for 2 s, or the grace */
   withdrawAndWait(): Promise<void>;
-  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,16 +98,9 @@ export function createAnycastPublisher(deps: { status: DaemonStatus; metrics: Da
   };
 
   // the packets the anycast services have received so far, or null when unreadable
-  const packets = async (s: AnycastSpec): Promise<number | null> => {
-    try {
-      const listing = parseListing(await runChecked(deps.ipvsadm, ['-L', '-n', '--stats', '--exact']));
-      const keys = new Set(s.vips.flatMap((v) => v.services));
-      let total = 0;
-      for (const [key, row] of listing.services) if (keys.has(key)) total += row.values.InPkts ?? 0;
-      return total;
-    } catch {
-      return null;
-    }
+  const packets = (s: AnycastSpec) => {
+    const keys = new Set(s.vips.flatMap((v) => v.services));
+    return () => inPackets(deps.ipvsadm, (key) => keys.has(key)).catch(() => null);
   };
 
   return {
@@ -123,19 +115,9 @@ export function createAnycastPublisher(deps: { status: DaemonStatus; metrics: Da
       await writes;
       if (s.graceMs <= 0) return;
       log.info({ graceMs: s.graceMs }, `withdrawn every anycast VIP; waiting until no packets reach them for 2 s (at most ${formatDuration(s.graceMs)}) before exiting`);
-      const end = clock.now() + s.graceMs;
-      let before = await packets(s);
-      let quiet = 0;
-      while (clock.now() < end) {
-        await new Promise<void>((resolve) => { clock.setTimeout(resolve, 1000); });
-        const now = await packets(s);
-        quiet = now !== null && before !== null && now === before ? quiet + 1 : 0;
-        before = now;
-        if (quiet >= 2) { log.info('no packets for 2 s: the router has moved the traffic away'); return; }
-      }
+      if (await untilTrafficStops(packets(s), clock, clock.now() + s.graceMs)) { log.info('no packets for 2 s: the router has moved the traffic away'); return; }
       log.warn(`anycast traffic still arriving after ${formatDuration(s.graceMs)}: exiting anyway`);
     },
-    settled: () => writes,
     async close() {
       closed = true;
       stopTick?.();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { yamlLibrary } from '../lazy-libs.js';
-import type { VrrpSpec } from '../model/vrrp.js';
+import { VRRP_STATES, type VrrpSpec } from '../model/vrrp.js';
 import { vrrpReadiness, type InstanceReadiness } from '../vrrp/readiness.js';
 import { readNotifyFifo, type NotifyReader, type VrrpNotification } from '../vrrp/notify-fifo.js';
 import { writeTrackFile } from '../vrrp/track-file.js';
@@ -22,8 +22,6 @@ export interface VrrpPublisher {
   refresh(): void;
   /** SIGTERM: report not ready, wait the grace (resolves at once without vrrp or with grace 0) */
   handOver(): Promise<void>;
-  /** the writes in flight (tests, shutdown) */
-  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,7 +44,7 @@ export function createVrrpPublisher(deps: { status: DaemonStatus; metrics: Daemo
     const before = keepalived.get(n.name);
     keepalived.set(n.name, { state: n.state, priority: n.priority, at: clock.now() });
     metrics.vrrpTransitions.labels(n.name, n.state).inc();
-    for (const state of ['MASTER', 'BACKUP', 'FAULT', 'STOP']) metrics.vrrpState.labels(n.name, state).set(state === n.state ? 1 : 0);
+    for (const state of VRRP_STATES) metrics.vrrpState.labels(n.name, state).set(state === n.state ? 1 : 0);
     const msg = `keepalived: VRRP instance ${n.name} is now ${n.state}${n.priority === null ? '' : ` (priority ${n.priority})`}${before ? `, was ${before.state}` : ''}`;
     if (!known) log.info({ vrrp: { instance: n.name, state: n.state } }, `${msg}; lvsync publishes no readiness for it (not in vrrp.instances)`);
     else if (n.state === 'FAULT') log.warn({ vrrp: { instance: n.name, state: n.state } }, msg);
@@ -155,7 +153,6 @@ export function createVrrpPublisher(deps: { status: DaemonStatus; metrics: Daemo
       log.info({ graceMs: s.graceMs }, `waiting ${formatDuration(s.graceMs)} for VRRP to move the VIPs of ${s.instances.map((i) => i.name).join(', ')} before exiting`);
       await new Promise<void>((resolve) => { clock.setTimeout(resolve, s.graceMs); });
     },
-    settled: () => writes,
     async close() {
       await writes;
       const reader = fifo?.reader;

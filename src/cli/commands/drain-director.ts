@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { readDrainFlag, removeDrainFlag, writeDrainFlag } from '../../anycast/drain-flag.js';
 import { parseAnycastState, type AnycastState } from '../../anycast/state-file.js';
-import { runChecked } from '../../ipvsadm/port.js';
-import { parseListing } from '../../live/parse-listing.js';
+import { inPackets, untilTrafficStops } from '../../anycast/traffic.js';
 import { ANYCAST_DEFAULTS } from '../../model/anycast.js';
 import { systemClock } from '../../watch/clock.js';
 import { formatDuration, parseDuration } from '../../watch/duration.js';
@@ -64,23 +63,10 @@ export async function drainDirectorCommand(io: CliIo, global: GlobalArgs, args: 
   io.stdout(`withdrawn: ${state.vips.map((v) => v.prefix).join(', ')}; waiting for the traffic to move to the other directors\n`);
   const prefixes = new Set(state.vips.map((v) => v.prefix.replace(/\/\d+$/, '')));
   const ipvsadm = io.createIpvsadm(global.ipvsadm);
-  const packets = async (): Promise<number> => {
-    const listing = parseListing(await runChecked(ipvsadm, ['-L', '-n', '--stats', '--exact']));
-    let total = 0;
-    for (const [key, row] of listing.services) if (prefixes.has(key.split('|')[1] ?? '')) total += row.values.InPkts ?? 0;
-    return total;
-  };
-  let before = await packets();
-  let quiet = 0;
-  while (clock.now() < end) {
-    await sleep(1000);
-    const now = await packets();
-    quiet = now === before ? quiet + 1 : 0;
-    before = now;
-    if (quiet >= 2) {
-      io.stdout(`drained: no packets for 2 s after ${formatDuration(clock.now() - started)}; the director is out of rotation until lvsync drain-director --undo\n`);
-      return EXIT.ok;
-    }
+  // an unreadable kernel ends the command with ipvsadm's error, as before it waited
+  if (await untilTrafficStops(() => inPackets(ipvsadm, (key) => prefixes.has(key.split('|')[1] ?? '')), clock, end)) {
+    io.stdout(`drained: no packets for 2 s after ${formatDuration(clock.now() - started)}; the director is out of rotation until lvsync drain-director --undo\n`);
+    return EXIT.ok;
   }
   io.stderr(`lvsync: packets still arrive after ${formatDuration(timeoutMs)}; the VIPs stay withdrawn (the mark stays)\n`);
   return EXIT.failure;
