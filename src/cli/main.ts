@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { createExecIpvsadm } from '../ipvsadm/exec.js';
+import { createExecIpvsadm, procPathFor } from '../ipvsadm/exec.js';
 import { run } from './run.js';
 import { createTrace, tracedIpvsadm } from './trace.js';
 
@@ -26,7 +26,10 @@ void run(process.argv.slice(2), {
     try { return await rl.question(question); } finally { rl.close(); }
   },
   env: process.env,
-  createIpvsadm: (binary) => (trace ? tracedIpvsadm(createExecIpvsadm({ binary }), trace) : createExecIpvsadm({ binary })),
+  createIpvsadm: (binary) => {
+    const ipvsadm = createExecIpvsadm({ binary, procPath: procPathFor(binary, process.env) });
+    return trace ? tracedIpvsadm(ipvsadm, trace) : ipvsadm;
+  },
   ...(trace ? { trace } : {}),
   hostname,
   stdinEnd: () => new Promise<void>((resolve) => {

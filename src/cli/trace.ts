@@ -25,5 +25,13 @@ export function tracedIpvsadm(ipvsadm: Ipvsadm, trace: Trace): Ipvsadm {
       trace(`ipvsadm ${args.join(' ')} exited ${result.exitCode} after ${((performance.now() - started) / 1000).toFixed(3)} s (${countLines(result.stdout)} lines out)`);
       return result;
     },
+    ...(ipvsadm.readProcTable ? {
+      async readProcTable() {
+        const started = performance.now();
+        const text = await ipvsadm.readProcTable!();
+        trace(`/proc/net/ip_vs read after ${((performance.now() - started) / 1000).toFixed(3)} s (${text === null ? 'none' : `${countLines(text)} lines`})`);
+        return text;
+      },
+    } : {}),
   };
 }

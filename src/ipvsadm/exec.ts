@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { countLines } from '../model/strings.js';
 import { formatDuration } from '../watch/duration.js';
 import { IpvsadmUnavailableError, type Ipvsadm, type IpvsadmResult } from './port.js';
@@ -12,6 +13,22 @@ export interface ExecOptions {
    * benchmark) took longer than any fixed timeout that still catches a wedged socket (issue 6)
    */
   readonly perLineMs?: number;
+  /** where the kernel's listing is (/proc/net/ip_vs: procPathFor), or null (the default) to list connection counts through ipvsadm only */
+  readonly procPath?: string | null;
+}
+
+/**
+ * Where connection counts may be read from the kernel directly. LVSYNC_PROC_IP_VS: `off` never,
+ * a path reads that file (tests point it at a fake's). Unset: /proc/net/ip_vs, but only with the
+ * ipvsadm found on PATH. A `--ipvsadm` of its own may be a wrapper into another network namespace
+ * or host, whose table this process's /proc does not show; the counts are checked against the
+ * table ipvsadm printed, but two namespaces can hold the same table with different connections.
+ */
+export function procPathFor(binary: string, env: Readonly<Record<string, string | undefined>>): string | null {
+  const value = env.LVSYNC_PROC_IP_VS;
+  if (value === 'off') return null;
+  if (value !== undefined && value !== '') return value;
+  return binary === 'ipvsadm' ? '/proc/net/ip_vs' : null;
 }
 
 /** The time one run may take: the base, plus a little for every line it has to send to the kernel. */
@@ -30,9 +47,11 @@ export function runTimeoutMs(input: string | undefined, base: number, perLineMs:
  * 2 MB in and out.
  */
 export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
-  const { binary, timeoutMs = 120_000, perLineMs = 10 } = options;
+  const { binary, timeoutMs = 120_000, perLineMs = 10, procPath = null } = options;
   return {
     describe: binary,
+    // no file (no IPVS module, a host without it) or no permission: the caller lists through ipvsadm
+    readProcTable: async () => (procPath === null ? null : readFile(procPath, 'utf8').catch(() => null)),
     async run(args: readonly string[], input?: string): Promise<IpvsadmResult> {
       const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
       const result = await runProcess(binary, args, input ?? '', timeout);

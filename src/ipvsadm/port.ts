@@ -13,6 +13,13 @@ export interface Ipvsadm {
   run(args: readonly string[], input?: string): Promise<IpvsadmResult>;
   /** what to show people: the binary path */
   readonly describe: string;
+  /**
+   * The kernel's own listing, /proc/net/ip_vs, of this process's network namespace; null when there
+   * is none (no IPVS, or turned off). Only connection counts are read from it, and only after they
+   * were checked against the table `run` reads (src/live/parse-proc.ts). Optional: a seam without it
+   * lists through ipvsadm.
+   */
+  readProcTable?(): Promise<string | null>;
 }
 
 /** ipvsadm ran and said no. Carries everything needed to act on it. */

@@ -11,7 +11,8 @@ import type { DrainEvent } from '../drain/plan-drains.js';
 import type { DrainRecord } from '../plan/annotations.js';
 import type { HealthState } from '../health/types.js';
 import { runChecked } from '../ipvsadm/port.js';
-import { parseConnectionCounts } from '../live/parse-listing.js';
+import { parseConnectionCounts, type ConnectionCount } from '../live/parse-listing.js';
+import { connectionCountsFromProc } from '../live/parse-proc.js';
 import { isEmptyPlan, revisePlan, type Plan } from '../plan/types.js';
 import { readDrainState, writeDrainState, type DrainState } from '../state/drains.js';
 import { declaredDrainTimeouts, drainTimeoutOf, mayWait, needsDrainInput, planPass, planTable, withDrains, type PassPlan, type PassPlanInput } from './plan-pass.js';
@@ -134,17 +135,15 @@ export function declaresThresholds(desired: DesiredState): boolean {
 }
 
 /**
- * The drains in progress plus the connection counts of `ipvsadm -L -n`: what planDrains decides with.
+ * The drains in progress plus the connection counts of the kernel: what planDrains decides with.
  * TCP and SCTP count ActiveConn: their InActConn entries are TIME_WAIT/FIN/CLOSE states that no
  * longer carry data a delete could break (waiting for them would add up to 2 minutes to every
  * drain). UDP flows are never "active" in IPVS, so UDP services (and fwmark services, whose
  * traffic may be UDP) count every entry. A server missing from the listing (a race with a change)
  * is unknown, and unknown is never zero.
  */
-export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean, only?: { readonly services: readonly ServiceTarget[]; readonly of: number }): Promise<NonNullable<PassPlanInput['drains']>> {
-  const text = await readConnections(ipvsadm, only?.services, only?.of ?? 0);
-  const conns = parseConnectionCounts(text);
-  if (!conns) throw new Error(`ipvsadm -L -n printed columns other than ${'`Forward Weight ActiveConn InActConn`'}: cannot tell how many connections a real server has`);
+export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean, only?: { readonly services: readonly ServiceTarget[]; readonly live: Table }): Promise<NonNullable<PassPlanInput['drains']>> {
+  const conns = await readConnectionCounts(ipvsadm, only);
   const active = (service: string, server: string): number | null => {
     const row = conns.get(service)?.get(server);
     if (!row) return null;
@@ -154,19 +153,36 @@ export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: n
 }
 
 /**
- * The connection listing drains decide with. Only the services with a delete or a drain matter, and
- * at 2,300 × 16 a full `-L -n` costs seconds in the emulated VM. ipvsadm lists a table one service at
- * a time anyway (one netlink dump per service, facts §2.5), so listing a few of them costs a share of
- * the full listing: when they are at most half the table, they are listed by one `ipvsadm -R` whose
- * lines are `-L -n -t VIP:PORT` (any command works inside `-R`, and a listing prints to stdout:
- * conformance case restore-listing-inside). One of them gone meanwhile (`No such service`: a race
- * with a change by hand) stops that `-R` and falls back to the full listing, which is always right.
+ * The connection counts drains decide with. Only the services with a delete or a drain matter.
+ *
+ * First from /proc/net/ip_vs (src/live/parse-proc.ts): the kernel prints the same counters there,
+ * and at 2,300 × 16 in the emulated VM reading it took ~0.14 s where `ipvsadm -L -n` took 4–7 s
+ * (issue 13). It is used only when it shows exactly the live table's servers for every service asked.
+ *
+ * Else through ipvsadm, which lists a table one service at a time anyway (one netlink dump per
+ * service, facts §2.5), so listing a few of them costs a share of the full listing: when they are at
+ * most half the table, they are listed by one `ipvsadm -R` whose lines are `-L -n -t VIP:PORT` (any
+ * command works inside `-R`, and a listing prints to stdout: conformance case
+ * restore-listing-inside). One of them gone meanwhile (`No such service`: a race with a change by
+ * hand) stops that `-R` and falls back to the full listing, which is always right.
  */
-async function readConnections(ipvsadm: Ipvsadm, only: readonly ServiceTarget[] | undefined, total: number): Promise<string> {
+async function readConnectionCounts(ipvsadm: Ipvsadm, only: { readonly services: readonly ServiceTarget[]; readonly live: Table } | undefined): Promise<Map<string, Map<string, ConnectionCount>>> {
   // nothing of the table is asked for (the drains' services are all gone): nothing to list
-  if (only && only.length === 0) return '';
-  if (only && only.length * 2 <= total) {
-    const lines = only.map((t) => ['-L', '-n', ...serviceSpecArgs(t)]);
+  if (only && only.services.length === 0) return new Map();
+  if (only && ipvsadm.readProcTable) {
+    const text = await ipvsadm.readProcTable();
+    const counts = text === null ? null : connectionCountsFromProc(text, only.live, only.services);
+    if (counts) return counts;
+  }
+  const text = await listConnections(ipvsadm, only);
+  const conns = parseConnectionCounts(text);
+  if (!conns) throw new Error(`ipvsadm -L -n printed columns other than ${'`Forward Weight ActiveConn InActConn`'}: cannot tell how many connections a real server has`);
+  return conns;
+}
+
+async function listConnections(ipvsadm: Ipvsadm, only: { readonly services: readonly ServiceTarget[]; readonly live: Table } | undefined): Promise<string> {
+  if (only && only.services.length * 2 <= only.live.services.size) {
+    const lines = only.services.map((t) => ['-L', '-n', ...serviceSpecArgs(t)]);
     const r = lines.length === 1 ? await ipvsadm.run(lines[0]!) : await ipvsadm.run(['-R'], lines.map((l) => `${l.join(' ')}\n`).join(''));
     if (r.exitCode === 0) return r.stdout;
   }
@@ -246,7 +262,7 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     // drains are steps of an apply: detect-only reports plain deletes and a refused plan stays as planned
     const timeoutMs = drainTimeoutOf(desired, drainState.timeouts);
     const drainInput = apply && !plain.plan.refusal && needsDrainInput(plain, drainState.drains, timeoutMs, options.noDrain)
-      ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false, { services: drainServices(plain, drainState.drains, live, timeoutMs), of: live.services.size })
+      ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false, { services: drainServices(plain, drainState.drains, live, timeoutMs), live })
       : undefined;
     const passPlan = drainInput ? withDrains(plain, desired, live, drainInput) : plain;
     const drains = drainInput ? passPlan.drains : drainState.drains;

@@ -155,5 +155,6 @@ export function tapListings(ipvsadm: Ipvsadm, offer: (kind: OfferedKind, text: s
       }
       return r;
     },
+    ...(ipvsadm.readProcTable ? { readProcTable: () => ipvsadm.readProcTable!() } : {}),
   };
 }

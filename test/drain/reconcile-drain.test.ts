@@ -10,7 +10,8 @@ import { reconcileOnce, type KnownLive, type ReconcileOutcome } from '../../src/
 import { tempTree } from '../helpers/cli.js';
 import { createFakeSysctl } from '../helpers/fake-sysctl.js';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
-import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
+import { renderProcIpVs } from '../fake-ipvsadm/proc.js';
+import { fakeWithTable, type InMemoryIpvsadm, type InMemoryOptions } from '../helpers/in-memory-ipvsadm.js';
 
 /**
  * Graceful draining through reconcileOnce with the in-memory fake: what each pass sends to ipvsadm,
@@ -40,8 +41,8 @@ function weightOf(fake: InMemoryIpvsadm, addr: string): number | undefined {
   return undefined;
 }
 
-function env(live = LIVE) {
-  const fake = fakeWithTable(live);
+function env(live = LIVE, options: InMemoryOptions = {}) {
+  const fake = fakeWithTable(live, options);
   const stateDir = tempTree({});
   const sysctl = createFakeSysctl({ 'net.ipv4.vs.expire_quiescent_template': '0' });
   const pass = (d: DesiredState, at: number, extra: { noDrain?: boolean; knownLive?: KnownLive | null } = {}) => reconcileOnce(d, {
@@ -279,7 +280,7 @@ test('--lost-inventory delete on a service with connections: drained, kept in th
 });
 
 test('a server missing from the -L -n listing (a race) counts as unknown: quiesced and held, not deleted as idle', async () => {
-  const { fake, pass } = env();
+  const { fake, pass } = env(LIVE, { proc: 'none' });
   const run = fake.run.bind(fake);
   // the listing is read after the table: here it no longer shows 10.0.1.2
   (fake as { run: typeof fake.run }).run = async (args, input) => {
@@ -295,9 +296,9 @@ test('a server missing from the -L -n listing (a race) counts as unknown: quiesc
 // the listing each pass ran: which -L -n, with which service
 const listings = (fake: InMemoryIpvsadm) => fake.calls.filter((c) => c.args[0] === '-L').map((c) => c.args.join(' '));
 
-test('connection counts are listed only for the services with a delete, one listing each', async () => {
+test('without /proc/net/ip_vs, connection counts are listed only for the services with a delete, one listing each', async () => {
   const live = `${LIVE}-A -t 10.0.0.2:80 -s wlc\n-a -t 10.0.0.2:80 -r 10.0.2.1:8080 -m -w 1\n`;
-  const { fake, pass } = env(live);
+  const { fake, pass } = env(live, { proc: 'none' });
   setActive(fake, '10.0.1.2', 1);
   const both = parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n  - address: 10.0.0.1\n    port: 80\n    realServers:\n      - { address: 10.0.1.1, port: 8080, method: nat }\n  - address: 10.0.0.2\n    port: 80\n    realServers:\n      - { address: 10.0.2.1, port: 8080, method: nat }\n` }]).state!;
   const first = await pass(both, T0);
@@ -320,9 +321,9 @@ function manyServices(n: number, deleting: (i: number) => boolean) {
   return { live, desired: parseDesiredSources([{ file: 'web.yaml', text: `version: 1\nservices:\n${services}` }]).state! };
 }
 
-test('a few services of many with deletes: their listings run in one ipvsadm -R, and drains decide from it', async () => {
+test('without /proc/net/ip_vs, a few services of many with deletes: their listings run in one ipvsadm -R, and drains decide from it', async () => {
   const { live, desired: d } = manyServices(10, (i) => i === 2 || i === 5 || i === 9);
-  const { fake, pass } = env(live);
+  const { fake, pass } = env(live, { proc: 'none' });
   setActive(fake, '10.0.2.5', 1);
   const out = await pass(d, T0);
   const restores = fake.calls.filter((c) => c.args[0] === '-R' && /^-L /m.test(c.input ?? ''));
@@ -335,17 +336,17 @@ test('a few services of many with deletes: their listings run in one ipvsadm -R,
   assert.ok(converged(out));
 });
 
-test('more than half the services with deletes: one full -L -n', async () => {
+test('without /proc/net/ip_vs, more than half the services with deletes: one full -L -n', async () => {
   const { live, desired: d } = manyServices(5, (i) => i !== 1);
-  const { fake, pass } = env(live);
+  const { fake, pass } = env(live, { proc: 'none' });
   const out = await pass(d, T0);
   assert.deepEqual(listings(fake), ['-L -n']);
   assert.ok(converged(out));
 });
 
-test('a service gone between the read and its listing: the full listing is read instead', async () => {
+test('without /proc/net/ip_vs, a service gone between the read and its listing: the full listing is read instead', async () => {
   const { live, desired: d } = manyServices(4, (i) => i === 3);
-  const { fake, pass } = env(live);
+  const { fake, pass } = env(live, { proc: 'none' });
   setActive(fake, '10.0.2.3', 1);
   const real = fake.run.bind(fake);
   // the targeted listing races with a delete by hand: ipvsadm says "No such service"
@@ -360,6 +361,50 @@ test('a service gone between the read and its listing: the full listing is read 
   assert.deepEqual(listings(fake), ['-L -n']);
   assert.equal(weightOf(fake, '10.0.2.3'), 0, 'the full listing still saw its connection');
   assert.ok(converged(out));
+});
+
+// the ipvsadm runs that list connection counts: -L, or -R of -L lines
+const countListings = (fake: InMemoryIpvsadm) => fake.calls.filter((c) => c.args[0] === '-L' || /^-L /m.test(c.input ?? '')).map((c) => c.args.join(' '));
+
+test('with /proc/net/ip_vs, drains decide from the kernel\'s own listing and run no ipvsadm -L at all', async () => {
+  const { live, desired: d } = manyServices(10, (i) => i !== 1);
+  const { fake, pass } = env(live);
+  setActive(fake, '10.0.2.5', 1);
+  const out = await pass(d, T0);
+  assert.deepEqual(countListings(fake), []);
+  assert.equal(fake.procReads.count, 1);
+  assert.equal(weightOf(fake, '10.0.2.5'), 0, 'quiesced: /proc showed its connection');
+  assert.equal(weightOf(fake, '10.0.2.2'), undefined, 'idle: deleted');
+  assert.equal(weightOf(fake, '10.0.2.9'), undefined, 'idle: deleted');
+  assert.ok(converged(out));
+  assert.equal(out.drains.size, 1);
+  // the next pass reads /proc again for the drain's service, and deletes once it is idle
+  setActive(fake, '10.0.2.5', 0);
+  await pass(d, T0 + 1000);
+  assert.equal(fake.procReads.count, 2);
+  assert.deepEqual(countListings(fake), []);
+  assert.equal(weightOf(fake, '10.0.2.5'), undefined);
+});
+
+test('/proc/net/ip_vs of another table (another namespace, a race): not trusted, the counts come from ipvsadm', async () => {
+  const { live, desired: d } = manyServices(4, (i) => i === 3);
+  // another namespace's table: 10.0.0.3 there has other servers and no connections; trusting its "0" would delete a busy server
+  const other = fakeWithTable('-A -t 10.0.0.3:80 -s wlc\n-a -t 10.0.0.3:80 -r 10.0.2.3:8080 -m -w 1\n');
+  const { fake, pass } = env(live, { proc: () => renderProcIpVs(other.kernel) });
+  setActive(fake, '10.0.2.3', 2);
+  const out = await pass(d, T0);
+  assert.equal(fake.procReads.count, 1);
+  assert.deepEqual(countListings(fake), ['-L -n -t 10.0.0.3:80']);
+  assert.equal(weightOf(fake, '10.0.2.3'), 0, 'quiesced: ipvsadm saw its connections');
+  assert.ok(converged(out));
+});
+
+test('a server missing from /proc/net/ip_vs (a race with a change) sends the read to ipvsadm, never counted as idle', async () => {
+  const { fake, pass } = env(LIVE, { proc: () => renderProcIpVs(fake.kernel).split('\n').filter((l) => !l.includes('0A000102:1F90')).join('\n') });
+  setActive(fake, '10.0.1.2', 1);
+  const first = await pass(desired(['10.0.1.1']), T0);
+  assert.deepEqual(countListings(fake), ['-L -n'], 'the one service is the whole table: one full listing');
+  assert.deepEqual(commands(first), ['-e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0']);
 });
 
 test('deletes that cannot wait read no connection counts: drainTimeout 0s deletes at once without any -L', async () => {

@@ -34,4 +34,5 @@ export {
 } from './state-file.js';
 export type { ServerCounters } from './state-file.js';
 export { runCli } from './cli.js';
+export { renderProcIpVs } from './proc.js';
 export type { CliIo } from './cli.js';

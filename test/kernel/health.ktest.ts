@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
+import { createExecIpvsadm, procPathFor } from '../../src/ipvsadm/exec.js';
 import { systemClock } from '../../src/watch/clock.js';
 import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
 import { createLogger } from '../../src/watch/logger.js';
@@ -119,7 +119,7 @@ describe('health checks and draining on the real kernel', { skip: SKIP }, () => 
       daemon = await startDaemon({
         paths: [join(dir, 'conf')], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: tempStateDir(),
         perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
-      }, { ipvsadm: createExecIpvsadm({ binary: 'ipvsadm' }), clock: systemClock, log, watch: false });
+      }, { ipvsadm: createExecIpvsadm({ binary: 'ipvsadm', procPath: procPathFor('ipvsadm', {}) }), clock: systemClock, log, watch: false });
       await until('the service in the kernel', () => weightOf('hrs2') === '1', 60_000);
       await until('every server checked up', () => [...daemon!.status.health.values()].filter((h) => h.state.status === 'up').length === 3, 30_000);
       const all = count(30);

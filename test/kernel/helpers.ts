@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/run.js';
-import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
+import { createExecIpvsadm, procPathFor } from '../../src/ipvsadm/exec.js';
 import { createExecRunner } from '../../src/realserver/exec-runner.js';
 import type { CommandRunner } from '../../src/realserver/runner.js';
 import { parseListing } from '../../src/live/parse-listing.js';
@@ -81,7 +81,8 @@ export async function lvsync(argv: string[], options: { runCommand?: CommandRunn
     color: false,
     prompt: async () => '',
     env: {},
-    createIpvsadm: (binary) => createExecIpvsadm({ binary }),
+    // as main.ts builds it: /proc/net/ip_vs for the counts with the ipvsadm on PATH, not with a wrapper into a namespace
+    createIpvsadm: (binary) => createExecIpvsadm({ binary, procPath: procPathFor(binary, {}) }),
     hostname: () => 'kernel-vm',
     ...(options.runCommand ? { runCommand: options.runCommand } : {}),
   };
@@ -221,7 +222,7 @@ export async function startWatchIn(conf: string, state: string, binary: string, 
   const daemon = await startDaemon({
     paths: [conf], intervalMs: 10_000, detectOnly: false, listen: null, stateDir: state,
     perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test',
-  }, { ipvsadm: createExecIpvsadm({ binary }), clock: systemClock, log, watch: false, ...(ip ? { ip } : {}) });
+  }, { ipvsadm: createExecIpvsadm({ binary, procPath: procPathFor(binary, {}) }), clock: systemClock, log, watch: false, ...(ip ? { ip } : {}) });
   return { daemon, lines };
 }
 

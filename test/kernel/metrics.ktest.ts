@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createExecIpvsadm } from '../../src/ipvsadm/exec.js';
+import { createExecIpvsadm, procPathFor } from '../../src/ipvsadm/exec.js';
 import { systemClock } from '../../src/watch/clock.js';
 import { startDaemon, type Daemon } from '../../src/watch/daemon.js';
 import { createLogger } from '../../src/watch/logger.js';
@@ -76,7 +76,7 @@ describe('/metrics on the real kernel', { skip: SKIP }, () => {
     daemon = await startDaemon({
       paths: [join(dir, 'conf')], intervalMs: 2000, detectOnly: false, listen: { host: '127.0.0.1', port: 0 }, stateDir: state,
       perCommand: false, allowMassDelete: false, hostname: 'kernel-vm', version: 'test', scrapeIntervalMs: 1000,
-    }, { ipvsadm: createExecIpvsadm({ binary: 'ipvsadm' }), clock: systemClock, log, watch: false });
+    }, { ipvsadm: createExecIpvsadm({ binary: 'ipvsadm', procPath: procPathFor('ipvsadm', {}) }), clock: systemClock, log, watch: false });
     const scrape = async () => (await fetch(`${daemon!.url}/metrics`)).text();
 
     // mrs2 fails its checks: quiesced in the kernel

@@ -4,7 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempTree } from '../helpers/cli.js';
-import { REPO, SKIP, addNamespaceHost, ipvsadm, lvsync, must, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
+import { parseConnectionCounts } from '../../src/live/parse-listing.js';
+import { connectionCountsFromProc } from '../../src/live/parse-proc.js';
+import { REPO, SKIP, addNamespaceHost, ipvsadm, kernelTable, lvsync, must, resetKernel, sh, tempStateDir, waitForPort } from './helpers.js';
 
 /**
  * Real traffic through the real kernel, all inside the VM: three real servers in network namespaces
@@ -88,6 +90,45 @@ describe('real traffic through a NAT service', { skip: SKIP }, () => {
     await new Promise<void>((resolve) => slow.on('exit', () => resolve()));
     const text = readFileSync(log, 'utf8');
     assert.match(text, new RegExp(`${server} done\\nCLIENT complete`), text);
+  });
+
+  test('connection counts: /proc/net/ip_vs equals ipvsadm -L -n, and a drain decided from it holds the busy server until its request ends', async (t) => {
+    writeFileSync(config, desired({ rs1: 1, rs2: 1, rs3: 1 }));
+    const apply = await lvsync(['apply', config, '--yes', '--state-dir', state]);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const log = join(dir, 'drained.log');
+    const slow = spawn('ip', ['netns', 'exec', 'client', process.execPath, `${fixtures}/http-client.mjs`, 'slow', `http://${VIP}/slow?ms=8000`, log], { stdio: 'ignore' });
+    const ended = new Promise<void>((resolve) => slow.on('exit', () => resolve()));
+    await waitFor(() => { try { return readFileSync(log, 'utf8').includes('start'); } catch { return false; } }, 'the long request to start');
+    const busy = readFileSync(log, 'utf8').split(' ')[0]!;
+    // the same counters, read both ways while the request is open
+    const live = kernelTable();
+    const procText = readFileSync('/proc/net/ip_vs', 'utf8');
+    const fromProc = connectionCountsFromProc(procText, live, [...live.services.values()].map((s) => s.target));
+    const listed = parseConnectionCounts(ipvsadm(['-L', '-n']).stdout);
+    t.diagnostic(`/proc/net/ip_vs with one open request:\n${procText}`);
+    console.log(`proc-counts: /proc/net/ip_vs with the request to ${busy} open:\n${procText}`);
+    assert.ok(fromProc, procText);
+    assert.deepEqual(fromProc, listed);
+    assert.equal(fromProc.get(`tcp|${VIP}|80`)?.get(`10.30.${busy.slice(2)}.2|8080`)?.active, 1);
+    // remove the busy server: apply (the real CLI, traced) quiesces it, waits, deletes it when the request is over
+    writeFileSync(config, desired(Object.fromEntries(SERVERS.filter((n) => n !== busy).map((n) => [n, 1]))));
+    const started = Date.now();
+    const cli = spawn(process.execPath, [join(REPO, 'dist/src/cli/main.js'), 'apply', config, '--yes', '--state-dir', state], { env: { ...process.env, LVSYNC_TRACE: '1' } });
+    let err = '';
+    let out = '';
+    cli.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    cli.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
+    await ended;
+    const took = Date.now() - started;
+    assert.equal(code, 0, out + err);
+    assert.match(readFileSync(log, 'utf8'), new RegExp(`${busy} done\\nCLIENT complete`), 'the request ran to its end');
+    assert.match(out, new RegExp(`-e -t ${VIP.replace(/\./g, '\\.')}:80 -r 10\\.30\\.${busy.slice(2)}\\.2:8080 -m -w 0`), 'quiesced first');
+    assert.doesNotMatch(ipvsadm(['-S', '-n']).stdout, new RegExp(`10\\.30\\.${busy.slice(2)}\\.2`), 'deleted at the end');
+    assert.match(err, /\/proc\/net\/ip_vs read after/, 'the counts came from /proc');
+    assert.doesNotMatch(err, /ipvsadm -L|-L -n -t/, 'no ipvsadm listing was run for them');
+    console.log(`proc-counts: apply drained ${busy} in ${(took / 1000).toFixed(1)} s, counts from /proc (${(err.match(/\/proc\/net\/ip_vs read after/g) ?? []).length} reads)`);
   });
 
   test('a real server removed from the config gets no new connections', async () => {

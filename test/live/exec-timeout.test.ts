@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createExecIpvsadm, runTimeoutMs } from '../../src/ipvsadm/exec.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createExecIpvsadm, procPathFor, runTimeoutMs } from '../../src/ipvsadm/exec.js';
 import { IpvsadmUnavailableError } from '../../src/ipvsadm/port.js';
 
 test('the ipvsadm timeout grows with the lines sent: a 50,000-line -R gets 120 s + 500 s', () => {
@@ -48,4 +51,20 @@ test('an ipvsadm that cannot be started rejects with IpvsadmUnavailableError', a
     assert.match(String(err.message), /nonexistent\/ipvsadm/);
     return true;
   });
+});
+
+test('/proc/net/ip_vs is read only with the ipvsadm on PATH, unless LVSYNC_PROC_IP_VS says otherwise', () => {
+  assert.equal(procPathFor('ipvsadm', {}), '/proc/net/ip_vs');
+  // a binary of its own may be a wrapper into another namespace, whose table this /proc does not show
+  assert.equal(procPathFor('/usr/local/bin/ipvsadm-in-ns', {}), null);
+  assert.equal(procPathFor('ipvsadm', { LVSYNC_PROC_IP_VS: 'off' }), null);
+  assert.equal(procPathFor('/opt/ipvsadm', { LVSYNC_PROC_IP_VS: '/proc/net/ip_vs' }), '/proc/net/ip_vs');
+});
+
+test('readProcTable: the file\'s text, null when it is missing or turned off', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsync-proc-'));
+  writeFileSync(join(dir, 'ip_vs'), 'IP Virtual Server version 1.2.1 (size=4096)\n');
+  assert.equal(await createExecIpvsadm({ binary: 'ipvsadm', procPath: join(dir, 'ip_vs') }).readProcTable!(), 'IP Virtual Server version 1.2.1 (size=4096)\n');
+  assert.equal(await createExecIpvsadm({ binary: 'ipvsadm', procPath: join(dir, 'missing') }).readProcTable!(), null);
+  assert.equal(await createExecIpvsadm({ binary: 'ipvsadm' }).readProcTable!(), null);
 });

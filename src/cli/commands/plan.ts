@@ -76,7 +76,7 @@ export async function planCommand(io: CliIo, g: GlobalArgs, args: PlanArgs): Pro
   const base = planTable({ desired: planned, live, planOptions, health });
   const timeoutMs = drainTimeoutOf(planned, drainState.timeouts);
   const plan: Plan = liveFile === undefined && needsDrainInput(base, drainState.drains, timeoutMs)
-    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, { services: drainServices(base, drainState.drains, live, timeoutMs), of: live.services.size })).plan
+    ? withDrains(base, planned, live, await readDrainInput(io.createIpvsadm(g.ipvsadm), drainState, (io.clock ?? systemClock).now(), false, { services: drainServices(base, drainState.drains, live, timeoutMs), live })).plan
     : base.plan;
   io.trace?.(`planned: ${plan.operations.length} operations`);
   if (args.lostInventory && !plan.lostInventory) io.stderr(nothingToSettle(g.stateDir));
