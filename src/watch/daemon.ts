@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { loadDesired } from '../desired/load.js';
+import { loadDesired, rehearseChange } from '../desired/load.js';
 import type { DesiredResult } from '../desired/parse.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import { readLiveTable } from '../live/read.js';
@@ -232,6 +232,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     allowMassDelete: config.allowMassDelete,
     reconcile: { ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.ip ? { ip: deps.ip } : {}) },
     load: deps.load ?? ((paths) => loadDesired(paths, { director: config.director })),
+    // only with the real loader: the rehearsal replays its last load
+    ...(deps.load ? {} : { rehearse: rehearseChange }),
     clock,
     log,
     metrics,
@@ -265,6 +267,12 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         return await pass(reasons);
       } finally {
         publishReadiness();
+        // once, idle after the first pass that read the table: the first config change then runs compiled code
+        const ms = pass.rehearse();
+        if (ms !== null) {
+          log.debug({ durationMs: Math.round(ms) }, 'rehearsed a config change (load and plan, nothing applied)');
+          deps.trace?.(`config change rehearsed in ${(ms / 1000).toFixed(3)} s (load and plan, nothing applied)`);
+        }
       }
     },
     onSchedule: (reason, delayMs, failures) => {

@@ -7,6 +7,7 @@ import type { HealthState } from '../health/types.js';
 import type { DesiredState } from '../model/types.js';
 import { operationToArgv } from '../plan/to-argv.js';
 import { operationTargetKey, revisePlan, type Plan } from '../plan/types.js';
+import { planTable } from '../reconcile/plan-pass.js';
 import { reconcileOnce, type KnownLive, type ReconcileDeps, type ReconcileOutcome } from '../reconcile/reconcile.js';
 import type { Clock } from './clock.js';
 import { driftItems, driftKey, type DriftItem } from './drift.js';
@@ -52,7 +53,18 @@ export interface PassDeps {
    * always read it, and the age counts from the read, so drift is seen within about this long.
    */
   readonly reuseLiveForMs?: number;
+  /** the desired state of a rehearsed one-service change (load.ts rehearseChange), or null */
+  readonly rehearse?: () => DesiredState | null;
 }
+
+export type PassRunner = ((reasons: readonly TriggerReason[]) => Promise<PassVerdict>) & {
+  /**
+   * Runs a config change's load and plan once without applying anything, so that the first real
+   * change finds V8's code compiled (load.ts rehearseChange); at most once, after a pass has read
+   * the table. Returns how long it took, or null when it did not run.
+   */
+  rehearse(): number | null;
+};
 
 /** The passes that may plan from the previous pass's read: none of them exists to look at the kernel. */
 const REUSES_LIVE: ReadonlySet<TriggerReason> = new Set<TriggerReason>(['config-changed', 'health', 'drain']);
@@ -91,7 +103,7 @@ function diagnosticFields(d: Diagnostic) {
   return { code: d.code, severity: d.severity, file: d.file, line: d.line, col: d.col };
 }
 
-export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) => Promise<PassVerdict> {
+export function createPass(deps: PassDeps): PassRunner {
   const { status, metrics, log, clock } = deps;
   let seq = 0;
   let lastDiagnostics = '';
@@ -324,7 +336,18 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
     }
   }
 
-  return async (reasons) => {
+  let rehearsed = false;
+  function rehearse(): number | null {
+    if (rehearsed || !deps.rehearse || !lastRead) return null;
+    const t0 = performance.now();
+    const desired = deps.rehearse();
+    if (!desired) return null;
+    rehearsed = true;
+    planTable({ desired, live: lastRead.table, planOptions: { inventory: new Set(lastRead.table.services.keys()), allowMassDelete: deps.allowMassDelete }, health: deps.health?.states() });
+    return performance.now() - t0;
+  }
+
+  const runPass = async (reasons: readonly TriggerReason[]): Promise<PassVerdict> => {
     const startedAt = clock.now();
     const n = ++seq;
     deps.trace?.(`pass ${n} started (${reasons.join(', ')})`);
@@ -360,4 +383,5 @@ export function createPass(deps: PassDeps): (reasons: readonly TriggerReason[]) 
       `pass ${n} ${result.outcome} in ${durationMs} ms: ${result.summary}${config}`);
     return result.soonMs === undefined ? { retry: result.retry } : { retry: result.retry, soonMs: result.soonMs };
   };
+  return Object.assign(runPass, { rehearse });
 }

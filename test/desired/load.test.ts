@@ -126,3 +126,21 @@ test('a change to one file of several: the unchanged files are reused, and the r
   // c.yaml now says what a.yaml says: the duplicate is found across a reused and a re-read file
   assert.ok((await loadDesired([dir])).diagnostics.some((d) => d.severity === 'error'));
 });
+
+test('rehearseChange: the same desired state as the last load, read through the one-service reuse, and the next load is untouched by it', async () => {
+  const { rehearseChange } = await import('../../src/desired/load.js');
+  const many = `version: 1\nservices:\n${[1, 2, 3, 4].map((i) => `  - address: 192.168.20.${i}\n    port: 80\n    realServers:\n      - { address: 10.1.0.${i}, port: 8080, method: nat }\n`).join('')}`;
+  const dir = tree('rehearse', { 'a.yaml': many });
+  const loaded = await loadDesired([dir]);
+  assert.ok(loaded.state);
+  const rehearsed = rehearseChange();
+  assert.ok(rehearsed, 'a file the reuse can read was loaded');
+  assert.notEqual(rehearsed, loaded.state, 'a new parse, not the cached result');
+  assert.deepEqual(rehearsed.table, loaded.state.table);
+  // the caches are as the last load left them: the unchanged file is the same result object
+  assert.equal((await loadDesired([dir])).state, loaded.state);
+  // and a real change after it is read as before
+  writeFileSync(join(dir, 'a.yaml'), many.replace('10.1.0.2', '10.1.0.22'));
+  const changed = await loadDesired([dir]);
+  assert.ok(changed.state?.table.services.get('tcp|192.168.20.2|80')?.servers.has('10.1.0.22|8080'));
+});

@@ -99,3 +99,22 @@ test('--detect-only never plans from an earlier read', async () => {
   assert.deepEqual(runsSince(t, from), ['-S -n']);
   await t.stop();
 });
+
+test('after the first pass the daemon rehearses a config change once (load and plan, nothing applied), and never again', async () => {
+  const events: string[] = [];
+  const t = await startTestDaemon({ trace: (e) => events.push(e) });
+  const rehearsals = () => events.filter((e) => e.startsWith('config change rehearsed')).length;
+  assert.equal(rehearsals(), 1);
+  const firstPassEnd = events.findIndex((e) => /^pass 1 /.test(e) && !e.includes('started'));
+  assert.ok(firstPassEnd >= 0 && events.findIndex((e) => e.startsWith('config change rehearsed')) > firstPassEnd, 'after the pass ended');
+  const calls = t.fake.calls.length;
+  const save = t.save();
+  // later passes do not rehearse again
+  await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
+  t.clock.advance(10_000);
+  await t.settle();
+  assert.equal(rehearsals(), 1);
+  assert.deepEqual(runsSince(t, calls).slice(0, 2), ['-R', '-S -n'], 'the change after it is planned from the last read, as before');
+  assert.notEqual(t.save(), save);
+  await t.stop();
+});
