@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { countLines } from '../model/strings.js';
 import { formatDuration } from '../watch/duration.js';
 import { IpvsadmUnavailableError, type Ipvsadm, type IpvsadmResult } from './port.js';
@@ -51,7 +51,7 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
   return {
     describe: binary,
     // no file (no IPVS module, a host without it) or no permission: the caller lists through ipvsadm
-    readProcTable: async () => (procPath === null ? null : readFile(procPath, 'utf8').catch(() => null)),
+    readProcTable: async () => (procPath === null ? null : readProcFile(procPath).catch(() => null)),
     async run(args: readonly string[], input?: string): Promise<IpvsadmResult> {
       const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
       const result = await runProcess(binary, args, input ?? '', timeout);
@@ -65,6 +65,27 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },
   };
+}
+
+/**
+ * A /proc file in few large reads. Its size reads as 0, so readFile takes it 64 KiB at a time, a
+ * thread-pool round trip each: 33 of them for the 2 MB of a 2,300 × 16 table, 0.5 s in the emulated
+ * VM. seq_file fills whatever buffer it is given, so 1 MiB reads take it in three.
+ */
+async function readProcFile(path: string): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(1 << 20);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 interface ProcessResult {

@@ -65,7 +65,11 @@ interface ProcTable {
 const PROTO: Record<string, Protocol> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 const SERVER_PREFIX = '  -> ';
 
-/** Parses the whole file; null when a line is not what the kernel prints (the counts are then not trusted at all). */
+/**
+ * Parses the whole file; null when a line is not what the kernel prints (the counts are then not
+ * trusted at all). Written for speed: at 2,300 × 16 it reads 36,800 server rows between the plan and
+ * the apply, in the VM 10–20× slower than on the host; rows are scanned in place, no string per line.
+ */
 export function parseProcTable(text: string): ProcTable | null {
   const services = new Map<string, Map<string, ConnectionCount>>();
   const fwmarks = new Map<number, Map<string, ConnectionCount>[]>();
@@ -75,30 +79,26 @@ export function parseProcTable(text: string): ProcTable | null {
   while (pos < text.length) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
-    const line = text.slice(pos, end);
+    const start = pos;
     pos = end + 1;
     lineNo++;
-    if (lineNo <= 3) continue; // the version and the two header lines
-    if (line.startsWith(SERVER_PREFIX)) {
-      if (!current) return null;
-      const row = parseServerLine(line);
-      if (!row) return null;
-      current.set(row.key, row.count);
+    if (lineNo <= 3 || end === start) continue; // the version and the two header lines; blank lines
+    if (text.startsWith(SERVER_PREFIX, start)) {
+      if (!current || !readServerRow(text, start + SERVER_PREFIX.length, end, current)) return null;
       continue;
     }
-    if (line === '') continue;
     current = new Map();
-    if (line.startsWith('FWM  ')) {
-      const mark = parseHex(line, 5, 13);
+    if (text.startsWith('FWM  ', start)) {
+      const mark = parseHex(text, start + 5, start + 13);
       if (mark === null) return null;
       const list = fwmarks.get(mark);
       if (list) list.push(current);
       else fwmarks.set(mark, [current]);
       continue;
     }
-    const key = parseServiceKey(line);
-    // a protocol lvsync does not model (the kernel prints "ERR!" for one it cannot name): its rows are skipped
-    if (key === undefined) { current = new Map(); continue; }
+    const key = parseServiceKey(text.slice(start, end));
+    // a protocol lvsync does not model (the kernel prints "ERR!" for one it cannot name): its rows are read and dropped
+    if (key === undefined) continue;
     if (key === null) return null;
     services.set(key, current);
   }
@@ -117,20 +117,54 @@ function parseServiceKey(line: string): string | null | undefined {
   return hp ? addressServiceKey(protocol, hp.address, hp.port) : null;
 }
 
-/** "  -> AC100002:1F90      Masq    1      3          0" */
-function parseServerLine(line: string): { key: string; count: ConnectionCount } | null {
-  const start = SERVER_PREFIX.length;
-  const end = line.indexOf(' ', start);
-  if (end < 0) return null;
-  const hp = parseHostPort(line.slice(start, end));
-  if (!hp) return null;
-  // forward, weight, active, inactive
-  const words = line.slice(end).trim().split(/ +/);
-  if (words.length !== 4) return null;
-  const active = Number(words[2]);
-  const inactive = Number(words[3]);
-  if (!Number.isSafeInteger(active) || !Number.isSafeInteger(inactive)) return null;
-  return { key: serverKey(hp.address, hp.port), count: { active, inactive } };
+const OCTETS = Array.from({ length: 256 }, (_, i) => String(i));
+const SPACE = 32;
+
+/** "AC100002:1F90      Masq    1      3          0         " from `at` to `end`, into `into`; false when malformed */
+function readServerRow(text: string, at: number, end: number, into: Map<string, ConnectionCount>): boolean {
+  let i = at;
+  let key: string;
+  if (text.charCodeAt(i) === 91) {
+    // [2001:0db8:…]:1F90
+    const close = text.indexOf(']', i);
+    if (close < 0 || close >= end || text.charCodeAt(close + 1) !== 58) return false;
+    const parsed = parseAddress(text.slice(i + 1, close));
+    const port = parseHex(text, close + 2, close + 6);
+    if (!parsed || parsed.family !== 'ipv6' || port === null) return false;
+    key = serverKey(parsed.canonical, port);
+    i = close + 6;
+  } else {
+    const ip = parseHex(text, i, i + 8);
+    const port = text.charCodeAt(i + 8) === 58 ? parseHex(text, i + 9, i + 13) : null;
+    if (ip === null || port === null) return false;
+    key = `${OCTETS[ip >>> 24]!}.${OCTETS[(ip >>> 16) & 255]!}.${OCTETS[(ip >>> 8) & 255]!}.${OCTETS[ip & 255]!}|${port}`;
+    i += 13;
+  }
+  // then blanks, the forwarding method, blanks, weight, active, inactive, trailing blanks
+  if (text.charCodeAt(i) !== SPACE) return false;
+  while (i < end && text.charCodeAt(i) === SPACE) i++;
+  const word = i;
+  while (i < end && text.charCodeAt(i) !== SPACE) i++;
+  if (i === word) return false;
+  const numbers = [0, 0, 0];
+  for (let n = 0; n < 3; n++) {
+    if (text.charCodeAt(i) !== SPACE) return false;
+    while (i < end && text.charCodeAt(i) === SPACE) i++;
+    const digits = i;
+    let value = 0;
+    while (i < end) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      value = value * 10 + c;
+      i++;
+    }
+    if (i === digits || i - digits > 15) return false;
+    numbers[n] = value;
+  }
+  while (i < end && text.charCodeAt(i) === SPACE) i++;
+  if (i !== end) return false;
+  into.set(key, { active: numbers[1]!, inactive: numbers[2]! });
+  return true;
 }
 
 /** "0A00000A:0050" (IPv4 in host order, hex) or "[2001:0db8:…]:0050" (%pI6: eight groups in full) */
@@ -147,7 +181,7 @@ function parseHostPort(text: string): { address: string; port: number } | null {
   if (colon !== 8) return null;
   const ip = parseHex(text, 0, 8);
   if (ip === null) return null;
-  return { address: `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`, port };
+  return { address: `${OCTETS[ip >>> 24]!}.${OCTETS[(ip >>> 16) & 255]!}.${OCTETS[(ip >>> 8) & 255]!}.${OCTETS[ip & 255]!}`, port };
 }
 
 function parseHex(text: string, from: number, to: number): number | null {

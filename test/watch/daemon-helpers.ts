@@ -66,8 +66,23 @@ export interface TestDaemon {
 const running = new Set<TestDaemon>();
 
 /** afterEach: a failed assertion must not leave a daemon (and its HTTP server) running. */
+/**
+ * afterEach: stops what a test left running. A daemon with a grace (vrrp, anycast) waits it out on
+ * the manual clock, which a test that failed half-way no longer advances: so the clock is pumped here,
+ * a second per 5 ms of real time, for at most ten simulated minutes, instead of hanging the file forever.
+ */
 export async function stopAllTestDaemons(): Promise<void> {
-  await Promise.all([...running].map((t) => t.stop()));
+  const left = [...running];
+  let done = false;
+  const stopped = Promise.all(left.map((t) => t.stop())).finally(() => { done = true; });
+  for (let i = 0; i < 600 && !done; i++) {
+    // real time first: a stop that needs no clock (file writes, the last pass) ends by itself
+    await new Promise((r) => setTimeout(r, 5));
+    if (done) break;
+    for (const t of left) t.clock.advance(1000);
+  }
+  if (done) await stopped;
+  else console.error(`stopAllTestDaemons: ${left.length} daemon(s) still stopping after 10 simulated minutes; left behind`);
 }
 
 export async function startTestDaemon(options: { yaml?: string; save?: string; detectOnly?: boolean; listen?: boolean; config?: Partial<DaemonConfig>; probe?: Probe; trace?: (event: string) => void; openFileLimit?: number | null; ip?: CommandRunner } = {}): Promise<TestDaemon> {

@@ -41,9 +41,10 @@ test('a big change logs the first LOGGED_COMMANDS commands and counts the rest',
   await t.stop();
 });
 
-test('LVSYNC_TRACE: each pass traces its start, the load, the plan and its end', async () => {
+test('LVSYNC_TRACE: each pass traces its start, the load, the plan and its end; then the one rehearsal of a change', async () => {
   const events: string[] = [];
   const t = await startTestDaemon({ trace: (e) => events.push(e) });
+  assert.match(events.pop() ?? '', /^config change rehearsed in \d+\.\d{3} s \(load and plan, nothing applied\)$/);
   assert.deepEqual(events, [
     'pass 1 started (startup)',
     'desired state loaded: 1 services, 0 diagnostics',
