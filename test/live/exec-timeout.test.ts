@@ -67,7 +67,7 @@ test('readProcTable: the file\'s text, null when it is missing or turned off', a
   assert.equal(await createExecIpvsadm({ binary: 'ipvsadm', procPath: join(dir, 'ip_vs') }).readProcTable!(), 'IP Virtual Server version 1.2.1 (size=4096)\n');
   assert.equal(await createExecIpvsadm({ binary: 'ipvsadm', procPath: join(dir, 'missing') }).readProcTable!(), null);
   assert.equal(await createExecIpvsadm({ binary: 'ipvsadm' }).readProcTable!(), null);
-  // larger than one read (1 MiB), with a character split across reads
+  // larger than the first buffers (64 KiB, doubling), with a character across a read
   const big = `${'x'.repeat((1 << 20) - 1)}é${'y'.repeat(2_500_000)}\n`;
   writeFileSync(join(dir, 'big'), big);
   assert.equal(await createExecIpvsadm({ binary: 'ipvsadm', procPath: join(dir, 'big') }).readProcTable!(), big);
