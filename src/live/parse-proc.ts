@@ -9,7 +9,7 @@ import type { ConnectionCount } from './parse-listing.js';
  *
  * Why: at 2,300 × 16 in the emulated VM `ipvsadm -L -n` took 4–7 s (one netlink dump per service,
  * libnl's per-request set-up, then its own formatting), while a read of /proc/net/ip_vs, the same
- * counters (`dest->activeconns` / `inactconns`) printed by the kernel, takes about 0.14 s (issue 13).
+ * counters (`dest->activeconns` / `inactconns`) printed by the kernel, took 0.13–0.35 s (issue 13).
  *
  * The file, as `ip_vs_info_seq_show` prints it (kernel 2.6.28 to 6.x), in hash order:
  *

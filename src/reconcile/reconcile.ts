@@ -156,7 +156,7 @@ export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: n
  * The connection counts drains decide with. Only the services with a delete or a drain matter.
  *
  * First from /proc/net/ip_vs (src/live/parse-proc.ts): the kernel prints the same counters there,
- * and at 2,300 × 16 in the emulated VM reading it took ~0.14 s where `ipvsadm -L -n` took 4–7 s
+ * and at 2,300 × 16 in the emulated VM reading it took 0.35 s where `ipvsadm -L -n` took 4–7 s
  * (issue 13). It is used only when it shows exactly the live table's servers for every service asked.
  *
  * Else through ipvsadm, which lists a table one service at a time anyway (one netlink dump per

@@ -258,6 +258,18 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     },
   });
 
+  // a rehearsal only warms code: whatever it meets (a bug included) is logged, never the daemon's problem
+  const rehearseOnce = (): void => {
+    try {
+      const ms = pass.rehearse();
+      if (ms === null) return;
+      log.debug({ durationMs: Math.round(ms) }, 'rehearsed a config change (load and plan, nothing applied)');
+      deps.trace?.(`config change rehearsed in ${(ms / 1000).toFixed(3)} s (load and plan, nothing applied)`);
+    } catch (err) {
+      log.warn({ err: String(err) }, 'rehearsing a config change failed (nothing was applied; a bug worth reporting)');
+    }
+  };
+
   const loop = createReconcileLoop({
     clock,
     intervalMs: config.intervalMs,
@@ -268,11 +280,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       } finally {
         publishReadiness();
         // once, idle after the first pass that read the table: the first config change then runs compiled code
-        const ms = pass.rehearse();
-        if (ms !== null) {
-          log.debug({ durationMs: Math.round(ms) }, 'rehearsed a config change (load and plan, nothing applied)');
-          deps.trace?.(`config change rehearsed in ${(ms / 1000).toFixed(3)} s (load and plan, nothing applied)`);
-        }
+        rehearseOnce();
       }
     },
     onSchedule: (reason, delayMs, failures) => {
