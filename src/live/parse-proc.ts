@@ -96,7 +96,7 @@ export function parseProcTable(text: string): ProcTable | null {
       else fwmarks.set(mark, [current]);
       continue;
     }
-    const key = parseServiceKey(text.slice(start, end));
+    const key = parseServiceKey(text, start, end);
     // a protocol lvsync does not model (the kernel prints "ERR!" for one it cannot name): its rows are read and dropped
     if (key === undefined) continue;
     if (key === null) return null;
@@ -106,40 +106,22 @@ export function parseProcTable(text: string): ProcTable | null {
 }
 
 /** "TCP  0A00000A:0050 wlc …" or "UDP  [v6 in full]:0035 rr …"; undefined for an unknown protocol, null for a malformed line */
-function parseServiceKey(line: string): string | null | undefined {
-  const sp = line.indexOf('  ');
-  if (sp < 0) return null;
-  const protocol = PROTO[line.slice(0, sp)];
+function parseServiceKey(text: string, start: number, end: number): string | null | undefined {
+  const sp = text.indexOf('  ', start);
+  if (sp < 0 || sp >= end) return null;
+  const protocol = PROTO[text.slice(start, sp)];
   if (!protocol) return undefined;
-  const start = sp + 2;
-  const end = line.indexOf(' ', start);
-  const hp = parseHostPort(line.slice(start, end < 0 ? line.length : end));
-  return hp ? addressServiceKey(protocol, hp.address, hp.port) : null;
+  const hp = scanHostPort(text, sp + 2, end);
+  return hp && (hp.next === end || text.charCodeAt(hp.next) === SPACE) ? addressServiceKey(protocol, hp.address, hp.port) : null;
 }
 
-const OCTETS = Array.from({ length: 256 }, (_, i) => String(i));
 const SPACE = 32;
 
 /** "AC100002:1F90      Masq    1      3          0         " from `at` to `end`, into `into`; false when malformed */
 function readServerRow(text: string, at: number, end: number, into: Map<string, ConnectionCount>): boolean {
-  let i = at;
-  let key: string;
-  if (text.charCodeAt(i) === 91) {
-    // [2001:0db8:…]:1F90
-    const close = text.indexOf(']', i);
-    if (close < 0 || close >= end || text.charCodeAt(close + 1) !== 58) return false;
-    const parsed = parseAddress(text.slice(i + 1, close));
-    const port = parseHex(text, close + 2, close + 6);
-    if (!parsed || parsed.family !== 'ipv6' || port === null) return false;
-    key = serverKey(parsed.canonical, port);
-    i = close + 6;
-  } else {
-    const ip = parseHex(text, i, i + 8);
-    const port = text.charCodeAt(i + 8) === 58 ? parseHex(text, i + 9, i + 13) : null;
-    if (ip === null || port === null) return false;
-    key = `${OCTETS[ip >>> 24]!}.${OCTETS[(ip >>> 16) & 255]!}.${OCTETS[(ip >>> 8) & 255]!}.${OCTETS[ip & 255]!}|${port}`;
-    i += 13;
-  }
+  const hp = scanHostPort(text, at, end);
+  if (!hp) return false;
+  let i = hp.next;
   // then blanks, the forwarding method, blanks, weight, active, inactive, trailing blanks
   if (text.charCodeAt(i) !== SPACE) return false;
   while (i < end && text.charCodeAt(i) === SPACE) i++;
@@ -163,25 +145,29 @@ function readServerRow(text: string, at: number, end: number, into: Map<string, 
   }
   while (i < end && text.charCodeAt(i) === SPACE) i++;
   if (i !== end) return false;
-  into.set(key, { active: numbers[1]!, inactive: numbers[2]! });
+  into.set(serverKey(hp.address, hp.port), { active: numbers[1]!, inactive: numbers[2]! });
   return true;
 }
 
-/** "0A00000A:0050" (IPv4 in host order, hex) or "[2001:0db8:…]:0050" (%pI6: eight groups in full) */
-function parseHostPort(text: string): { address: string; port: number } | null {
-  const colon = text.lastIndexOf(':');
-  if (colon < 0 || text.length - colon !== 5) return null;
-  const port = parseHex(text, colon + 1, text.length);
-  if (port === null) return null;
-  if (text.startsWith('[')) {
-    if (text[colon - 1] !== ']') return null;
-    const parsed = parseAddress(text.slice(1, colon - 1));
-    return parsed && parsed.family === 'ipv6' ? { address: parsed.canonical, port } : null;
+const OCTETS = Array.from({ length: 256 }, (_, i) => String(i));
+
+/**
+ * The address and port at `at`, in place: "0A00000A:0050" (IPv4 in host order, hex) or
+ * "[2001:0db8:…]:0050" (%pI6: eight groups in full); `next` is where the text after them starts.
+ */
+function scanHostPort(text: string, at: number, end: number): { address: string; port: number; next: number } | null {
+  if (text.charCodeAt(at) === 91) {
+    const close = text.indexOf(']', at);
+    if (close < 0 || close + 6 > end || text.charCodeAt(close + 1) !== 58) return null;
+    const parsed = parseAddress(text.slice(at + 1, close));
+    const port = parseHex(text, close + 2, close + 6);
+    return parsed && parsed.family === 'ipv6' && port !== null ? { address: parsed.canonical, port, next: close + 6 } : null;
   }
-  if (colon !== 8) return null;
-  const ip = parseHex(text, 0, 8);
-  if (ip === null) return null;
-  return { address: `${OCTETS[ip >>> 24]!}.${OCTETS[(ip >>> 16) & 255]!}.${OCTETS[(ip >>> 8) & 255]!}.${OCTETS[ip & 255]!}`, port };
+  if (at + 13 > end || text.charCodeAt(at + 8) !== 58) return null;
+  const ip = parseHex(text, at, at + 8);
+  const port = parseHex(text, at + 9, at + 13);
+  if (ip === null || port === null) return null;
+  return { address: `${OCTETS[ip >>> 24]!}.${OCTETS[(ip >>> 16) & 255]!}.${OCTETS[(ip >>> 8) & 255]!}.${OCTETS[ip & 255]!}`, port, next: at + 13 };
 }
 
 function parseHex(text: string, from: number, to: number): number | null {

@@ -134,6 +134,12 @@ export function declaresThresholds(desired: DesiredState): boolean {
   return known;
 }
 
+/** The services whose connection counts a drain decision needs, and the live table they were found in. */
+export interface CountsWanted {
+  readonly services: readonly ServiceTarget[];
+  readonly live: Table;
+}
+
 /**
  * The drains in progress plus the connection counts of the kernel: what planDrains decides with.
  * TCP and SCTP count ActiveConn: their InActConn entries are TIME_WAIT/FIN/CLOSE states that no
@@ -142,7 +148,7 @@ export function declaresThresholds(desired: DesiredState): boolean {
  * traffic may be UDP) count every entry. A server missing from the listing (a race with a change)
  * is unknown, and unknown is never zero.
  */
-export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean, only?: { readonly services: readonly ServiceTarget[]; readonly live: Table }): Promise<NonNullable<PassPlanInput['drains']>> {
+export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: number, noDrain: boolean, only?: CountsWanted): Promise<NonNullable<PassPlanInput['drains']>> {
   const conns = await readConnectionCounts(ipvsadm, only);
   const active = (service: string, server: string): number | null => {
     const row = conns.get(service)?.get(server);
@@ -166,7 +172,7 @@ export async function readDrainInput(ipvsadm: Ipvsadm, state: DrainState, now: n
  * restore-listing-inside). One of them gone meanwhile (`No such service`: a race with a change by
  * hand) stops that `-R` and falls back to the full listing, which is always right.
  */
-async function readConnectionCounts(ipvsadm: Ipvsadm, only: { readonly services: readonly ServiceTarget[]; readonly live: Table } | undefined): Promise<Map<string, Map<string, ConnectionCount>>> {
+async function readConnectionCounts(ipvsadm: Ipvsadm, only: CountsWanted | undefined): Promise<Map<string, Map<string, ConnectionCount>>> {
   // nothing of the table is asked for (the drains' services are all gone): nothing to list
   if (only && only.services.length === 0) return new Map();
   if (only && ipvsadm.readProcTable) {
@@ -180,7 +186,7 @@ async function readConnectionCounts(ipvsadm: Ipvsadm, only: { readonly services:
   return conns;
 }
 
-async function listConnections(ipvsadm: Ipvsadm, only: { readonly services: readonly ServiceTarget[]; readonly live: Table } | undefined): Promise<string> {
+async function listConnections(ipvsadm: Ipvsadm, only: CountsWanted | undefined): Promise<string> {
   if (only && only.services.length * 2 <= only.live.services.size) {
     const lines = only.services.map((t) => ['-L', '-n', ...serviceSpecArgs(t)]);
     const r = lines.length === 1 ? await ipvsadm.run(lines[0]!) : await ipvsadm.run(['-R'], lines.map((l) => `${l.join(' ')}\n`).join(''));
