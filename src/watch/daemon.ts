@@ -258,16 +258,43 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     },
   });
 
-  // a rehearsal only warms code: whatever it meets (a bug included) is logged, never the daemon's problem
-  const rehearseOnce = (): void => {
-    try {
-      const ms = pass.rehearse();
-      if (ms === null) return;
-      log.debug({ durationMs: Math.round(ms) }, 'rehearsed a config change (load and plan, nothing applied)');
-      deps.trace?.(`config change rehearsed in ${(ms / 1000).toFixed(3)} s (load and plan, nothing applied)`);
-    } catch (err) {
-      log.warn({ err: String(err) }, 'rehearsing a config change failed (nothing was applied; a bug worth reporting)');
-    }
+  /**
+   * Rehearsals only warm code (pass.ts REHEARSALS), so they run while the daemon is idle: one per
+   * turn of the event loop, none while a pass runs or once stopping, so a file event or a request
+   * is never held up by more than one. Whatever a rehearsal meets (a bug included) is logged, never
+   * the daemon's problem.
+   */
+  let stopping: Promise<{ timedOut: boolean }> | null = null;
+  let rehearsing = false;
+  const rehearseWhileIdle = (): void => {
+    if (rehearsing) return;
+    rehearsing = true;
+    let count = 0;
+    let totalMs = 0;
+    let lastMs = 0;
+    const step = (): void => {
+      let ms: number | null = null;
+      if (!stopping && !loop.state.running) {
+        try {
+          ms = pass.rehearse();
+        } catch (err) {
+          log.warn({ err: String(err) }, 'rehearsing a config change failed (nothing was applied; a bug worth reporting)');
+        }
+      }
+      if (ms !== null) {
+        count++;
+        totalMs += ms;
+        lastMs = ms;
+        setImmediate(step);
+        return;
+      }
+      rehearsing = false;
+      if (count === 0) return;
+      log.debug({ rehearsals: count, durationMs: Math.round(totalMs), lastMs: Math.round(lastMs) }, 'rehearsed a config change (load and plan, nothing applied)');
+      deps.trace?.(`config change rehearsed ${count} times in ${(totalMs / 1000).toFixed(3)} s, the last in ${(lastMs / 1000).toFixed(3)} s (load and plan, nothing applied)`);
+    };
+    // after this turn: the loop has then marked the pass finished, or started the next one
+    setImmediate(step);
   };
 
   const loop = createReconcileLoop({
@@ -279,8 +306,8 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         return await pass(reasons);
       } finally {
         publishReadiness();
-        // once, idle after the first pass that read the table: the first config change then runs compiled code
-        rehearseOnce();
+        // idle after the first passes that read the table: the first config change then runs compiled code
+        rehearseWhileIdle();
       }
     },
     onSchedule: (reason, delayMs, failures) => {
@@ -330,7 +357,6 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     `lvsync watch started: ${mode}, every ${formatDuration(config.intervalMs)}${server ? `, endpoints on ${server.url}` : ''}`);
   loop.start();
 
-  let stopping: Promise<{ timedOut: boolean }> | null = null;
   return {
     status,
     metrics,

@@ -3,8 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, test } from 'node:test';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
 import { DEFAULT_SCRAPE_INTERVAL_MS } from '../../src/watch/daemon.js';
-import { LOGGED_COMMANDS } from '../../src/watch/pass.js';
+import { LOGGED_COMMANDS, REHEARSALS } from '../../src/watch/pass.js';
 import { startTestDaemon, stopAllTestDaemons, WEB } from './daemon-helpers.js';
+import { eventually } from './helpers.js';
 
 /**
  * The daemon end to end against the in-memory fake ipvsadm, with a manual clock and a file watcher
@@ -41,10 +42,11 @@ test('a big change logs the first LOGGED_COMMANDS commands and counts the rest',
   await t.stop();
 });
 
-test('LVSYNC_TRACE: each pass traces its start, the load, the plan and its end; then the one rehearsal of a change', async () => {
+test('LVSYNC_TRACE: each pass traces its start, the load, the plan and its end; then the rehearsals of a change', async () => {
   const events: string[] = [];
   const t = await startTestDaemon({ trace: (e) => events.push(e) });
-  assert.match(events.pop() ?? '', /^config change rehearsed in \d+\.\d{3} s \(load and plan, nothing applied\)$/);
+  await eventually(() => events.at(-1)?.startsWith('config change rehearsed'), 'the rehearsals');
+  assert.match(events.pop() ?? '', new RegExp(`^config change rehearsed ${REHEARSALS} times in \\d+\\.\\d{3} s, the last in \\d+\\.\\d{3} s \\(load and plan, nothing applied\\)$`));
   assert.deepEqual(events, [
     'pass 1 started (startup)',
     'desired state loaded: 1 services, 0 diagnostics',

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { afterEach, test } from 'node:test';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
+import { REHEARSALS } from '../../src/watch/pass.js';
 import { startTestDaemon, stopAllTestDaemons, WEB, type TestDaemon } from './daemon-helpers.js';
+import { eventually } from './helpers.js';
 
 /**
  * Issue 13: a pass for a config change plans from the table the previous pass read, so a change
@@ -100,21 +102,29 @@ test('--detect-only never plans from an earlier read', async () => {
   await t.stop();
 });
 
-test('after the first pass the daemon rehearses a config change once (load and plan, nothing applied), and never again', async () => {
+test('after the first pass the daemon rehearses a config change REHEARSALS times while idle (load and plan, nothing applied), never during a pass, and never again', async () => {
   const events: string[] = [];
   const t = await startTestDaemon({ trace: (e) => events.push(e) });
-  const rehearsals = () => events.filter((e) => e.startsWith('config change rehearsed')).length;
-  assert.equal(rehearsals(), 1);
-  const firstPassEnd = events.findIndex((e) => /^pass 1 /.test(e) && !e.includes('started'));
-  assert.ok(firstPassEnd >= 0 && events.findIndex((e) => e.startsWith('config change rehearsed')) > firstPassEnd, 'after the pass ended');
+  const rehearsed = () => events.filter((e) => e.startsWith('config change rehearsed')).reduce((n, e) => n + Number(/rehearsed (\d+) times/.exec(e)![1]), 0);
   const calls = t.fake.calls.length;
   const save = t.save();
-  // later passes do not rehearse again
+  // a change at once: the rehearsals give way to its pass and finish after it
   await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
+  await eventually(() => rehearsed() === REHEARSALS, 'all rehearsals');
   t.clock.advance(10_000);
   await t.settle();
-  assert.equal(rehearsals(), 1);
-  assert.deepEqual(runsSince(t, calls).slice(0, 2), ['-R', '-S -n'], 'the change after it is planned from the last read, as before');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(rehearsed(), REHEARSALS, 'never again');
+  const firstPassEnd = events.findIndex((e) => /^pass 1 /.test(e) && !e.includes('started'));
+  assert.ok(firstPassEnd >= 0 && events.findIndex((e) => e.startsWith('config change rehearsed')) > firstPassEnd, 'after the first pass ended');
+  // none is traced between a pass's start and its end
+  let inPass = false;
+  for (const e of events) {
+    if (/^pass \d+ started/.test(e)) inPass = true;
+    else if (/^pass \d+ /.test(e)) inPass = false;
+    else if (e.startsWith('config change rehearsed')) assert.ok(!inPass, `rehearsal during a pass: ${events.join(' | ')}`);
+  }
+  assert.deepEqual(runsSince(t, calls).slice(0, 2), ['-R', '-S -n'], 'the change is planned from the last read, as before; rehearsals run nothing');
   assert.notEqual(t.save(), save);
   await t.stop();
 });
