@@ -27,7 +27,7 @@ export async function runBatch(ipvsadm: Ipvsadm, ops: readonly Operation[], lead
   const lines = [...leadingLines, ...ops.map(operationToRestoreLine)];
   if (lines.length === 0) return { exitCode: 0, stderr: '' };
   const input = `${lines.join('\n')}\n`;
-  const result = await ipvsadm.run(['-R'], input);
+  const result = ipvsadm.restore ? await ipvsadm.restore(input) : await ipvsadm.run(['-R'], input);
   return { exitCode: result.exitCode, stderr: result.stderr };
 }
 

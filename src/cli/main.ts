@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { createExecIpvsadm, procPathFor } from '../ipvsadm/exec.js';
+import { createExecIpvsadm, procPathFor, restoreSessionFor } from '../ipvsadm/exec.js';
 import { run } from './run.js';
 import { createTrace, tracedIpvsadm } from './trace.js';
 
@@ -27,7 +27,7 @@ void run(process.argv.slice(2), {
   },
   env: process.env,
   createIpvsadm: (binary) => {
-    const ipvsadm = createExecIpvsadm({ binary, procPath: procPathFor(binary, process.env) });
+    const ipvsadm = createExecIpvsadm({ binary, procPath: procPathFor(binary, process.env), restoreSession: restoreSessionFor(binary, process.env) });
     return trace ? tracedIpvsadm(ipvsadm, trace) : ipvsadm;
   },
   ...(trace ? { trace } : {}),

@@ -25,6 +25,16 @@ export function tracedIpvsadm(ipvsadm: Ipvsadm, trace: Trace): Ipvsadm {
       trace(`ipvsadm ${args.join(' ')} exited ${result.exitCode} after ${((performance.now() - started) / 1000).toFixed(3)} s (${countLines(result.stdout)} lines out)`);
       return result;
     },
+    ...(ipvsadm.restore ? {
+      // the same lines as a run of its own: the benchmark reads the -R exit from them (bench/peer-procs.ts)
+      async restore(input: string) {
+        const started = performance.now();
+        trace(`ipvsadm -R (${countLines(input)} lines in) started`);
+        const result = await ipvsadm.restore!(input);
+        trace(`ipvsadm -R exited ${result.exitCode} after ${((performance.now() - started) / 1000).toFixed(3)} s (0 lines out)`);
+        return result;
+      },
+    } : {}),
     ...(ipvsadm.readProcTable ? {
       async readProcTable() {
         const started = performance.now();

@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { countLines } from '../model/strings.js';
 import { formatDuration } from '../watch/duration.js';
 import { IpvsadmUnavailableError, type Ipvsadm, type IpvsadmResult } from './port.js';
+import { createRestoreSession } from './restore-session.js';
 
 export interface ExecOptions {
   readonly binary: string;
@@ -15,6 +16,22 @@ export interface ExecOptions {
   readonly perLineMs?: number;
   /** where the kernel's listing is (/proc/net/ip_vs: procPathFor), or null (the default) to list connection counts through ipvsadm only */
   readonly procPath?: string | null;
+  /** keep one `ipvsadm -R` running for batches (restore-session.ts; restoreSessionFor), or start one per batch (the default) */
+  readonly restoreSession?: boolean;
+}
+
+/**
+ * Whether batches go to an `ipvsadm -R` kept running (restore-session.ts). LVSYNC_IPVSADM_SESSION:
+ * `off` never, `on` always. Unset: only with the ipvsadm found on PATH; a `--ipvsadm` of its own may
+ * read all of its input before it runs any (the test fake does), and would then wait for the end of
+ * a batch that never comes until the timeout. The session checks the protocol before its first
+ * batch either way.
+ */
+export function restoreSessionFor(binary: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env.LVSYNC_IPVSADM_SESSION;
+  if (value === 'off') return false;
+  if (value === 'on') return true;
+  return binary === 'ipvsadm';
 }
 
 /**
@@ -48,7 +65,8 @@ export function runTimeoutMs(input: string | undefined, base: number, perLineMs:
  */
 export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
   const { binary, timeoutMs = 120_000, perLineMs = 10, procPath = null } = options;
-  return {
+  const session = options.restoreSession ? createRestoreSession(binary) : null;
+  const ipvsadm: Ipvsadm = {
     describe: binary,
     // no file (no IPVS module, a host without it) or no permission: the caller lists through ipvsadm
     readProcTable: async () => {
@@ -67,7 +85,20 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
       if (result.exitCode === null) return { exitCode: 1, stdout: result.stdout, stderr: `${result.stderr}lvsync: ${binary} was killed by ${result.signal ?? 'a signal'}\n` };
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },
+    async restore(input: string): Promise<IpvsadmResult> {
+      const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
+      const result = session ? await session.batch(input, timeout) : null;
+      // no session, or its ipvsadm failed the handshake: a process for this batch
+      if (result === null) return ipvsadm.run(['-R'], input);
+      if (result.spawnError) throw new IpvsadmUnavailableError(binary, result.spawnError);
+      if (result.timedOut) {
+        return { exitCode: 124, stdout: '', stderr: `${result.stderr}lvsync: ${binary} -R did not finish a batch of ${countLines(input)} lines within ${formatDuration(timeout)} and was killed\n` };
+      }
+      if (result.exitCode === null) return { exitCode: 1, stdout: '', stderr: `${result.stderr}lvsync: ${binary} -R was killed by ${result.signal ?? 'a signal'}\n` };
+      return { exitCode: result.exitCode, stdout: '', stderr: result.stderr };
+    },
   };
+  return ipvsadm;
 }
 
 /**

@@ -20,6 +20,14 @@ export interface Ipvsadm {
    * lists through ipvsadm.
    */
   readProcTable?(): Promise<string | null>;
+  /**
+   * `ipvsadm -R` with `input`, for batches that only change the kernel: stdout is not returned, so
+   * never list through it. The real one may keep one ipvsadm running between batches
+   * (restore-session.ts). The exit code says only whether ipvsadm printed anything (0: nothing) or
+   * ended early; like -R's own (the last line's status, facts §6.2) it proves nothing, and the
+   * caller verifies by reading the table. Optional: without it, `run(['-R'], input)`.
+   */
+  restore?(input: string): Promise<IpvsadmResult>;
 }
 
 /** ipvsadm ran and said no. Carries everything needed to act on it. */

@@ -156,5 +156,6 @@ export function tapListings(ipvsadm: Ipvsadm, offer: (kind: OfferedKind, text: s
       return r;
     },
     ...(ipvsadm.readProcTable ? { readProcTable: () => ipvsadm.readProcTable!() } : {}),
+    ...(ipvsadm.restore ? { restore: (input: string) => ipvsadm.restore!(input) } : {}),
   };
 }
