@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 
 import { FAKE_IPVSADM, REPO } from './apply-fake.js';
 import {
-  cpuDelta, exited, keepalivedParseCpu, lvsyncArgv, nextPass, passSegments, readUsage, sleep, timedRun, traceEvents, treeCpu,
+  cpuDelta, exited, keepalivedParseCpu, lvsyncArgv, nextPass, passSegments, readUsage, settledCpu, sleep, timedRun, traceEvents, treeCpu,
   type KeepalivedParseCpu, type PassLine, type Segment, type TreeCpu,
 } from './peer-procs.js';
 import { PEER_STEPS, peerFile, type PeerStep } from './peers-data.js';
@@ -85,8 +85,8 @@ async function watchChain(id: string, dir: string, work: string, steps: readonly
     let last = 0;
     for (let k = 0; k < steps.length; k++) {
       if (k > 0) {
-        await sleep(500);
-        before = treeCpu(child.pid!);
+        // idle first: the rehearsals after a pass (pass.ts REHEARSALS) are done
+        before = await settledCpu(child.pid!);
         copyFileSync(join(dir, peerFile.desired(k)), join(work, '.incoming'));
         triggerAt = performance.timeOrigin + performance.now();
         renameSync(join(work, '.incoming'), file);

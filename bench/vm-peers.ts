@@ -349,7 +349,9 @@ async function watchChain(ctx: ChainContext, ns: Netns): Promise<void> {
         closeSync(out);
         closeSync(err);
       } else {
-        before = treeCpu(child!.pid!);
+        // idle first, as keepalived is before its SIGHUP: the daemon's rehearsals after a pass (watch's
+        // pass.ts REHEARSALS, about 1.2 s in this VM) would otherwise still be running at the rename
+        before = await settledCpu(child!.pid!);
         const tmp = join(ctx.work, '.services.yaml.incoming');
         copyFileSync(join(ctx.data.dir, peerFile.desired(k)), tmp);
         t0 = performance.now();
