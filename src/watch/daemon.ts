@@ -53,6 +53,8 @@ export interface DaemonConfig {
   readonly perCommand: boolean;
   readonly allowMassDelete: boolean;
   readonly debounceMs?: number;
+  /** the time rehearsals may take in all (pass.ts REHEARSAL_BUDGET_MS) */
+  readonly rehearsalBudgetMs?: number;
   readonly backoff?: Backoff;
   /** how long SIGTERM waits for the current pass */
   readonly shutdownTimeoutMs?: number;
@@ -241,6 +243,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     ...(deps.trace ? { trace: deps.trace } : {}),
     // the interval's own passes read the table; the passes between them may plan from the last read
     reuseLiveForMs: config.intervalMs,
+    ...(config.rehearsalBudgetMs === undefined ? {} : { rehearsalBudgetMs: config.rehearsalBudgetMs }),
     stateFiles,
     onValidityChange: publishReadiness,
     beforePass: async () => {

@@ -55,6 +55,8 @@ export interface PassDeps {
   readonly reuseLiveForMs?: number;
   /** the desired state of a rehearsed one-service change (load.ts rehearseChange), or null */
   readonly rehearse?: () => DesiredState | null;
+  /** REHEARSAL_BUDGET_MS unless given */
+  readonly rehearsalBudgetMs?: number;
 }
 
 export type PassRunner = ((reasons: readonly TriggerReason[]) => Promise<PassVerdict>) & {
@@ -72,10 +74,17 @@ export type PassRunner = ((reasons: readonly TriggerReason[]) => Promise<PassVer
  * (interpreter, baseline, optimised), so one rehearsal leaves the code half-warm. The load of a 1%
  * change at 1,000 × 4 in the emulated VM of the benchmark, call after call: 1.69 s (the first), then
  * 0.36, 0.24, 0.31, 0.14, 0.16, 0.11, 0.08, 0.07, 0.07 s; 0.05 s once fully optimised (issue 13:
- * loadDesired in a loop on the two files). Eight rehearsals cost the daemon one idle second there,
+ * bench/load-change.ts). Eight rehearsals cost the daemon one idle second there,
  * and 10-20 ms of CPU on real hardware, once.
  */
 export const REHEARSALS = 8;
+
+/**
+ * And at most this much time in all: at 50,000 services (50 files) the load of one rehearsal alone
+ * is 0.21–0.35 s on the host (10,000: 0.06–0.12 s), and a big config's passes are long anyway; the
+ * first rehearsals do most of the warming.
+ */
+export const REHEARSAL_BUDGET_MS = 5000;
 
 /** The passes that may plan from the previous pass's read: none of them exists to look at the kernel. */
 const REUSES_LIVE: ReadonlySet<TriggerReason> = new Set<TriggerReason>(['config-changed', 'health', 'drain']);
@@ -348,15 +357,20 @@ export function createPass(deps: PassDeps): PassRunner {
   }
 
   let rehearsals = 0;
+  let rehearsedMs = 0;
   function rehearse(): number | null {
-    if (rehearsals >= REHEARSALS || !deps.rehearse || !lastRead) return null;
+    if (rehearsals >= REHEARSALS || rehearsedMs >= (deps.rehearsalBudgetMs ?? REHEARSAL_BUDGET_MS) || !deps.rehearse || !lastRead) return null;
     const t0 = performance.now();
     // counted before it runs: one that throws is not retried for ever
     rehearsals++;
-    const desired = deps.rehearse();
-    if (!desired) { rehearsals--; return null; }
-    planTable({ desired, live: lastRead.table, planOptions: { inventory: new Set(lastRead.table.services.keys()), allowMassDelete: deps.allowMassDelete }, health: deps.health?.states() });
-    return performance.now() - t0;
+    try {
+      const desired = deps.rehearse();
+      if (!desired) { rehearsals--; return null; }
+      planTable({ desired, live: lastRead.table, planOptions: { inventory: new Set(lastRead.table.services.keys()), allowMassDelete: deps.allowMassDelete }, health: deps.health?.states() });
+      return performance.now() - t0;
+    } finally {
+      rehearsedMs += performance.now() - t0;
+    }
   }
 
   const runPass = async (reasons: readonly TriggerReason[]): Promise<PassVerdict> => {

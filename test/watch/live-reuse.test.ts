@@ -94,6 +94,16 @@ test('a setting declared by the change is read afresh, though the table is not',
   await t.stop();
 });
 
+test('rehearsals stop once they have taken their budget of time (REHEARSAL_BUDGET_MS): a tiny one allows exactly one', async () => {
+  const events: string[] = [];
+  const t = await startTestDaemon({ trace: (e) => events.push(e), config: { rehearsalBudgetMs: 1e-6 } });
+  await eventually(() => events.some((e) => e.startsWith('config change rehearsed')), 'the rehearsal');
+  await configChange(t, WEB.replace('weight: 5', 'weight: 7'));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(events.filter((e) => e.startsWith('config change rehearsed')).map((e) => /rehearsed (\d+) times/.exec(e)![1]), ['1']);
+  await t.stop();
+});
+
 test('--detect-only never plans from an earlier read', async () => {
   const t = await startTestDaemon({ detectOnly: true });
   const from = t.fake.calls.length;
