@@ -275,11 +275,11 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     let count = 0;
     let totalMs = 0;
     let lastMs = 0;
-    const step = (): void => {
+    const step = async (): Promise<void> => {
       let ms: number | null = null;
       if (!stopping && !loop.state.running) {
         try {
-          ms = pass.rehearse();
+          ms = await pass.rehearse();
         } catch (err) {
           log.warn({ err: String(err) }, 'rehearsing a config change failed (nothing was applied; a bug worth reporting)');
         }
@@ -288,7 +288,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         count++;
         totalMs += ms;
         lastMs = ms;
-        setImmediate(step);
+        setImmediate(() => void step());
         return;
       }
       rehearsing = false;
@@ -297,7 +297,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       deps.trace?.(`config change rehearsed ${count} times in ${(totalMs / 1000).toFixed(3)} s, the last in ${(lastMs / 1000).toFixed(3)} s (load and plan, nothing applied)`);
     };
     // after this turn: the loop has then marked the pass finished, or started the next one
-    setImmediate(step);
+    setImmediate(() => void step());
   };
 
   const loop = createReconcileLoop({

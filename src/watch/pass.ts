@@ -7,12 +7,12 @@ import type { HealthState } from '../health/types.js';
 import type { DesiredState } from '../model/types.js';
 import { operationToArgv } from '../plan/to-argv.js';
 import { operationTargetKey, revisePlan, type Plan } from '../plan/types.js';
-import { planTable } from '../reconcile/plan-pass.js';
 import { reconcileOnce, type KnownLive, type ReconcileDeps, type ReconcileOutcome } from '../reconcile/reconcile.js';
 import type { Clock } from './clock.js';
 import { driftItems, driftKey, type DriftItem } from './drift.js';
 import type { PassVerdict, TriggerReason } from './loop.js';
 import { observePass, type DaemonMetrics } from './metrics.js';
+import { rehearsePlanAndDrains } from './rehearse.js';
 import type { StateFileReporter } from './state-files.js';
 import { MAX_PASSES, isSuccess, type DaemonStatus, type PassOutcome, type PassRecord } from './status.js';
 
@@ -64,9 +64,10 @@ export type PassRunner = ((reasons: readonly TriggerReason[]) => Promise<PassVer
    * Runs a config change's load and plan once without applying anything, so that the first real
    * change finds V8's code compiled (load.ts rehearseChange); at most REHEARSALS times in the
    * daemon's life, each after a pass has read the table. Returns how long it took, or null when it
-   * did not run (done, or nothing to rehearse yet).
+   * did not run (done, or nothing to rehearse yet). rehearse.ts says what runs: the plan, and the
+   * drain planning of a change that removes a server.
    */
-  rehearse(): number | null;
+  rehearse(): Promise<number | null>;
 };
 
 /**
@@ -358,7 +359,7 @@ export function createPass(deps: PassDeps): PassRunner {
 
   let rehearsals = 0;
   let rehearsedMs = 0;
-  function rehearse(): number | null {
+  async function rehearse(): Promise<number | null> {
     if (rehearsals >= REHEARSALS || rehearsedMs >= (deps.rehearsalBudgetMs ?? REHEARSAL_BUDGET_MS) || !deps.rehearse || !lastRead) return null;
     const t0 = performance.now();
     // counted before it runs: one that throws is not retried for ever
@@ -366,7 +367,8 @@ export function createPass(deps: PassDeps): PassRunner {
     try {
       const desired = deps.rehearse();
       if (!desired) { rehearsals--; return null; }
-      planTable({ desired, live: lastRead.table, planOptions: { inventory: new Set(lastRead.table.services.keys()), allowMassDelete: deps.allowMassDelete }, health: deps.health?.states() });
+      const health = deps.health?.states();
+      await rehearsePlanAndDrains({ desired, live: lastRead.table, ipvsadm: deps.reconcile.ipvsadm, allowMassDelete: deps.allowMassDelete, now: clock.now(), ...(health ? { health } : {}) });
       return performance.now() - t0;
     } finally {
       rehearsedMs += performance.now() - t0;
