@@ -39,6 +39,10 @@ export function switchable(fake: InMemoryIpvsadm): SwitchableIpvsadm {
       if (s.broken) { s.brokenRuns++; throw new IpvsadmUnavailableError('ipvsadm', new Error('spawn ipvsadm ENOENT')); }
       return fake.run(args, input);
     },
+    // as on a director with the ipvsadm on PATH: drains count from /proc/net/ip_vs (when ipvsadm is broken, so is /proc: no IPVS)
+    async readProcTable() {
+      return s.broken ? null : fake.readProcTable!();
+    },
   };
   return s;
 }

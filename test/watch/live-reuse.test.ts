@@ -135,6 +135,8 @@ test('after the first pass the daemon rehearses a config change REHEARSALS times
     else if (e.startsWith('config change rehearsed')) assert.ok(!inPass, `rehearsal during a pass: ${events.join(' | ')}`);
   }
   assert.deepEqual(runsSince(t, calls).slice(0, 2), ['-R', '-S -n'], 'the change is planned from the last read, as before; rehearsals run nothing');
+  // each rehearsal planned the drains of a removed server with the counts of /proc/net/ip_vs (rehearse.ts); no pass here deletes
+  assert.equal(t.fake.procReads.count, REHEARSALS);
   assert.notEqual(t.save(), save);
   await t.stop();
 });
