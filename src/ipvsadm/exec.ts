@@ -76,29 +76,30 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
     async run(args: readonly string[], input?: string): Promise<IpvsadmResult> {
       const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
       const result = await runProcess(binary, args, input ?? '', timeout);
-      if (result.spawnError) throw new IpvsadmUnavailableError(binary, result.spawnError);
-      // a run that outlived its time is a failed command (reported with what ran), not a missing binary
-      if (result.timedOut) {
-        return { exitCode: 124, stdout: result.stdout, stderr: `${result.stderr}lvsync: ${binary} ${args.join(' ')} did not finish within ${formatDuration(timeout)} and was killed\n` };
-      }
-      // killed by a signal (not ours): a failure, with the signal said
-      if (result.exitCode === null) return { exitCode: 1, stdout: result.stdout, stderr: `${result.stderr}lvsync: ${binary} was killed by ${result.signal ?? 'a signal'}\n` };
-      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+      return seamResult(binary, result, { late: `${binary} ${args.join(' ')} did not finish within ${formatDuration(timeout)}`, killed: binary });
     },
     async restore(input: string): Promise<IpvsadmResult> {
       const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
       const result = session ? await session.batch(input, timeout) : null;
       // no session, or its ipvsadm failed the handshake: a process for this batch
       if (result === null) return ipvsadm.run(['-R'], input);
-      if (result.spawnError) throw new IpvsadmUnavailableError(binary, result.spawnError);
-      if (result.timedOut) {
-        return { exitCode: 124, stdout: '', stderr: `${result.stderr}lvsync: ${binary} -R did not finish a batch of ${countLines(input)} lines within ${formatDuration(timeout)} and was killed\n` };
-      }
-      if (result.exitCode === null) return { exitCode: 1, stdout: '', stderr: `${result.stderr}lvsync: ${binary} -R was killed by ${result.signal ?? 'a signal'}\n` };
-      return { exitCode: result.exitCode, stdout: '', stderr: result.stderr };
+      return seamResult(binary, { ...result, stdout: '' }, { late: `${binary} -R did not finish a batch of ${countLines(input)} lines within ${formatDuration(timeout)}`, killed: `${binary} -R` });
     },
   };
   return ipvsadm;
+}
+
+/**
+ * An ipvsadm that ended (a process of its own, or a batch of the kept-running one) as the seam says
+ * it: one that could not be started is unavailable (thrown); one that outlived its time is a failed
+ * command (exit 124, reported with what ran), not a missing binary; one killed by a signal not ours
+ * is a failure with the signal said.
+ */
+function seamResult(binary: string, r: ProcessResult, say: { readonly late: string; readonly killed: string }): IpvsadmResult {
+  if (r.spawnError) throw new IpvsadmUnavailableError(binary, r.spawnError);
+  if (r.timedOut) return { exitCode: 124, stdout: r.stdout, stderr: `${r.stderr}lvsync: ${say.late} and was killed\n` };
+  if (r.exitCode === null) return { exitCode: 1, stdout: r.stdout, stderr: `${r.stderr}lvsync: ${say.killed} was killed by ${r.signal ?? 'a signal'}\n` };
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**

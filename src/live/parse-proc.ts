@@ -129,14 +129,11 @@ function readServerRow(text: string, at: number, end: number, into: Map<string, 
     i = hp.next;
   } else {
     // IPv4, the common row: its key from the numbers, made once per address and port (keys.ts serverKey)
-    if (at + 13 > end || text.charCodeAt(at + 8) !== 58) return false;
-    const ip = parseHex(text, at, at + 8);
-    const port = parseHex(text, at + 9, at + 13);
-    if (ip === null || port === null) return false;
-    const id = ip * 65536 + port;
+    const id = scanIpv4HostPort(text, at, end);
+    if (id < 0) return false;
     let known = keys.get(id);
     if (known === undefined) {
-      known = serverKey(ipv4Text(ip), port);
+      known = serverKey(ipv4Text(Math.floor(id / 65536)), id % 65536);
       keys.set(id, known);
     }
     key = known;
@@ -198,11 +195,16 @@ function scanHostPort(text: string, at: number, end: number): { address: string;
     const port = parseHex(text, close + 2, close + 6);
     return parsed && parsed.family === 'ipv6' && port !== null ? { address: parsed.canonical, port, next: close + 6 } : null;
   }
-  if (at + 13 > end || text.charCodeAt(at + 8) !== 58) return null;
+  const id = scanIpv4HostPort(text, at, end);
+  return id < 0 ? null : { address: ipv4Text(Math.floor(id / 65536)), port: id % 65536, next: at + 13 };
+}
+
+/** "0A00000A:0050" at `at` (13 characters) as ip × 65536 + port, a number and no object per row; -1 when malformed */
+function scanIpv4HostPort(text: string, at: number, end: number): number {
+  if (at + 13 > end || text.charCodeAt(at + 8) !== 58) return -1;
   const ip = parseHex(text, at, at + 8);
   const port = parseHex(text, at + 9, at + 13);
-  if (ip === null || port === null) return null;
-  return { address: ipv4Text(ip), port, next: at + 13 };
+  return ip === null || port === null ? -1 : ip * 65536 + port;
 }
 
 function parseHex(text: string, from: number, to: number): number | null {

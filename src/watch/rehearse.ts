@@ -1,7 +1,7 @@
 import type { HealthState } from '../health/types.js';
 import type { Ipvsadm } from '../ipvsadm/port.js';
 import type { DesiredState, RealServer, Table, VirtualService } from '../model/types.js';
-import { planTable, withDrains } from '../reconcile/plan-pass.js';
+import { planPass, planTable } from '../reconcile/plan-pass.js';
 import { readDrainInput } from '../reconcile/reconcile.js';
 
 /**
@@ -35,11 +35,11 @@ export async function rehearsePlanAndDrains(input: RehearsalInput): Promise<void
   const removal = withoutOneServer(desired, live);
   const text = removal && ipvsadm.readProcTable ? await ipvsadm.readProcTable() : null;
   if (!removal || text === null) return;
-  const plain = planTable({ desired: removal.desired, live, planOptions, ...health });
   const procOnly: Ipvsadm = { describe: ipvsadm.describe, run: () => Promise.reject(new NoListing()), readProcTable: async () => text };
   try {
     const drains = await readDrainInput(procOnly, { version: 1, drains: new Map(), timeouts: {} }, input.now, false, { services: [removal.service.target], live });
-    withDrains(plain, removal.desired, live, drains);
+    // as reconcileOnce plans a pass with drains
+    planPass({ desired: removal.desired, live, planOptions, ...health, drains });
   } catch (err) {
     if (!(err instanceof NoListing)) throw err;
   }
