@@ -1,7 +1,7 @@
-import { link, lstat, mkdir, open, readlink, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, linkSync, mkdirSync, openSync, readlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import { readStateFile, setAside, stateFileWarning, type Parsed, type StateFileProblem } from './recover.js';
+import { lstatOrNull, readStateFile, setAside, stateFileWarning, type Parsed, type StateFileProblem } from './recover.js';
 
 export class LockedError extends Error {
   constructor(readonly path: string, readonly holder: number) {
@@ -31,9 +31,13 @@ export function processAlive(pid: number): boolean {
  * (SIGKILL, a reboot: the state directory outlives both) and the pid was given to something else.
  * Unknown (no /proc, not allowed to look) counts as ours, as before.
  */
-async function reusedPid(pid: number): Promise<boolean> {
-  const exe = await readlink(`/proc/${pid}/exe`).catch(() => null);
-  if (exe === null) return false;
+function reusedPid(pid: number): boolean {
+  let exe: string;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return false;
+  }
   return basename(exe.replace(/ \(deleted\)$/, '')) !== basename(process.execPath);
 }
 
@@ -46,12 +50,13 @@ export function parseLock(text: string): Parsed<number> {
 }
 
 // the lock with our pid in it, all at once: written beside it, then linked into place (link never
-// replaces an existing file), so no reader ever sees a lock file without its pid
-async function createLock(path: string): Promise<boolean> {
+// replaces an existing file), so no reader ever sees a lock file without its pid. Synchronous, like
+// every state file's I/O (atomic.ts says why).
+function createLock(path: string): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${process.pid}\n`);
+  writeFileSync(tmp, `${process.pid}\n`);
   try {
-    await link(tmp, path);
+    linkSync(tmp, path);
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -60,15 +65,26 @@ async function createLock(path: string): Promise<boolean> {
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createExclusively(path);
     throw err;
   } finally {
-    await unlink(tmp).catch(() => undefined);
+    unlinkQuietly(tmp);
   }
 }
 
-async function createExclusively(path: string): Promise<boolean> {
+function unlinkQuietly(path: string): void {
   try {
-    const handle = await open(path, 'wx');
-    await handle.writeFile(`${process.pid}\n`);
-    await handle.close();
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function createExclusively(path: string): boolean {
+  try {
+    const fd = openSync(path, 'wx');
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -90,16 +106,16 @@ export interface LockOptions {
  * cannot be read is moved aside (STATE_FILE) and taken, so no broken file blocks applies forever.
  */
 export async function acquireLock(stateDir: string, options: LockOptions = {}): Promise<() => Promise<void>> {
-  await mkdir(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
   const path = join(stateDir, LOCK_FILE);
   const recover = { repair: true, ...(options.now ? { now: options.now } : {}) };
   let stuck: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await createLock(path)) return async () => { await unlink(path).catch(() => undefined); };
+    if (createLock(path)) return async () => { unlinkQuietly(path); };
     const read = await readStateFile(path, parseLock, recover);
     let problem: StateFileProblem | null = read.problem;
     // there, but nothing to open: a symbolic link to nowhere (or the holder just released it)
-    if (!problem && read.value === null && (await lstat(path).catch(() => null))?.isSymbolicLink()) {
+    if (!problem && read.value === null && lstatOrNull(path)?.isSymbolicLink()) {
       problem = await setAside(path, 'is a symbolic link to nothing', null, recover);
     }
     if (problem) {
@@ -109,8 +125,8 @@ export async function acquireLock(stateDir: string, options: LockOptions = {}): 
       continue;
     }
     if (read.value === null) continue; // released meanwhile
-    if (processAlive(read.value) && !(await reusedPid(read.value))) throw new LockedError(path, read.value);
-    await unlink(path).catch(() => undefined);
+    if (processAlive(read.value) && !reusedPid(read.value)) throw new LockedError(path, read.value);
+    unlinkQuietly(path);
   }
   throw new Error(stuck ?? `could not take the lock ${path}`);
 }

@@ -1,4 +1,4 @@
-import { lstat, open, rename } from 'node:fs/promises';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, renameSync, type Stats } from 'node:fs';
 import type { Diagnostic } from '../diagnostics.js';
 
 /** The files of the state directory, as metrics and reports name them. */
@@ -66,13 +66,14 @@ export async function readStateFile<T>(path: string, parse: (text: string) => Pa
   let text: string;
   let identity: Identity | null = null;
   try {
-    const handle = await open(path, 'r');
+    // synchronous, like every state file's I/O (atomic.ts says why)
+    const fd = openSync(path, 'r');
     try {
-      const st = await handle.stat();
+      const st = fstatSync(fd);
       identity = { dev: st.dev, ino: st.ino };
-      text = await handle.readFile('utf8');
+      text = readFileSync(fd, 'utf8');
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return { value: null, problem: null };
@@ -109,20 +110,29 @@ export function parseVersioned(text: string, version: number, what: string): Par
   return { ok: data };
 }
 
+/** lstat, or null when there is nothing to look at (or it cannot be looked at) */
+export function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Move a bad file (or directory) aside under a name no other file has; never throws. */
 export async function setAside(path: string, reason: string, identity: Identity | null, options: RecoverOptions): Promise<StateFileProblem> {
   if (!options.repair) return { path, reason, movedTo: null };
   try {
     if (identity) {
-      const now = await lstat(path).catch(() => null);
+      const now = lstatOrNull(path);
       // replaced since it was read (or already moved by another lvsync): that is not the bad file
       if (!now || now.dev !== identity.dev || now.ino !== identity.ino) return { path, reason, movedTo: null, moveError: 'it was replaced or moved while lvsync read it' };
     }
     const base = `${path}.corrupt-${corruptStamp((options.now ?? Date.now)())}`;
     for (let n = 1; ; n++) {
       const target = n === 1 ? base : `${base}-${n}`;
-      if (await lstat(target).then(() => true, () => false)) continue;
-      await rename(path, target);
+      if (lstatOrNull(target)) continue;
+      renameSync(path, target);
       return { path, reason, movedTo: target };
     }
   } catch (err) {

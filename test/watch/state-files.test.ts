@@ -116,6 +116,8 @@ test('health.json replaced by a directory while the daemon runs: moved aside whe
   const t = await startTestDaemon({ yaml: HEALTHY, probe: probes.probe });
   const state = join(t.dir, 'state');
   await tick(t, 1000);
+  // replaced: whether the daemon has written the file yet or not
+  rmSync(join(state, 'health.json'), { force: true });
   mkdirSync(join(state, 'health.json/inside'), { recursive: true });
   probes.down.add('10.0.0.12');
   await tick(t, 1000, 4);
