@@ -14,6 +14,7 @@ import type { Table } from '../model/types.js';
 import { healthFilePath, readHealthFile, writeHealthFile } from '../state/health-file.js';
 import type { Clock } from './clock.js';
 import { createDebouncer } from './debounce.js';
+import { createReadAhead } from './read-ahead.js';
 import { formatDuration } from './duration.js';
 import { createLoadBalancerSnapshot } from './lb-snapshot.js';
 import { createLiveStatsReader, tapListings } from './live-stats.js';
@@ -227,13 +228,14 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   if (saved.some((s) => s.status === 'down')) log.info({ down: saved.filter((s) => s.status === 'down').map((s) => s.id) }, `health states restored from ${healthFile}: servers that were down stay out until they pass their checks`);
 
   let watcher: DesiredWatcher | null = null;
+  const load = deps.load ?? ((paths: readonly string[]) => loadDesired(paths, { director: config.director }));
   const pass = createPass({
     paths: config.paths,
     mode,
     perCommand: config.perCommand,
     allowMassDelete: config.allowMassDelete,
     reconcile: { ipvsadm, stateDir: config.stateDir, readLive, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.trace ? { trace: deps.trace } : {}), ...(deps.ip ? { ip: deps.ip } : {}) },
-    load: deps.load ?? ((paths) => loadDesired(paths, { director: config.director })),
+    load,
     // only with the real loader: the rehearsal replays its last load
     ...(deps.load ? {} : { rehearse: rehearseChange }),
     clock,
@@ -323,6 +325,12 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   registerReadiness(metrics.registry, () => readiness(status).ready);
   registerLoadBalancerMetrics(metrics.registry, createLoadBalancerSnapshot({ status, read: () => liveStats.readCounters(), servers: config.metricsServers ?? true }));
 
+  // the changed files are loaded while the debouncer waits; the pass's own load then finds them parsed
+  const readAhead = createReadAhead(async () => {
+    const t0 = performance.now();
+    const loaded = await load(config.paths);
+    deps.trace?.(`config read ahead: ${loaded.state?.table.services.size ?? 0} services, ${loaded.diagnostics.length} diagnostics, in ${((performance.now() - t0) / 1000).toFixed(3)} s`);
+  }, (err) => log.warn({ err: String(err) }, 'reading the changed config ahead of its pass failed (the pass loads it again)'));
   const debouncer = createDebouncer(clock, config.debounceMs ?? DEFAULT_DEBOUNCE_MS, () => {
     log.debug('config files changed');
     deps.trace?.('config files changed: pass requested');
@@ -330,7 +338,12 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
   });
   if (deps.watch !== false) {
     const make = deps.watch ?? ((paths, onChange, onError) => watchDesired(paths, { onChange, onError }));
-    watcher = make(config.paths, (path) => { log.debug({ path }, 'file event'); deps.trace?.(`file event: ${path}`); debouncer.trigger(); }, (err) => log.warn({ err: String(err) }, 'file watcher error'));
+    watcher = make(config.paths, (path) => {
+      log.debug({ path }, 'file event');
+      deps.trace?.(`file event: ${path}`);
+      debouncer.trigger();
+      if (!stopping) readAhead.trigger();
+    }, (err) => log.warn({ err: String(err) }, 'file watcher error'));
     await watcher.ready;
   }
 
@@ -390,7 +403,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
         if (persistTimer) { persistTimer(); persistTimer = null; persistNow(monitor); }
         await persisting;
         if (timedOut) log.warn(`the current pass did not finish within ${formatDuration(timeoutMs)}; exiting anyway`);
-        await Promise.all([watcher?.close(), server?.close(), vrrp.close(), anycast.close()]);
+        await Promise.all([watcher?.close(), readAhead.idle(), server?.close(), vrrp.close(), anycast.close()]);
         log.info({ passes: loop.state.passes }, 'lvsync watch stopped');
         return { timedOut };
       })();

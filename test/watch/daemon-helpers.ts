@@ -3,7 +3,7 @@ import type { CommandRunner } from '../../src/realserver/runner.js';
 import type { Probe } from '../../src/health/types.js';
 import { IpvsadmUnavailableError, type Ipvsadm } from '../../src/ipvsadm/port.js';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
-import { startDaemon, type Daemon, type DaemonConfig } from '../../src/watch/daemon.js';
+import { startDaemon, type Daemon, type DaemonConfig, type DaemonDeps } from '../../src/watch/daemon.js';
 import { tempTree } from '../helpers/cli.js';
 import { fakeWithTable, type InMemoryIpvsadm } from '../helpers/in-memory-ipvsadm.js';
 import { captureLog, createManualClock, fakeWatcher, type CapturedLog, type ManualClock } from './helpers.js';
@@ -89,7 +89,7 @@ export async function stopAllTestDaemons(): Promise<void> {
   else console.error(`stopAllTestDaemons: ${left.length} daemon(s) still stopping after 10 simulated minutes; left behind`);
 }
 
-export async function startTestDaemon(options: { yaml?: string; save?: string; detectOnly?: boolean; listen?: boolean; config?: Partial<DaemonConfig>; probe?: Probe; trace?: (event: string) => void; openFileLimit?: number | null; ip?: CommandRunner } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(options: { yaml?: string; save?: string; detectOnly?: boolean; listen?: boolean; config?: Partial<DaemonConfig>; probe?: Probe; trace?: (event: string) => void; openFileLimit?: number | null; ip?: CommandRunner; load?: DaemonDeps['load'] } = {}): Promise<TestDaemon> {
   const dir = tempTree({ 'conf/web.yaml': options.yaml ?? WEB });
   const file = join(dir, 'conf/web.yaml');
   const fake = fakeWithTable(options.save ?? '');
@@ -108,7 +108,7 @@ export async function startTestDaemon(options: { yaml?: string; save?: string; d
     hostname: 'director-test',
     version: '0.0.0-test',
     ...options.config,
-  }, { ipvsadm, clock, log: logs.log, watch: watcher.watch, ...(options.probe ? { probe: options.probe } : {}), ...(options.trace ? { trace: options.trace } : {}), ...(options.openFileLimit !== undefined ? { openFileLimit: () => options.openFileLimit! } : {}), ...(options.ip ? { ip: options.ip } : {}) });
+  }, { ipvsadm, clock, log: logs.log, watch: watcher.watch, ...(options.probe ? { probe: options.probe } : {}), ...(options.trace ? { trace: options.trace } : {}), ...(options.openFileLimit !== undefined ? { openFileLimit: () => options.openFileLimit! } : {}), ...(options.ip ? { ip: options.ip } : {}), ...(options.load ? { load: options.load } : {}) });
   const t: TestDaemon = {
     daemon, dir, file, fake, ipvsadm, clock, logs, watcher,
     mutating: () => fake.calls.filter((c) => !['-S', '-L'].includes(c.args[0] ?? '')).map((c) => [...c.args]),

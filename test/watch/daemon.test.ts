@@ -6,6 +6,8 @@ import { DEFAULT_SCRAPE_INTERVAL_MS } from '../../src/watch/daemon.js';
 import { LOGGED_COMMANDS, REHEARSALS } from '../../src/watch/pass.js';
 import { startTestDaemon, stopAllTestDaemons, WEB } from './daemon-helpers.js';
 import { eventually } from './helpers.js';
+import { loadDesired } from '../../src/desired/load.js';
+import type { DesiredResult } from '../../src/desired/parse.js';
 
 /**
  * The daemon end to end against the in-memory fake ipvsadm, with a manual clock and a file watcher
@@ -76,6 +78,44 @@ test('a config change → one pass; a burst of file events → one pass (debounc
   // a config change is a rollout, not drift
   assert.equal(t.logs.messages().filter((m) => m.includes('changed outside lvsync')).length, 0);
   assert.match(await metric(t, 'lvsync_operations_applied_total'), /lvsync_operations_applied_total\{kind="edit-server"\} 1/);
+  await t.stop();
+});
+
+test('a file event loads the changed config at once, while the debouncer waits; the pass then finds it parsed', async () => {
+  const loads: DesiredResult[] = [];
+  const events: string[] = [];
+  const t = await startTestDaemon({ trace: (e) => events.push(e), load: async (paths) => { const r = await loadDesired(paths); loads.push(r); return r; } });
+  const before = loads.length;
+  const calls = t.fake.calls.length;
+  writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 7'));
+  // a burst: one load at the first event, one more after it for the events that came during it
+  for (let i = 0; i < 3; i++) t.watcher.fire();
+  await eventually(() => loads.length === before + 2, 'two loads read ahead');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(loads.length, before + 2, 'coalesced: no third load');
+  assert.equal(t.passes().length, 1, 'no pass before the quiet time');
+  assert.equal(t.fake.calls.length, calls, 'reading ahead runs no ipvsadm');
+  assert.ok(events.some((e) => /^config read ahead: 1 services, 0 diagnostics, in \d+\.\d{3} s$/.test(e)));
+  t.clock.advance(300);
+  await t.settle();
+  assert.equal(loads.length, before + 3);
+  assert.equal(loads.at(-1)!.state, loads.at(-2)!.state, 'the pass loads the same parse the read-ahead made');
+  assert.equal(t.passes()[1]?.outcome, 'applied');
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+  await t.stop();
+});
+
+test('a config that fails to load ahead is the pass\'s to report: nothing is logged twice and nothing reaches the kernel', async () => {
+  const t = await startTestDaemon();
+  writeFileSync(t.file, 'version: 1\nservices: [');
+  t.watcher.fire();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(t.logs.lines().filter((l) => l.level === 50 || l.level === 40).length, 0, 'read ahead, reported by nobody yet');
+  t.clock.advance(300);
+  await t.settle();
+  assert.equal(t.passes()[1]?.configValid, false, 'the pass found the config invalid (and kept the last good one)');
+  assert.equal(t.logs.lines().filter((l) => (l.diagnostic as { code?: string } | undefined)?.code !== undefined).length, 1, 'the diagnostic, once');
+  assert.equal(t.mutating().length, 1, 'only the start-up -R');
   await t.stop();
 });
 
