@@ -270,12 +270,14 @@ export async function reconcileOnce(desired: DesiredState, deps: ReconcileDeps, 
     const drainInput = apply && !plain.plan.refusal && needsDrainInput(plain, drainState.drains, timeoutMs, options.noDrain)
       ? await readDrainInput(deps.ipvsadm, drainState, now, options.noDrain ?? false, { services: drainServices(plain, drainState.drains, live, timeoutMs), live })
       : undefined;
+    if (drainInput) deps.trace?.('connection counts read for the drains');
     const passPlan = drainInput ? withDrains(plain, desired, live, drainInput) : plain;
     const drains = drainInput ? passPlan.drains : drainState.drains;
     // deletes this plan makes to finish drains: if one does not take effect, its record must survive
     const finishing = (passPlan.plan.drains ?? []).filter((v) => v.state === 'deleting').map((v) => v.record);
     const warnings = await persistentDrainWarning(drains, sysctl);
     const plan: Plan = warnings.length ? revisePlan(passPlan.plan, { warnings: [...passPlan.plan.warnings, ...warnings] }) : passPlan.plan;
+    if (drainInput) deps.trace?.(`drains planned: ${passPlan.plan.operations.length} operations, ${drains.size} drains in progress`);
     const drained = { drains, drainEvents: passPlan.drainEvents };
     const untouched = { drains: drainState.drains, drainEvents: [] };
     const stale = options.stale?.(plan) ?? null;
