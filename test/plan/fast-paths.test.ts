@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { parseDesiredSources } from '../../src/desired/parse.js';
-import { tableDigest } from '../../src/live/format-save.js';
+import { formatSave, tableDigest } from '../../src/live/format-save.js';
 import { parseIpvsadmSave } from '../../src/live/parse-save.js';
 import { flagNames } from '../../src/model/schedulers.js';
 import { sortedServers, sortedServices } from '../../src/model/order.js';
@@ -188,6 +188,19 @@ test('property: diffTables emits the operations, in the order, of the sort-every
     const got = ops.map((op) => `${op.kind} ${op.service.key}${'server' in op ? ` ${op.server.key}` : ''}`);
     assert.deepEqual(got, referenceOperations(desired, live));
   }), { numRuns: 300 });
+});
+
+test('property: a declared service found equal to a live one is compared again against any other live object (the remembered equality)', () => {
+  fc.assert(fc.property(servicesArb, servicesArb, (a, b) => {
+    const desired = tableOf(a);
+    // the same services, as another read of the kernel would give them: new objects, no operations
+    const same = parseIpvsadmSave(formatSave(desired.table)).table;
+    assert.deepEqual(diffTables(desired, same, new Set(same.services.keys())).operations, []);
+    assert.deepEqual(diffTables(desired, same, new Set(same.services.keys())).operations, [], 'and again, remembered');
+    const other = tableOf(b).table;
+    const ops = diffTables(desired, other, new Set(other.services.keys())).operations;
+    assert.deepEqual(ops.map((op) => `${op.kind} ${op.service.key}${'server' in op ? ` ${op.server.key}` : ''}`), referenceOperations(desired, other));
+  }), { numRuns: 200 });
 });
 
 test('a table digested again with other settings gets the digest of those settings, not the remembered one', () => {
