@@ -61,10 +61,17 @@ test('LVSYNC_TRACE: each pass traces its start, the load, the plan and its end; 
   await t.stop();
 });
 
-test('a config change → one pass; a burst of file events → one pass (debounced and coalesced)', async () => {
+// what the event loop does between two file events: the read-ahead of the first one ends
+const turn = () => new Promise((r) => setImmediate(r));
+
+test('a config change → one pass; a burst of file events that keep changing the file → one pass, with the last text (debounced and coalesced)', async () => {
   const t = await startTestDaemon();
-  writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 7'));
-  for (let i = 0; i < 8; i++) { t.watcher.fire(); t.clock.advance(20); }
+  for (let i = 0; i < 8; i++) {
+    writeFileSync(t.file, WEB.replace('weight: 5', `weight: ${7 + i}`));
+    t.watcher.fire();
+    await turn();
+    t.clock.advance(20);
+  }
   await t.settle();
   assert.equal(t.passes().length, 1, 'nothing before the debounce quiet time');
   t.clock.advance(300);
@@ -74,7 +81,7 @@ test('a config change → one pass; a burst of file events → one pass (debounc
   assert.deepEqual(passes[1]?.reasons, ['config-changed']);
   assert.equal(passes[1]?.outcome, 'applied');
   assert.deepEqual(t.mutating().at(-1), ['-R']);
-  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 14/);
   // a config change is a rollout, not drift
   assert.equal(t.logs.messages().filter((m) => m.includes('changed outside lvsync')).length, 0);
   assert.match(await metric(t, 'lvsync_operations_applied_total'), /lvsync_operations_applied_total\{kind="edit-server"\} 1/);
@@ -102,6 +109,36 @@ test('a file event loads the changed config at once, while the debouncer waits; 
   assert.equal(loads.at(-1)!.state, loads.at(-2)!.state, 'the pass loads the same parse the read-ahead made');
   assert.equal(t.passes()[1]?.outcome, 'applied');
   assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+  await t.stop();
+});
+
+test('an event whose text was already read does not extend the quiet time (the second event of one rename, handed over after the read)', async () => {
+  const t = await startTestDaemon();
+  writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 7'));
+  t.watcher.fire();
+  await turn();
+  t.clock.advance(90);
+  t.watcher.fire();
+  await turn();
+  t.clock.advance(15);
+  await t.settle();
+  assert.equal(t.passes().length, 2, 'the pass came 100 ms after the read that found the change, not 100 ms after the last event');
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
+  // a change the second read finds does extend it
+  writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 8'));
+  t.watcher.fire();
+  await turn();
+  t.clock.advance(90);
+  writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 9'));
+  t.watcher.fire();
+  await turn();
+  t.clock.advance(15);
+  await t.settle();
+  assert.equal(t.passes().length, 2, 'still quiet: the file changed 15 ms ago');
+  t.clock.advance(100);
+  await t.settle();
+  assert.equal(t.passes().length, 3);
+  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 9/);
   await t.stop();
 });
 

@@ -159,6 +159,32 @@ test('stop waits for the running pass, then no timer and no request starts anoth
   assert.deepEqual(clock.pending(), []);
 });
 
+test('debounce: open() starts a window once; trigger(at) counts the quiet time from `at`, and a late, earlier `at` never shortens it', () => {
+  const clock = createManualClock();
+  let calls = 0;
+  const d = createDebouncer(clock, 100, () => { calls++; }, 1000);
+  d.open();
+  clock.advance(60);
+  d.open();
+  assert.ok(d.pending);
+  clock.advance(40);
+  assert.equal(calls, 1, 'an open window is not extended by open()');
+  assert.ok(!d.pending);
+  clock.advance(1000);
+  d.trigger(clock.now() - 70);
+  clock.advance(29);
+  assert.equal(calls, 1);
+  clock.advance(1);
+  assert.equal(calls, 2, 'due 100 ms after the change, not after the call');
+  d.trigger();
+  clock.advance(50);
+  d.trigger(clock.now() - 40);
+  clock.advance(59);
+  assert.equal(calls, 2, 'the later change still counts: due 100 ms after it');
+  clock.advance(1);
+  assert.equal(calls, 3);
+});
+
 test('backoffDelay doubles from the initial delay and is capped', () => {
   const b = { initialMs: 1000, maxMs: 300_000 };
   assert.deepEqual([0, 1, 2, 3, 4, 9, 10, 50].map((n) => backoffDelay(n, b)), [0, 1000, 2000, 4000, 8000, 256_000, 300_000, 300_000]);
