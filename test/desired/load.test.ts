@@ -127,6 +127,25 @@ test('a change to one file of several: the unchanged files are reused, and the r
   assert.ok((await loadDesired([dir])).diagnostics.some((d) => d.severity === 'error'));
 });
 
+test('a file rewritten with the same size and other bytes is read again, whatever its timestamps (bytes are compared, not decoded twice)', async () => {
+  const { utimesSync, statSync } = await import('node:fs');
+  const dir = tree('same-size', { 'a.yaml': svc(81) });
+  const file = join(dir, 'a.yaml');
+  const before = statSync(file);
+  assert.equal((await loadDesired([dir])).state?.table.services.size, 1);
+  const first = await loadDesired([dir]);
+  assert.ok([...first.state!.table.services.keys()][0]!.endsWith('|81'));
+  writeFileSync(file, svc(82));
+  utimesSync(file, before.atime, before.mtime);
+  const again = await loadDesired([dir]);
+  assert.ok([...again.state!.table.services.keys()][0]!.endsWith('|82'), 'the new port, not the remembered text');
+  // and a file that is gone is forgotten: one with that name later is read afresh
+  rmSync(file);
+  assert.equal((await loadDesired([dir])).state, null);
+  writeFileSync(file, svc(81));
+  assert.ok([...(await loadDesired([dir])).state!.table.services.keys()][0]!.endsWith('|81'));
+});
+
 test('rehearseChange: the same desired state as the last load, read through the one-service reuse, and the next load is untouched by it', async () => {
   const { rehearseChange } = await import('../../src/desired/load.js');
   const many = `version: 1\nservices:\n${[1, 2, 3, 4].map((i) => `  - address: 192.168.20.${i}\n    port: 80\n    realServers:\n      - { address: 10.1.0.${i}, port: 8080, method: nat }\n`).join('')}`;
