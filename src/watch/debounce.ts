@@ -6,10 +6,13 @@ import type { Clock } from './clock.js';
  * the last event. maxWaitMs bounds the delay under a never-ending stream of events.
  */
 export interface Debouncer {
-  /** something changed at `at` (default: now): call quietMs after it, unless something changes later */
-  trigger(at?: number): void;
-  /** open a window at now if none is open; an open one is left as it is */
-  open(): void;
+  /** something changed now: call quietMs after the last change (at most maxWaitMs after the first) */
+  trigger(): void;
+  /**
+   * A due call waits until at least `at`. For the daemon's read-ahead, which holds the event loop:
+   * the file events that came while it read are handed over only after it, and must still count.
+   */
+  holdUntil(at: number): void;
   cancel(): void;
   /** a call is due */
   readonly pending: boolean;
@@ -18,32 +21,30 @@ export interface Debouncer {
 export function createDebouncer(clock: Clock, quietMs: number, fn: () => void, maxWaitMs = quietMs * 10): Debouncer {
   let cancel: (() => void) | null = null;
   let firstAt: number | null = null;
-  let lastAt = -Infinity;
+  let dueAt = 0;
   const fire = () => {
     cancel = null;
     firstAt = null;
-    lastAt = -Infinity;
     fn();
   };
-  const trigger = (at = clock.now()) => {
-    const now = clock.now();
-    firstAt ??= Math.min(at, now);
-    // a change seen late (a read that started before the last one ended) never shortens the window
-    lastAt = Math.max(lastAt, Math.min(at, now));
+  const schedule = (at: number) => {
     cancel?.();
-    const wait = Math.max(0, Math.min(lastAt + quietMs, firstAt + maxWaitMs) - now);
-    cancel = clock.setTimeout(fire, wait);
+    dueAt = at;
+    cancel = clock.setTimeout(fire, Math.max(0, at - clock.now()));
   };
   return {
-    trigger,
-    open() {
-      if (!cancel) trigger();
+    trigger() {
+      const now = clock.now();
+      firstAt ??= now;
+      schedule(Math.min(now + quietMs, firstAt + maxWaitMs));
+    },
+    holdUntil(at) {
+      if (cancel && dueAt < at) schedule(at);
     },
     cancel() {
       cancel?.();
       cancel = null;
       firstAt = null;
-      lastAt = -Infinity;
     },
     get pending() {
       return cancel !== null;

@@ -1,5 +1,7 @@
+import type { Clock } from './clock.js';
+
 /**
- * Loads the config as soon as a file event arrives, while the debouncer waits for the burst to end.
+ * Loads the config soon after a file event, while the debouncer waits for the burst to end.
  *
  * Why: the debouncer holds a config change for DEFAULT_DEBOUNCE_MS after the last event (an editor's
  * write + rename, a `git checkout` of several files must become one pass), and the pass then spent
@@ -8,24 +10,27 @@
  * loader keeps its last parse and each file's declarations (desired/load.ts), so a load done here
  * leaves the pass's own load only the reading of the files and a comparison of their texts.
  *
- * Nothing here decides anything: the result is dropped, diagnostics included, and the pass loads
- * again and reports what it finds. A file still being written when it is read ahead costs a parse,
- * never a wrong table: the pass reads the final text. Events during a load are coalesced into one
- * more load after it, so the last text of a burst is the one read ahead.
+ * The load starts once the events have paused for settleMs, so the events of one save or one rename
+ * (a few milliseconds apart) share one load, and a `git checkout` of N files does not load N times.
+ * Events during a load are coalesced into one more load after it. Nothing here decides anything: the
+ * result is dropped, diagnostics included, and the pass loads again and reports what it finds. A
+ * file still being written when it is read ahead costs a parse, never a wrong table.
  */
 export interface ReadAhead {
-  /** a config file changed: load now, or once more after the load in flight */
+  /** a config file changed: load once the events pause, or once more after the load in flight */
   trigger(): void;
-  /** resolves when no load is in flight or due (tests, shutdown) */
-  idle(): Promise<void>;
+  /** drop a load that has not started; resolves when none is in flight */
+  stop(): Promise<void>;
   /** loads done so far */
   readonly loads: number;
 }
 
-export function createReadAhead(load: () => Promise<unknown>, onError: (err: unknown) => void): ReadAhead {
+export function createReadAhead(clock: Clock, settleMs: number, load: () => Promise<unknown>, onError: (err: unknown) => void): ReadAhead {
   let inFlight: Promise<void> | null = null;
   let again = false;
   let loads = 0;
+  let cancelTimer: (() => void) | null = null;
+  let stopped = false;
   const run = async (): Promise<void> => {
     do {
       again = false;
@@ -35,14 +40,26 @@ export function createReadAhead(load: () => Promise<unknown>, onError: (err: unk
       } catch (err) {
         onError(err);
       }
-    } while (again);
+    } while (again && !stopped);
+  };
+  const start = () => {
+    cancelTimer = null;
+    if (stopped) return;
+    if (inFlight) { again = true; return; }
+    inFlight = run().finally(() => { inFlight = null; });
   };
   return {
     trigger() {
-      if (inFlight) { again = true; return; }
-      inFlight = run().finally(() => { inFlight = null; });
+      if (stopped) return;
+      cancelTimer?.();
+      cancelTimer = clock.setTimeout(start, settleMs);
     },
-    idle: () => inFlight ?? Promise.resolve(),
+    async stop() {
+      stopped = true;
+      cancelTimer?.();
+      cancelTimer = null;
+      await inFlight;
+    },
     get loads() { return loads; },
   };
 }

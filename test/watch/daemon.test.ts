@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { runIpvsadm } from '../fake-ipvsadm/ipvsadm.js';
-import { DEFAULT_SCRAPE_INTERVAL_MS } from '../../src/watch/daemon.js';
+import { DEFAULT_DEBOUNCE_MS, DEFAULT_SCRAPE_INTERVAL_MS, READ_AHEAD_GRACE_MS, READ_AHEAD_SETTLE_MS } from '../../src/watch/daemon.js';
 import { LOGGED_COMMANDS, REHEARSALS } from '../../src/watch/pass.js';
 import { startTestDaemon, stopAllTestDaemons, WEB } from './daemon-helpers.js';
 import { eventually } from './helpers.js';
@@ -88,57 +89,67 @@ test('a config change → one pass; a burst of file events that keep changing th
   await t.stop();
 });
 
-test('a file event loads the changed config at once, while the debouncer waits; the pass then finds it parsed', async () => {
+test('file events load the changed config once they pause, while the debouncer waits; the pass then finds it parsed', async () => {
   const loads: DesiredResult[] = [];
   const events: string[] = [];
   const t = await startTestDaemon({ trace: (e) => events.push(e), load: async (paths) => { const r = await loadDesired(paths); loads.push(r); return r; } });
   const before = loads.length;
   const calls = t.fake.calls.length;
   writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 7'));
-  // a burst: one load at the first event, one more after it for the events that came during it
-  for (let i = 0; i < 3; i++) t.watcher.fire();
-  await eventually(() => loads.length === before + 2, 'two loads read ahead');
+  // the events of one save: one load, once they have paused for READ_AHEAD_SETTLE_MS
+  for (let i = 0; i < 3; i++) { t.watcher.fire(); t.clock.advance(2); }
+  await turn();
+  assert.equal(loads.length, before, 'not while the events keep coming');
+  t.clock.advance(READ_AHEAD_SETTLE_MS);
+  await eventually(() => loads.length === before + 1, 'one load read ahead');
   await new Promise((r) => setTimeout(r, 20));
-  assert.equal(loads.length, before + 2, 'coalesced: no third load');
+  assert.equal(loads.length, before + 1, 'the events shared it');
   assert.equal(t.passes().length, 1, 'no pass before the quiet time');
   assert.equal(t.fake.calls.length, calls, 'reading ahead runs no ipvsadm');
   assert.ok(events.some((e) => /^config read ahead: 1 services, 0 diagnostics, in \d+\.\d{3} s$/.test(e)));
   t.clock.advance(300);
   await t.settle();
-  assert.equal(loads.length, before + 3);
+  assert.equal(loads.length, before + 2);
   assert.equal(loads.at(-1)!.state, loads.at(-2)!.state, 'the pass loads the same parse the read-ahead made');
   assert.equal(t.passes()[1]?.outcome, 'applied');
   assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
   await t.stop();
 });
 
-test('an event whose text was already read does not extend the quiet time (the second event of one rename, handed over after the read)', async () => {
-  const t = await startTestDaemon();
+test('a read-ahead that holds the event loop past the quiet time: the pass waits for the events that came meanwhile, so a multi-file change is not applied half-way', async () => {
+  let slowMs = 0;
+  let clock: { block(ms: number): void } | null = null;
+  const t = await startTestDaemon({
+    load: async (paths) => {
+      const r = await loadDesired(paths);
+      clock?.block(slowMs); // the load held the event loop this long (nothing fires meanwhile)
+      return r;
+    },
+  });
+  clock = t.clock;
+  slowMs = 150;
+  const second = join(t.dir, 'conf/other.yaml');
   writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 7'));
   t.watcher.fire();
+  t.clock.advance(READ_AHEAD_SETTLE_MS); // the read ahead starts, and holds the loop for 150 ms
   await turn();
-  t.clock.advance(90);
-  t.watcher.fire();
-  await turn();
-  t.clock.advance(15);
+  slowMs = 0;
+  // the quiet time has passed during the read, but the pass waits READ_AHEAD_GRACE_MS more
+  t.clock.advance(READ_AHEAD_GRACE_MS - 1);
   await t.settle();
-  assert.equal(t.passes().length, 2, 'the pass came 100 ms after the read that found the change, not 100 ms after the last event');
+  assert.equal(t.passes().length, 1, 'no pass within the grace after the read');
+  // the second file of the change, written while the read held the loop: its event is handed over now
+  writeFileSync(second, 'version: 1\nscope: { addresses: ["192.168.10.0/24"] }\nservices:\n  - name: other\n    address: 192.168.10.101\n    port: 80\n    realServers:\n      - { address: 10.0.0.21, port: 8080, method: nat }\n');
+  t.watcher.fire();
+  t.clock.advance(1);
+  await t.settle();
+  assert.equal(t.passes().length, 1, 'that event restarted the quiet time');
+  t.clock.advance(DEFAULT_DEBOUNCE_MS + READ_AHEAD_GRACE_MS);
+  await t.settle();
+  assert.equal(t.passes().length, 2, 'one pass, with both files');
+  assert.equal(t.passes()[1]?.outcome, 'applied');
   assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 7/);
-  // a change the second read finds does extend it
-  writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 8'));
-  t.watcher.fire();
-  await turn();
-  t.clock.advance(90);
-  writeFileSync(t.file, WEB.replace('weight: 5', 'weight: 9'));
-  t.watcher.fire();
-  await turn();
-  t.clock.advance(15);
-  await t.settle();
-  assert.equal(t.passes().length, 2, 'still quiet: the file changed 15 ms ago');
-  t.clock.advance(100);
-  await t.settle();
-  assert.equal(t.passes().length, 3);
-  assert.match(t.save(), /10\.0\.0\.12:8080 -m -w 9/);
+  assert.match(t.save(), /192\.168\.10\.101:80/);
   await t.stop();
 });
 

@@ -8,6 +8,8 @@ export interface ManualClock extends Clock {
   advance(ms: number): void;
   /** timers not yet fired */
   pending(): number[];
+  /** move time forward by ms without firing anything: the event loop held by synchronous work */
+  block(ms: number): void;
 }
 
 export function createManualClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): ManualClock {
@@ -33,6 +35,9 @@ export function createManualClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): Manua
       now = end;
     },
     pending: () => [...timers.values()].map((t) => t.at - now).sort((a, b) => a - b),
+    block(ms) {
+      now += ms;
+    },
   };
 }
 

@@ -159,30 +159,22 @@ test('stop waits for the running pass, then no timer and no request starts anoth
   assert.deepEqual(clock.pending(), []);
 });
 
-test('debounce: open() starts a window once; trigger(at) counts the quiet time from `at`, and a late, earlier `at` never shortens it', () => {
+test('debounce: holdUntil makes a due call wait until then, never sooner, and schedules none', () => {
   const clock = createManualClock();
   let calls = 0;
   const d = createDebouncer(clock, 100, () => { calls++; }, 1000);
-  d.open();
-  clock.advance(60);
-  d.open();
-  assert.ok(d.pending);
-  clock.advance(40);
-  assert.equal(calls, 1, 'an open window is not extended by open()');
-  assert.ok(!d.pending);
-  clock.advance(1000);
-  d.trigger(clock.now() - 70);
-  clock.advance(29);
-  assert.equal(calls, 1);
-  clock.advance(1);
-  assert.equal(calls, 2, 'due 100 ms after the change, not after the call');
+  d.holdUntil(clock.now() + 500);
+  assert.ok(!d.pending, 'nothing due: nothing scheduled');
   d.trigger();
-  clock.advance(50);
-  d.trigger(clock.now() - 40);
-  clock.advance(59);
-  assert.equal(calls, 2, 'the later change still counts: due 100 ms after it');
+  d.holdUntil(clock.now() + 50);
+  clock.advance(99);
+  assert.equal(calls, 0, 'an earlier hold does not bring the call forward');
+  d.holdUntil(clock.now() + 30);
+  clock.advance(29);
+  assert.equal(calls, 0, 'held past its quiet time');
   clock.advance(1);
-  assert.equal(calls, 3);
+  assert.equal(calls, 1);
+  assert.ok(!d.pending);
 });
 
 test('backoffDelay doubles from the initial delay and is capped', () => {
