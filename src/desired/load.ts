@@ -93,9 +93,9 @@ let lastRead = new Map<string, { readonly bytes: Buffer; readonly text: string }
 function readText(file: string, next: Map<string, { readonly bytes: Buffer; readonly text: string }>): string {
   const bytes = readFileSync(file);
   const known = lastRead.get(file);
-  const text = known && known.bytes.equals(bytes) ? known.text : bytes.toString('utf8');
-  next.set(file, known && known.text === text ? known : { bytes, text });
-  return text;
+  const read = known && known.bytes.equals(bytes) ? known : { bytes, text: bytes.toString('utf8') };
+  next.set(file, read);
+  return read.text;
 }
 
 function readSources(files: readonly string[], diagnostics: Diagnostic[]): DesiredSource[] {

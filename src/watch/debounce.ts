@@ -14,8 +14,6 @@ export interface Debouncer {
    */
   holdUntil(at: number): void;
   cancel(): void;
-  /** a call is due */
-  readonly pending: boolean;
 }
 
 export function createDebouncer(clock: Clock, quietMs: number, fn: () => void, maxWaitMs = quietMs * 10): Debouncer {
@@ -45,9 +43,6 @@ export function createDebouncer(clock: Clock, quietMs: number, fn: () => void, m
       cancel?.();
       cancel = null;
       firstAt = null;
-    },
-    get pending() {
-      return cancel !== null;
     },
   };
 }

@@ -21,20 +21,16 @@ export interface ReadAhead {
   trigger(): void;
   /** drop a load that has not started; resolves when none is in flight */
   stop(): Promise<void>;
-  /** loads done so far */
-  readonly loads: number;
 }
 
 export function createReadAhead(clock: Clock, settleMs: number, load: () => Promise<unknown>, onError: (err: unknown) => void): ReadAhead {
   let inFlight: Promise<void> | null = null;
   let again = false;
-  let loads = 0;
   let cancelTimer: (() => void) | null = null;
   let stopped = false;
   const run = async (): Promise<void> => {
     do {
       again = false;
-      loads++;
       try {
         await load();
       } catch (err) {
@@ -60,6 +56,5 @@ export function createReadAhead(clock: Clock, settleMs: number, load: () => Prom
       cancelTimer = null;
       await inFlight;
     },
-    get loads() { return loads; },
   };
 }
