@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -68,7 +68,9 @@ describe('lvsync exabgp as ExaBGP runs it', () => {
     await until(/^announce route 10\.70\.0\.10\/32 next-hop self med 100 community \[65000:1 65000:2\]$/m);
     // a pid that no longer exists: the writer died
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-    writeFileSync(file, formatAnycastState(state([vip()], { pid: Number(gone), writtenAt: Date.now() })));
+    // replaced whole, as lvsync watch writes it: a file rewritten in place can be read half-written by the 50 ms poll
+    writeFileSync(`${file}.tmp`, formatAnycastState(state([vip()], { pid: Number(gone), writtenAt: Date.now() })));
+    renameSync(`${file}.tmp`, file);
     await until(/^withdraw route 10\.70\.0\.10\/32 next-hop self$/m);
     assert.match(err, /lvsync watch, which wrote the state file, is not running/);
     child.stdin.end();
