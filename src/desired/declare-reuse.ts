@@ -100,6 +100,13 @@ function sameItem(a: ServicesSplit, b: ServicesSplit, i: number): boolean {
   return x.line === y.line && x.end - x.start === y.end - y.start && a.text.startsWith(b.text.slice(y.start, y.end), x.start);
 }
 
+// how many lines text[start, end) spans (an item never ends with its newline)
+function countLines(text: string, start: number, end: number): number {
+  let n = 1;
+  for (let at = text.indexOf('\n', start); at >= 0 && at < end; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
 /** Declare `text` as `file`, from `previous` (the same file's last declaration) where it can. */
 export function declareAgain(file: string, text: string, previous: Declared | undefined): Declared {
   if (previous && previous.text === text) return previous;
@@ -126,14 +133,28 @@ function fromUnchanged(file: string, text: string, split: ServicesSplit, last: N
   if (changed.length === 0 || changed.length * 2 > split.items.length) return null;
   const services: WrittenService[] = [...(last.file.written.services ?? [])];
   const spots: FastSpot[] = [...last.file.serviceSpots];
+  // the changed items are read together, as one `services:` list of them: one reader for all (a
+  // 10% churn at 1,000 × 4 changes 400 items, and a reader per item was a third of the load); each
+  // item's first line in that text is remembered to place its service's spot in the file
+  const firstLines: number[] = [];
+  let joined = 'services:\n';
+  let lines = 1;
   for (const i of changed) {
     const item = split.items[i]!;
-    const alone = fastParseYaml(`services:\n${text.slice(item.start, item.end)}`);
-    const list = (alone?.data as { services?: unknown } | null | undefined)?.services;
-    if (!alone || !Array.isArray(list) || list.length !== 1 || alone.serviceSpots.length !== 1) return null;
-    services[i] = list[0] as WrittenService;
-    const spot = alone.serviceSpots[0]!;
-    spots[i] = { line: item.line + spot.line - 2, col: spot.col };
+    firstLines.push(lines + 1);
+    joined += text.slice(item.start, item.end) + '\n';
+    lines += countLines(text, item.start, item.end);
+  }
+  const together = fastParseYaml(joined);
+  const list = (together?.data as { services?: unknown } | null | undefined)?.services;
+  if (!together || !Array.isArray(list) || list.length !== changed.length || together.serviceSpots.length !== changed.length) return null;
+  for (let k = 0; k < changed.length; k++) {
+    const i = changed[k]!;
+    const spot = together.serviceSpots[k]!;
+    // a service starts on its item's first line or below it, never in the next item's
+    if (spot.line < firstLines[k]! || (k + 1 < changed.length && spot.line >= firstLines[k + 1]!)) return null;
+    services[i] = list[k] as WrittenService;
+    spots[i] = { line: split.items[i]!.line + spot.line - firstLines[k]!, col: spot.col };
   }
   // the frame is the same text, so the same values: only the changed services need the schema
   const written: WrittenFile = { ...last.file.written, services };

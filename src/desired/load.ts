@@ -157,8 +157,19 @@ function parseUnlessUnchanged(sources: readonly DesiredSource[], options: Desire
 export const REHEARSAL_COMMENT = ' # lvsync: rehearsal';
 
 /**
- * The work a one-service config change does, done once on the last load's texts with one service
- * item touched (a comment appended to its last line), the result returned for a plan and the caches
+ * The share of a file's service items a rehearsal touches: one in this many, the first included. Why
+ * not one item: V8 optimises a function once it has run often enough, and the code that reads a
+ * changed item runs once per item. Eight rehearsals of one item left it half-compiled, and the first
+ * 10% real-server churn at 1,000 × 4 in the emulated VM of the benchmark spent 0.19 s reading its
+ * 400 changed services where a warm load takes 0.11 s (issue 13: bench/load-change.ts in the VM).
+ * One in ten is what such a churn changes, and stays far below the half above which the whole file is
+ * declared again (declare-reuse.ts).
+ */
+export const REHEARSAL_SPREAD = 10;
+
+/**
+ * The work a config change does, done once on the last load's texts with one service item in
+ * REHEARSAL_SPREAD touched (a comment appended to its last line), the result returned for a plan and the caches
  * left as they were. Why: the first change after start-up runs code V8 has not compiled yet. On the
  * host that is 37–49 ms against 10–20 ms for later changes at 1,000 × 4; in the emulated VM of the
  * benchmark, where V8's compilers run 20× slower, the first 1% weight change spent 0.5 s reading
@@ -172,8 +183,15 @@ export function rehearseChange(): DesiredState | null {
   const target = sources.find((s) => declared.get(s.file)?.reuse);
   const split = target ? declared.get(target.file)!.reuse!.split : null;
   if (!target || !split) return null;
-  const item = split.items[0]!;
-  const text = `${target.text.slice(0, item.end)}${REHEARSAL_COMMENT}${target.text.slice(item.end)}`;
+  // every REHEARSAL_SPREAD-th item, the first included
+  let text = '';
+  let from = 0;
+  for (let i = 0; i < split.items.length; i += REHEARSAL_SPREAD) {
+    const end = split.items[i]!.end;
+    text += target.text.slice(from, end) + REHEARSAL_COMMENT;
+    from = end;
+  }
+  text += target.text.slice(from);
   const touched = sources.map((s) => (s === target ? { file: s.file, text } : s));
   const made: [string, Declared][] = [];
   const result = parseDesiredSources(touched, director === undefined ? {} : { director }, (file, t) => {

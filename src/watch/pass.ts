@@ -53,7 +53,7 @@ export interface PassDeps {
    * always read it, and the age counts from the read, so drift is seen within about this long.
    */
   readonly reuseLiveForMs?: number;
-  /** the desired state of a rehearsed one-service change (load.ts rehearseChange), or null */
+  /** the desired state of a rehearsed config change (load.ts rehearseChange), or null */
   readonly rehearse?: () => DesiredState | null;
   /** REHEARSAL_BUDGET_MS unless given */
   readonly rehearsalBudgetMs?: number;

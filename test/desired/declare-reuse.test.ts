@@ -44,8 +44,9 @@ function rng(seed: number): () => number {
   return () => { x = (x * 1103515245 + 12345) % 2 ** 31; return x / 2 ** 31; };
 }
 
-test('a chain of random edits: every version declared from the last is what declareFile gives', () => {
-  const random = rng(13);
+// `edits` items changed per version at most: the changed items of a version are read together
+function randomChain(seed: number, edits: number): void {
+  const random = rng(seed);
   const pick = (n: number) => Math.floor(random() * n);
   const n = 24;
   const doc: Doc = {
@@ -55,6 +56,16 @@ test('a chain of random edits: every version declared from the last is what decl
   let previous: Declared | undefined;
   let reusedVersions = 0;
   for (let step = 0; step < 300; step++) {
+    for (let e = 1 + pick(edits); e > 0; e--) edit();
+    const text = render(doc);
+    const next = declareAgain(FILE, text, previous);
+    assert.deepEqual(view(next.decls), view(declareFile(FILE, text)), `step ${step}`);
+    if (previous?.reuse && next.reuse && next.decls.services.some((s, i) => s.raw === previous!.decls.services[i]?.raw)) reusedVersions++;
+    previous = next;
+  }
+  assert.ok(reusedVersions > 50, `services were reused in ${reusedVersions} of 300 versions`);
+
+  function edit(): void {
     const k = pick(n);
     const r = pick(100);
     if (r < 60) doc.weights[k] = 1 + pick(50); // the common edit
@@ -64,13 +75,15 @@ test('a chain of random edits: every version declared from the last is what decl
     else if (r < 83) doc.frame = doc.frame.includes('tcp: 900 ') ? doc.frame.replace('tcp: 900 ', 'tcp: 600 ') : doc.frame.replace('tcp: 600 ', 'tcp: 900 ');
     else if (r < 88) doc.tail = doc.tail ? '' : 'sysctls: { net.ipv4.vs.expire_nodest_conn: 1 }\n';
     else for (let j = 0; j < n; j++) { if (doc.weights[j]! < 0) doc.weights[j] = 3; if (doc.styles[j] === 1) doc.styles[j] = 0; } // all fixed
-    const text = render(doc);
-    const next = declareAgain(FILE, text, previous);
-    assert.deepEqual(view(next.decls), view(declareFile(FILE, text)), `step ${step}`);
-    if (previous?.reuse && next.reuse && next.decls.services.some((s, i) => s.raw === previous!.decls.services[i]?.raw)) reusedVersions++;
-    previous = next;
   }
-  assert.ok(reusedVersions > 50, `services were reused in ${reusedVersions} of 300 versions`);
+}
+
+test('a chain of random edits: every version declared from the last is what declareFile gives', () => {
+  randomChain(13, 1);
+});
+
+test('a chain of random edits to several services at once (read together): every version is what declareFile gives', () => {
+  randomChain(29, 6);
 });
 
 test('one weight changed: the other services are the same objects, the changed one is read again', () => {

@@ -146,9 +146,10 @@ test('a file rewritten with the same size and other bytes is read again, whateve
   assert.ok([...(await loadDesired([dir])).state!.table.services.keys()][0]!.endsWith('|81'));
 });
 
-test('rehearseChange: the same desired state as the last load, read through the one-service reuse, and the next load is untouched by it', async () => {
+test('rehearseChange: the same desired state as the last load, read through the per-service reuse, and the next load is untouched by it', async () => {
   const { rehearseChange } = await import('../../src/desired/load.js');
-  const many = `version: 1\nservices:\n${[1, 2, 3, 4].map((i) => `  - address: 192.168.20.${i}\n    port: 80\n    realServers:\n      - { address: 10.1.0.${i}, port: 8080, method: nat }\n`).join('')}`;
+  // 25 services: the rehearsal touches three of them (REHEARSAL_SPREAD), read together
+  const many = `version: 1\nservices:\n${Array.from({ length: 25 }, (_, k) => k + 1).map((i) => `  - address: 192.168.20.${i}\n    port: 80\n    realServers:\n      - { address: 10.1.0.${i}, port: 8080, method: nat }\n`).join('')}`;
   const dir = tree('rehearse', { 'a.yaml': many });
   const loaded = await loadDesired([dir]);
   assert.ok(loaded.state);
