@@ -3,10 +3,11 @@ import type { Ipvsadm } from '../ipvsadm/port.js';
 import type { DesiredState, RealServer, Table, VirtualService } from '../model/types.js';
 import { planPass, planTable } from '../reconcile/plan-pass.js';
 import { readDrainInput } from '../reconcile/reconcile.js';
+import { REHEARSAL_SPREAD } from '../desired/load.js';
 
 /**
  * What a rehearsal runs (pass.ts rehearse): the plan of a config change, and the drain planning a
- * change that removes a real server needs, nothing applied. Why the drains too: a pass that deletes
+ * change that removes real servers needs (one server of one service in REHEARSAL_SPREAD), nothing applied. Why the drains too: a pass that deletes
  * servers (a 10% churn) reads the connection counts from /proc/net/ip_vs and plans the drains, code
  * no other pass runs; in the emulated VM of the benchmark that first run took 1.0 s at 2,300 × 16
  * (0.27 s at 1,000 × 4) against 45–55 ms on the host (issue 13).
@@ -32,12 +33,12 @@ export async function rehearsePlanAndDrains(input: RehearsalInput): Promise<void
   const health = input.health ? { health: input.health } : {};
   planTable({ desired, live, planOptions, ...health });
 
-  const removal = withoutOneServer(desired, live);
+  const removal = withoutServers(desired, live, REHEARSAL_SPREAD);
   const text = removal && ipvsadm.readProcTable ? await ipvsadm.readProcTable() : null;
   if (!removal || text === null) return;
   const procOnly: Ipvsadm = { describe: ipvsadm.describe, run: () => Promise.reject(new NoListing()), readProcTable: async () => text };
   try {
-    const drains = await readDrainInput(procOnly, { version: 1, drains: new Map(), timeouts: {} }, input.now, false, { services: [removal.service.target], live });
+    const drains = await readDrainInput(procOnly, { version: 1, drains: new Map(), timeouts: {} }, input.now, false, { services: removal.services.map((svc) => svc.target), live });
     // as reconcileOnce plans a pass with drains
     planPass({ desired: removal.desired, live, planOptions, ...health, drains });
   } catch (err) {
@@ -45,19 +46,29 @@ export async function rehearsePlanAndDrains(input: RehearsalInput): Promise<void
   }
 }
 
-/** The desired state with one real server fewer: the first of a service that the live table also has. */
-export function withoutOneServer(desired: DesiredState, live: Table): { desired: DesiredState; service: VirtualService } | null {
+/**
+ * The desired state with one real server fewer in one declared service of every `spread` (the first,
+ * then every spread-th after it, counting those the live table has with one of their servers): the
+ * first server the live table also has. Why many services: a churn deletes servers of many services
+ * at once, and the code that plans and drains them runs once per service (load.ts REHEARSAL_SPREAD).
+ */
+export function withoutServers(desired: DesiredState, live: Table, spread: number): { desired: DesiredState; services: VirtualService[] } | null {
+  const services = new Map(desired.table.services);
+  const touched: VirtualService[] = [];
+  let candidates = 0;
   for (const [key, service] of desired.table.services) {
     const liveServers = live.services.get(key)?.servers;
     if (!liveServers) continue;
+    let removed: string | null = null;
     for (const serverKey of service.servers.keys()) {
-      if (!liveServers.has(serverKey)) continue;
-      const servers = new Map<string, RealServer>(service.servers);
-      servers.delete(serverKey);
-      const services = new Map(desired.table.services);
-      services.set(key, { ...service, servers });
-      return { desired: { ...desired, table: { ...desired.table, services } }, service };
+      if (liveServers.has(serverKey)) { removed = serverKey; break; }
     }
+    if (removed === null || candidates++ % spread !== 0) continue;
+    const servers = new Map<string, RealServer>(service.servers);
+    servers.delete(removed);
+    services.set(key, { ...service, servers });
+    touched.push(service);
   }
-  return null;
+  if (touched.length === 0) return null;
+  return { desired: { ...desired, table: { ...desired.table, services } }, services: touched };
 }

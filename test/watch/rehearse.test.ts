@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { parseDesiredSources } from '../../src/desired/parse.js';
 import { parseIpvsadmSave } from '../../src/live/parse-save.js';
 import { planTable } from '../../src/reconcile/plan-pass.js';
-import { rehearsePlanAndDrains, withoutOneServer } from '../../src/watch/rehearse.js';
+import { rehearsePlanAndDrains, withoutServers } from '../../src/watch/rehearse.js';
 import { fakeWithTable } from '../helpers/in-memory-ipvsadm.js';
 
 const YAML = `version: 1
@@ -18,16 +18,28 @@ const SAVE = `-A -t 10.0.0.1:80 -s wlc
 `;
 const desired = parseDesiredSources([{ file: 'w.yaml', text: YAML }]).state!;
 
-test('withoutOneServer: the desired state with the first live real server of a service removed, the rest as it was', () => {
+test('withoutServers: the desired state with the first live real server of a service removed, the rest as it was', () => {
   const live = parseIpvsadmSave(SAVE).table;
-  const removal = withoutOneServer(desired, live)!;
-  assert.equal(removal.service.key, 'tcp|10.0.0.1|80');
+  const removal = withoutServers(desired, live, 10)!;
+  assert.deepEqual(removal.services.map((svc) => svc.key), ['tcp|10.0.0.1|80']);
   assert.deepEqual([...removal.desired.table.services.get('tcp|10.0.0.1|80')!.servers.keys()], ['10.0.1.2|8080']);
   assert.equal(desired.table.services.get('tcp|10.0.0.1|80')!.servers.size, 2, 'the original is untouched');
   // planned against the live table, it is exactly one delete: what a drain decides about
   const plan = planTable({ desired: removal.desired, live, planOptions: { inventory: new Set(live.services.keys()), allowMassDelete: false } }).plan;
   assert.deepEqual(plan.operations.filter((op) => op.kind.startsWith('delete')).map((op) => op.kind), ['delete-server']);
-  assert.equal(withoutOneServer(desired, parseIpvsadmSave('').table), null, 'nothing live: nothing to remove');
+  assert.equal(withoutServers(desired, parseIpvsadmSave('').table, 10), null, 'nothing live: nothing to remove');
+});
+
+test('withoutServers: one service in `spread` of those live, counted among the live ones, loses a server', () => {
+  const yaml = `version: 1\nservices:\n${Array.from({ length: 25 }, (_, i) => `  - { address: 10.0.0.${i + 1}, port: 80, realServers: [{ address: 10.0.1.${i + 1} }, { address: 10.0.2.${i + 1} }] }\n`).join('')}`;
+  const many = parseDesiredSources([{ file: 'm.yaml', text: yaml }]).state!;
+  // the first service is not live: the count starts at the second
+  const save = Array.from({ length: 24 }, (_, k) => k + 2).map((i) => `-A -t 10.0.0.${i}:80 -s wlc\n-a -t 10.0.0.${i}:80 -r 10.0.1.${i}:80 -g -w 1\n-a -t 10.0.0.${i}:80 -r 10.0.2.${i}:80 -g -w 1\n`).join('');
+  const live = parseIpvsadmSave(save).table;
+  const removal = withoutServers(many, live, 10)!;
+  assert.deepEqual(removal.services.map((svc) => svc.key), ['tcp|10.0.0.2|80', 'tcp|10.0.0.12|80', 'tcp|10.0.0.22|80']);
+  const plan = planTable({ desired: removal.desired, live, planOptions: { inventory: new Set(live.services.keys()), allowMassDelete: false } }).plan;
+  assert.deepEqual(plan.operations.filter((op) => op.kind.startsWith('delete')).map((op) => `${op.kind} ${op.service.key}`), removal.services.map((svc) => `delete-server ${svc.key}`));
 });
 
 test('a rehearsal reads /proc/net/ip_vs for the drain counts and never runs ipvsadm', async () => {
