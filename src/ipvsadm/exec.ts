@@ -3,7 +3,22 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { countLines } from '../model/strings.js';
 import { formatDuration } from '../watch/duration.js';
 import { IpvsadmUnavailableError, type Ipvsadm, type IpvsadmResult } from './port.js';
-import { createRestoreSession } from './restore-session.js';
+import { createRestoreSession, type RestoreSession } from './restore-session.js';
+import { splitByService } from './split-batch.js';
+
+/**
+ * How many `ipvsadm -R` are kept running when sessions are on, and so how many parts a large batch
+ * is cut into (split-batch.ts). Two: in the emulated VM (2 vCPUs) the 800 lines of a 10% churn at
+ * 1,000 × 4 took 566, 605 and 413 ms in one fresh process and 360, 449 and 360 ms in two, and more
+ * than one (525–638 ms) in four (issue 13: /work/exp/par-r.sh, process start-up included).
+ */
+export const RESTORE_SESSIONS = 2;
+
+/**
+ * Batches shorter than this go to one ipvsadm whole: their lines take less time than the second
+ * ipvsadm's start (about 50 ms in the VM, once per daemon; every time for `lvsync apply`).
+ */
+export const SPLIT_MIN_LINES = 200;
 
 export interface ExecOptions {
   readonly binary: string;
@@ -65,7 +80,15 @@ export function runTimeoutMs(input: string | undefined, base: number, perLineMs:
  */
 export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
   const { binary, timeoutMs = 120_000, perLineMs = 10, procPath = null } = options;
-  const session = options.restoreSession ? createRestoreSession(binary) : null;
+  const sessions = options.restoreSession ? Array.from({ length: RESTORE_SESSIONS }, () => createRestoreSession(binary)) : [];
+  // one batch on one session (or, without one, a process of its own)
+  async function restoreOn(session: RestoreSession | undefined, input: string): Promise<IpvsadmResult> {
+    const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
+    const result = session ? await session.batch(input, timeout) : null;
+    // no session, or its ipvsadm failed the handshake: a process for this batch
+    if (result === null) return ipvsadm.run(['-R'], input);
+    return seamResult(binary, { ...result, stdout: '' }, { late: `${binary} -R did not finish a batch of ${countLines(input)} lines within ${formatDuration(timeout)}`, killed: `${binary} -R` });
+  }
   const ipvsadm: Ipvsadm = {
     describe: binary,
     // no file (no IPVS module, a host without it) or no permission: the caller lists through ipvsadm
@@ -79,11 +102,14 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
       return seamResult(binary, result, { late: `${binary} ${args.join(' ')} did not finish within ${formatDuration(timeout)}`, killed: binary });
     },
     async restore(input: string): Promise<IpvsadmResult> {
-      const timeout = runTimeoutMs(input, timeoutMs, perLineMs);
-      const result = session ? await session.batch(input, timeout) : null;
-      // no session, or its ipvsadm failed the handshake: a process for this batch
-      if (result === null) return ipvsadm.run(['-R'], input);
-      return seamResult(binary, { ...result, stdout: '' }, { late: `${binary} -R did not finish a batch of ${countLines(input)} lines within ${formatDuration(timeout)}`, killed: `${binary} -R` });
+      const parts = sessions.length > 1 && countLines(input) >= SPLIT_MIN_LINES ? splitByService(input, sessions.length) : null;
+      if (!parts) return restoreOn(sessions[0], input);
+      // every part runs to its end before the batch is reported, even when one could not start
+      const settled = await Promise.allSettled(parts.map((part, i) => restoreOn(sessions[i], part)));
+      const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (rejected) throw rejected.reason;
+      const results = settled.map((s) => (s as PromiseFulfilledResult<IpvsadmResult>).value);
+      return { exitCode: results.find((r) => r.exitCode !== 0)?.exitCode ?? 0, stdout: '', stderr: results.map((r) => r.stderr).join('') };
     },
   };
   return ipvsadm;

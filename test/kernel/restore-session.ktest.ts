@@ -74,6 +74,44 @@ describe('one ipvsadm -R kept running (restore-session.ts) on the real kernel', 
     assert.deepEqual(save(), ['-A -t 10.77.0.1:80 -s wrr', '-a -t 10.77.0.1:80 -r 10.78.0.1:8080 -m -w 5']);
   });
 
+  test('a batch of SPLIT_MIN_LINES lines or more runs in two ipvsadm -R at once, cut by service: the kernel ends with exactly the table one ipvsadm gives', async () => {
+    resetKernel();
+    const { createExecIpvsadm, RESTORE_SESSIONS, SPLIT_MIN_LINES } = await import('../../src/ipvsadm/exec.js');
+    const seam = createExecIpvsadm({ binary: 'ipvsadm', restoreSession: true });
+    const sessions = () => childrenOf(process.pid).filter((c) => c.cmdline === 'ipvsadm -R').map((c) => c.pid);
+    // the earlier test's session may still be running
+    const before = new Set(sessions());
+    const services = Math.ceil(SPLIT_MIN_LINES / 2);
+    const vip = (i: number) => `10.77.${i >> 6}.${(i & 63) + 1}:80`;
+    const cold: string[] = [];
+    for (let i = 0; i < services; i++) {
+      cold.push(`-A -t ${vip(i)} -s wrr`);
+      for (let r = 1; r <= 3; r++) cold.push(`-a -t ${vip(i)} -r 10.78.${i >> 6}.${((i & 63) << 2) + r}:8080 -m -w ${r}`);
+    }
+    // a kernel error in the middle is reported; every other line still runs
+    cold.splice(41, 0, `-A -t ${vip(3)} -s rr`);
+    const first = await seam.restore!(`${cold.join('\n')}\n`);
+    assert.equal(first.exitCode, 1);
+    assert.equal(first.stderr, 'Service already exists\n');
+    const expected = cold.filter((_, i) => i !== 41);
+    const sorted = (lines: string[]) => [...lines].sort();
+    assert.deepEqual(sorted(save()), sorted(expected));
+    assert.equal(sessions().filter((pid) => !before.has(pid)).length, RESTORE_SESSIONS, 'both kept running');
+
+    // a churn: one server of every service replaced, in the order a plan gives (deletes, then adds)
+    const churn = [
+      ...Array.from({ length: services }, (_, i) => `-d -t ${vip(i)} -r 10.78.${i >> 6}.${((i & 63) << 2) + 1}:8080`),
+      ...Array.from({ length: services }, (_, i) => `-a -t ${vip(i)} -r 10.79.${i >> 6}.${(i & 63) + 1}:8080 -m -w 7`),
+    ];
+    assert.ok(churn.length >= SPLIT_MIN_LINES);
+    assert.deepEqual(await seam.restore!(`${churn.join('\n')}\n`), { exitCode: 0, stdout: '', stderr: '' });
+    const after = [
+      ...expected.filter((l) => !/ -r 10\.78\.\d+\.(\d+):8080 -m -w 1$/.test(l)),
+      ...Array.from({ length: services }, (_, i) => `-a -t ${vip(i)} -r 10.79.${i >> 6}.${(i & 63) + 1}:8080 -m -w 7`),
+    ];
+    assert.deepEqual(sorted(save()), sorted(after));
+  });
+
   test('lvsync watch with the ipvsadm on PATH applies every change through one ipvsadm -R, and converges', async () => {
     resetKernel();
     const dir = tempTree({});

@@ -135,6 +135,33 @@ test('exec: restore goes through the session; a missing binary is "unavailable",
   await assert.rejects(createExecIpvsadm({ binary: '/nonexistent/ipvsadm', restoreSession: true }).restore!(`${ADD}\n`), { name: 'IpvsadmUnavailableError' });
 });
 
+test('exec: a batch of SPLIT_MIN_LINES or more is cut by service over the kept-running ipvsadm; a shorter one, or one with a kernel setting, is not', async () => {
+  const { SPLIT_MIN_LINES, RESTORE_SESSIONS } = await import('../../src/ipvsadm/exec.js');
+  const f = fake(STREAMING);
+  const ipvsadm = createExecIpvsadm({ binary: f.binary, restoreSession: true });
+  const lines = Array.from({ length: SPLIT_MIN_LINES }, (_, i) => `-a -t 10.0.${i % 50}.1:80 -r 10.1.0.${i}:80 -g -w 1`);
+  // a kernel error in one part: reported, and the other part runs to its end
+  lines[7] = '-a -t 10.0.7.1:80 -r exists';
+  const r = await ipvsadm.restore!(`${lines.join('\n')}\n`);
+  assert.deepEqual(r, { exitCode: 1, stdout: '', stderr: 'Service already exists\n' });
+  const read = f.log().filter((l) => !l.includes('--lvsync-batch-end-'));
+  const byPid = new Map<string, string[]>();
+  for (const l of read) byPid.set(pidOf(l)!, [...(byPid.get(pidOf(l)!) ?? []), l.slice(l.indexOf(' ') + 1)]);
+  assert.equal(byPid.size, RESTORE_SESSIONS, 'one ipvsadm per part');
+  assert.deepEqual([...byPid.values()].flat().sort(), [...lines].sort(), 'every line once');
+  for (const part of byPid.values()) {
+    assert.ok(Math.abs(part.length - SPLIT_MIN_LINES / RESTORE_SESSIONS) <= 4, `parts of about equal length: ${part.length}`);
+    const services = new Set(part.map((l) => l.split(' ')[2]));
+    for (const other of byPid.values()) if (other !== part) assert.ok(other.every((l) => !services.has(l.split(' ')[2])), 'a service in one part only');
+  }
+  // shorter, or with a line that is not a service's: whole, to one ipvsadm
+  for (const input of [`${lines.slice(0, SPLIT_MIN_LINES - 1).join('\n')}\n`, `--set 900 120 300\n${lines.join('\n')}\n`]) {
+    writeFileSync(f.env.LOG!, '');
+    await ipvsadm.restore!(input);
+    assert.equal(new Set(f.log().filter((l) => !l.includes('--lvsync-batch-end-')).map(pidOf)).size, 1);
+  }
+});
+
 test('an idle session does not keep the process alive: a finished apply exits, and its ipvsadm reads EOF and ends', () => {
   const f = fake(STREAMING);
   const script = join(mkdtempSync(join(tmpdir(), 'lvsync-session-exit-')), 'run.mjs');
