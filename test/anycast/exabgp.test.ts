@@ -65,16 +65,21 @@ describe('lvsync exabgp as ExaBGP runs it', () => {
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const until = async (re: RegExp) => { for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25)); assert.match(out, re, err); };
-    await until(/^announce route 10\.70\.0\.10\/32 next-hop self med 100 community \[65000:1 65000:2\]$/m);
-    // a pid that no longer exists: the writer died
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-    // replaced whole, as lvsync watch writes it: a file rewritten in place can be read half-written by the 50 ms poll
-    writeFileSync(`${file}.tmp`, formatAnycastState(state([vip()], { pid: Number(gone), writtenAt: Date.now() })));
-    renameSync(`${file}.tmp`, file);
-    await until(/^withdraw route 10\.70\.0\.10\/32 next-hop self$/m);
-    assert.match(err, /lvsync watch, which wrote the state file, is not running/);
-    child.stdin.end();
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    assert.equal(code, 0);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // a failed assertion must fail the test, not leave the child polling and the suite hanging
+    try {
+      await until(/^announce route 10\.70\.0\.10\/32 next-hop self med 100 community \[65000:1 65000:2\]$/m);
+      // a pid that no longer exists: the writer died
+      const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+      // replaced whole, as lvsync watch writes it: a file rewritten in place can be read half-written by the 50 ms poll
+      writeFileSync(`${file}.tmp`, formatAnycastState(state([vip()], { pid: Number(gone), writtenAt: Date.now() })));
+      renameSync(`${file}.tmp`, file);
+      await until(/^withdraw route 10\.70\.0\.10\/32 next-hop self$/m);
+      assert.match(err, /lvsync watch, which wrote the state file, is not running/);
+      child.stdin.end();
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
