@@ -103,7 +103,9 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
     },
     async restore(input: string): Promise<IpvsadmResult> {
       const parts = sessions.length > 1 && countLines(input) >= SPLIT_MIN_LINES ? splitByService(input, sessions.length) : null;
-      if (!parts) return restoreOn(sessions[0], input);
+      // cut only for an ipvsadm that has just kept the session's protocol: a wrapper that does not
+      // (its batches then run as processes of their own) may not bear two runs at once
+      if (!parts || !(await sessions[0]!.prove())) return restoreOn(sessions[0], input);
       // every part runs to its end before the batch is reported, even when one could not start
       const settled = await Promise.allSettled(parts.map((part, i) => restoreOn(sessions[i], part)));
       const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

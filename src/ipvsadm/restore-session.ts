@@ -34,6 +34,12 @@ export interface SessionBatch {
 export interface RestoreSession {
   /** null: the session is off (the handshake failed); run the batch in a process of its own */
   batch(input: string, timeoutMs: number): Promise<SessionBatch | null>;
+  /**
+   * Starts the ipvsadm if none is running and waits for its answer to the first end line: true when
+   * a running ipvsadm keeps the protocol, false when the session is off or this start failed (the
+   * next batch tries again, as for batch). In turn with the batches.
+   */
+  prove(): Promise<boolean>;
   /** pid of the running ipvsadm, or null */
   readonly pid: number | null;
 }
@@ -141,7 +147,8 @@ export function createRestoreSession(binary: string, options: { readonly env?: N
     current = p;
     const hello = await exchange(p, '', handshakeMs);
     if (hello.spawnError) { current = null; return hello; }
-    if (hello.exitCode === 0) { failedStarts = 0; return p; }
+    // answered, and still running: an ipvsadm that ended at once with status 0 never answered
+    if (hello.exitCode === 0 && p.exit === null) { failedStarts = 0; return p; }
     current = null;
     // running but silent: this ipvsadm does not keep the protocol. Ended at once: it may be failing
     // for a while (a full table, a wrapper's fault); this batch runs on its own, later ones try again
@@ -163,6 +170,15 @@ export function createRestoreSession(binary: string, options: { readonly env?: N
     batch(input, timeoutMs) {
       // one batch at a time: their end lines and stderr must not interleave
       const next = queue.then(() => run(input, timeoutMs));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    prove() {
+      const next = queue.then(async () => {
+        if (off) return false;
+        const p = await ready();
+        return p !== null && 'child' in p;
+      });
       queue = next.catch(() => undefined);
       return next;
     },

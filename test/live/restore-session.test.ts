@@ -162,6 +162,27 @@ test('exec: a batch of SPLIT_MIN_LINES or more is cut by service over the kept-r
   }
 });
 
+test('an ipvsadm that ends at once with status 0 has not answered: the session does not trust it, the batch runs on its own', async () => {
+  const f = fake('#!/bin/sh\nexit 0\n');
+  const session = createRestoreSession(f.binary, { env: f.env });
+  assert.equal(await session.prove(), false);
+  assert.equal(await session.batch(`${ADD}\n`, 5000), null, 'a process of its own, not a batch "done" by a process that was gone');
+});
+
+test('exec: an ipvsadm that does not keep the protocol never gets a cut batch: it runs whole, in one process', async () => {
+  const { SPLIT_MIN_LINES } = await import('../../src/ipvsadm/exec.js');
+  // reads one line and ends: the handshake's end line goes unanswered; a batch's process logs its first line
+  const f = fake(`#!/bin/sh
+IFS= read -r first
+echo "$$ $first" >> "$LOG"
+`);
+  const ipvsadm = createExecIpvsadm({ binary: f.binary, restoreSession: true });
+  const lines = Array.from({ length: SPLIT_MIN_LINES }, (_, i) => `-a -t 10.0.${i % 50}.1:80 -r 10.1.0.${i}:80 -g -w 1`);
+  assert.equal((await ipvsadm.restore!(`${lines.join('\n')}\n`)).exitCode, 0);
+  const batches = f.log().filter((l) => !l.includes('--lvsync-batch-end-'));
+  assert.deepEqual(batches.map((l) => l.slice(l.indexOf(' ') + 1)), [lines[0]], 'one process, given the whole batch');
+});
+
 test('an idle session does not keep the process alive: a finished apply exits, and its ipvsadm reads EOF and ends', () => {
   const f = fake(STREAMING);
   const script = join(mkdtempSync(join(tmpdir(), 'lvsync-session-exit-')), 'run.mjs');
