@@ -18,9 +18,10 @@ export interface ExecutionResult {
 }
 
 /**
- * All operations in one `ipvsadm -R` process. -R is not atomic, keeps going after kernel errors and
- * exits with the last line's status (facts §6.2), so its exit code and stderr are only hints: the
- * caller verifies by re-reading the table.
+ * All operations in one `ipvsadm -R` batch. -R is not atomic, keeps going after kernel errors and
+ * exits with the last line's status (facts §6.2); a large batch may run cut in two by service
+ * (ipvsadm/split-batch.ts), each part stopping only at its own abort, and reports its worst part's
+ * status. So the exit code and stderr are only hints: the caller verifies by re-reading the table.
  */
 export async function runBatch(ipvsadm: Ipvsadm, ops: readonly Operation[], leadingLines: readonly string[] = []): Promise<{ exitCode: number; stderr: string }> {
   // leadingLines: ipvsadm lines that run before the operations (kernel settings: --set, --start-daemon ...)

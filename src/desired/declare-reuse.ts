@@ -15,8 +15,8 @@ import type { WrittenFile, WrittenService } from './written.js';
  * the same text and the items are as many:
  *   - an item with the same text on the same lines is the same service: its value is reused (and
  *     with it the facts parse.ts keeps per written service);
- *   - a changed item is read alone (`services:` + its lines, by the same reader) and validated alone
- *     (the schema has no rule across services).
+ *   - the changed items are read together (`services:` + their lines, by the same reader) and
+ *     validated without the others (the schema has no rule across services).
  * Anything else (another shape, more than half the items changed, lines moved, a changed item the
  * reader refuses, any schema finding) declares the whole file as before, so every diagnostic is
  * still made, and placed, by declareFile. test/desired/declare-reuse.test.ts checks the result is

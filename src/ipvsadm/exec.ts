@@ -9,8 +9,8 @@ import { splitByService } from './split-batch.js';
 /**
  * How many `ipvsadm -R` are kept running when sessions are on, and so how many parts a large batch
  * is cut into (split-batch.ts). Two: in the emulated VM (2 vCPUs) the 800 lines of a 10% churn at
- * 1,000 × 4 took 566, 605 and 413 ms in one fresh process and 360, 449 and 360 ms in two, and more
- * than one (525–638 ms) in four (issue 13: /work/exp/par-r.sh, process start-up included).
+ * 1,000 × 4 took 413–605 ms in one fresh process, 360–449 ms in two at once and 525–638 ms in four
+ * (issue 13, process start-up included; BENCHMARKS.md, seventh run).
  */
 export const RESTORE_SESSIONS = 2;
 
@@ -103,15 +103,23 @@ export function createExecIpvsadm(options: ExecOptions): Ipvsadm {
     },
     async restore(input: string): Promise<IpvsadmResult> {
       const parts = sessions.length > 1 && countLines(input) >= SPLIT_MIN_LINES ? splitByService(input, sessions.length) : null;
+      if (!parts) return restoreOn(sessions[0], input);
       // cut only for an ipvsadm that has just kept the session's protocol: a wrapper that does not
-      // (its batches then run as processes of their own) may not bear two runs at once
-      if (!parts || !(await sessions[0]!.prove())) return restoreOn(sessions[0], input);
-      // every part runs to its end before the batch is reported, even when one could not start
+      // may not bear two runs at once. Not proved: the whole batch in a process of its own (the
+      // session, not asked again, keeps its tries for the next batch)
+      if (!(await sessions[0]!.prove())) return ipvsadm.run(['-R'], input);
+      // every part runs to its end before the batch is reported
       const settled = await Promise.allSettled(parts.map((part, i) => restoreOn(sessions[i], part)));
-      const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (rejected) throw rejected.reason;
-      const results = settled.map((s) => (s as PromiseFulfilledResult<IpvsadmResult>).value);
-      return { exitCode: results.find((r) => r.exitCode !== 0)?.exitCode ?? 0, stdout: '', stderr: results.map((r) => r.stderr).join('') };
+      const ran = settled.filter((s): s is PromiseFulfilledResult<IpvsadmResult> => s.status === 'fulfilled').map((s) => s.value);
+      const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+      // nothing ran: as for a batch in one piece (ipvsadm unavailable). A part that could not start
+      // while another ran is a failed batch, not a missing binary: the table changed, and the caller
+      // must read it and go on command by command (apply.ts)
+      if (ran.length === 0) throw failed[0];
+      const results = [...ran, ...failed.map((err) => ({ exitCode: 127, stdout: '', stderr: `lvsync: ${err instanceof Error ? err.message : String(err)}\n` }))];
+      // the worst part's status: an abort (2, 255), a timeout (124) or a part that could not start
+      // (127) outranks errors that ipvsadm printed and went on from (1)
+      return { exitCode: Math.max(...results.map((r) => r.exitCode)), stdout: '', stderr: results.map((r) => r.stderr).join('') };
     },
   };
   return ipvsadm;

@@ -150,6 +150,9 @@ export function createRestoreSession(binary: string, options: { readonly env?: N
     // answered, and still running: an ipvsadm that ended at once with status 0 never answered
     if (hello.exitCode === 0 && p.exit === null) { failedStarts = 0; return p; }
     current = null;
+    // not trusted and still running (it answered, but printed something else first): end it, or it
+    // would wait idle for the daemon's lifetime
+    if (p.exit === null && !hello.timedOut) p.child.kill('SIGKILL');
     // running but silent: this ipvsadm does not keep the protocol. Ended at once: it may be failing
     // for a while (a full table, a wrapper's fault); this batch runs on its own, later ones try again
     if (hello.timedOut || ++failedStarts >= MAX_FAILED_STARTS) off = true;

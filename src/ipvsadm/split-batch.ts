@@ -14,6 +14,10 @@
  * service's (kernel settings: --set, --start-daemon, -Z, -C; anything not recognised) keeps the
  * whole batch in one piece, as does a batch of one service. Lines of one key always go together,
  * so a fwmark declared for both families (`-f 7` and `-f 7 -6`) is never split either.
+ *
+ * Where the two differ: a line ipvsadm aborts on (its own validation, exit 2) stops only its own
+ * part, so the other part's later lines still run. The end is no worse: the caller re-reads the
+ * table after every batch and goes on command by command (apply.ts).
  */
 
 const SERVICE_COMMANDS: ReadonlySet<string> = new Set(['-A', '-E', '-D', '-a', '-e', '-d', '--add-service', '--edit-service', '--delete-service', '--add-server', '--edit-server', '--delete-server']);

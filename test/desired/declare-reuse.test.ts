@@ -97,6 +97,19 @@ test('one weight changed: the other services are the same objects, the changed o
   assert.deepEqual(view(second.decls), view(declareFile(FILE, render(doc))));
 });
 
+test('several services changed, a comment line added to the last: they are read together, the others reused, every position right', () => {
+  const doc: Doc = { weights: [1, 2, 3, 4, 5, 6, 7, 8], styles: [0, 2, 2, 0, 0, 2, 0, 2], extra: new Map(), frame: '', tail: '' };
+  const first = declareAgain(FILE, render(doc), undefined);
+  doc.weights[1] = 20;
+  doc.weights[4] = 50;
+  doc.weights[6] = 70;
+  // (a line added above an item moves it: changed too; the last has none below it)
+  doc.extra.set(7, '    # a comment line\n');
+  const second = declareAgain(FILE, render(doc), first);
+  assert.deepEqual(second.decls.services.map((s, i) => s.raw === first.decls.services[i]!.raw), [true, false, true, true, false, true, false, false]);
+  assert.deepEqual(view(second.decls), view(declareFile(FILE, render(doc))));
+});
+
 test('files outside the simple shape are declared whole, every time', () => {
   const anchors = 'version: 1\nservices:\n  - &web { address: 192.168.10.1, port: 80 }\n';
   const first = declareAgain(FILE, anchors, undefined);

@@ -183,6 +183,33 @@ echo "$$ $first" >> "$LOG"
   assert.deepEqual(batches.map((l) => l.slice(l.indexOf(' ') + 1)), [lines[0]], 'one process, given the whole batch');
 });
 
+test('exec: a part that cannot start while the other ran is a failed batch (the caller re-reads), not a missing binary', async () => {
+  const { SPLIT_MIN_LINES } = await import('../../src/ipvsadm/exec.js');
+  const f = fake(STREAMING);
+  const ipvsadm = createExecIpvsadm({ binary: f.binary, restoreSession: true });
+  const lines = Array.from({ length: SPLIT_MIN_LINES }, (_, i) => `-a -t 10.0.${i % 50}.1:80 -r 10.1.0.${i}:80 -g -w 1`);
+  // the first service's part prints an error and goes on; the second service's part aborts: that ipvsadm ends
+  const first = await ipvsadm.restore!(`${[...lines, '-a -t 10.0.0.1:80 -r exists', '-a -t 10.0.1.1:80 -r abort'].join('\n')}\n`);
+  assert.equal(first.exitCode, 2, 'the abort outranks the error ipvsadm went on from');
+  assert.match(first.stderr, /Service already exists/);
+  // the binary gone: the first session's ipvsadm still runs, the second cannot start again
+  rmSync(f.binary);
+  const second = await ipvsadm.restore!(`${lines.join('\n')}\n`);
+  assert.equal(second.exitCode, 127);
+  assert.match(second.stderr, /cannot run/);
+  // and with no ipvsadm at all, it is unavailable, as for a batch in one piece
+  await assert.rejects(createExecIpvsadm({ binary: f.binary, restoreSession: true }).restore!(`${lines.join('\n')}\n`), { name: 'IpvsadmUnavailableError' });
+});
+
+test('exec: a large batch for an ipvsadm that ends at once starts two processes, the handshake and the batch, not three', async () => {
+  const { SPLIT_MIN_LINES } = await import('../../src/ipvsadm/exec.js');
+  const f = fake('#!/bin/sh\necho "$$ started" >> "$LOG"\n');
+  const ipvsadm = createExecIpvsadm({ binary: f.binary, restoreSession: true });
+  const lines = Array.from({ length: SPLIT_MIN_LINES }, (_, i) => `-a -t 10.0.${i % 50}.1:80 -r 10.1.0.${i}:80 -g -w 1`);
+  await ipvsadm.restore!(`${lines.join('\n')}\n`);
+  assert.equal(f.log().length, 2);
+});
+
 test('an idle session does not keep the process alive: a finished apply exits, and its ipvsadm reads EOF and ends', () => {
   const f = fake(STREAMING);
   const script = join(mkdtempSync(join(tmpdir(), 'lvsync-session-exit-')), 'run.mjs');
