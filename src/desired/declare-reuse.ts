@@ -3,6 +3,7 @@ import { validateWritten } from './schema/schema.js';
 import { fastParseYaml, type FastSpot } from './yaml/fast-yaml.js';
 import { fastLocator, type ReleasableLocator } from './yaml/syntax.js';
 import type { WrittenFile, WrittenService } from './written.js';
+import { countLines } from '../model/strings.js';
 
 /**
  * A changed file declared again from the services that did not change (issue 13). A one-line edit
@@ -100,13 +101,6 @@ function sameItem(a: ServicesSplit, b: ServicesSplit, i: number): boolean {
   return x.line === y.line && x.end - x.start === y.end - y.start && a.text.startsWith(b.text.slice(y.start, y.end), x.start);
 }
 
-// how many lines text[start, end) spans (an item never ends with its newline)
-function countLines(text: string, start: number, end: number): number {
-  let n = 1;
-  for (let at = text.indexOf('\n', start); at >= 0 && at < end; at = text.indexOf('\n', at + 1)) n++;
-  return n;
-}
-
 /** Declare `text` as `file`, from `previous` (the same file's last declaration) where it can. */
 export function declareAgain(file: string, text: string, previous: Declared | undefined): Declared {
   if (previous && previous.text === text) return previous;
@@ -142,8 +136,10 @@ function fromUnchanged(file: string, text: string, split: ServicesSplit, last: N
   for (const i of changed) {
     const item = split.items[i]!;
     firstLines.push(lines + 1);
-    joined += text.slice(item.start, item.end) + '\n';
-    lines += countLines(text, item.start, item.end);
+    // an item's text ends before its last newline
+    const lined = `${text.slice(item.start, item.end)}\n`;
+    joined += lined;
+    lines += countLines(lined);
   }
   const together = fastParseYaml(joined);
   const list = (together?.data as { services?: unknown } | null | undefined)?.services;

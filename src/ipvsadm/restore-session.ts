@@ -159,6 +159,13 @@ export function createRestoreSession(binary: string, options: { readonly env?: N
     return null;
   }
 
+  // one exchange at a time: batches' (and proofs') end lines and stderr must not interleave
+  function inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
   async function run(input: string, timeoutMs: number): Promise<SessionBatch | null> {
     if (off) return null;
     const p = await ready();
@@ -171,19 +178,14 @@ export function createRestoreSession(binary: string, options: { readonly env?: N
 
   return {
     batch(input, timeoutMs) {
-      // one batch at a time: their end lines and stderr must not interleave
-      const next = queue.then(() => run(input, timeoutMs));
-      queue = next.catch(() => undefined);
-      return next;
+      return inTurn(() => run(input, timeoutMs));
     },
     prove() {
-      const next = queue.then(async () => {
+      return inTurn(async () => {
         if (off) return false;
         const p = await ready();
         return p !== null && 'child' in p;
       });
-      queue = next.catch(() => undefined);
-      return next;
     },
     get pid() {
       return current?.child.pid ?? null;

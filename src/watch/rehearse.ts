@@ -7,8 +7,8 @@ import { REHEARSAL_SPREAD } from '../desired/load.js';
 
 /**
  * What a rehearsal runs (pass.ts rehearse): the plan of a config change, and the drain planning a
- * change that removes real servers needs (one server of one service in REHEARSAL_SPREAD), nothing applied. Why the drains too: a pass that deletes
- * servers (a 10% churn) reads the connection counts from /proc/net/ip_vs and plans the drains, code
+ * change that removes real servers needs (one server of one service in REHEARSAL_SPREAD), nothing
+ * applied. Why the drains too: a pass that deletes servers (a 10% churn) reads the connection counts from /proc/net/ip_vs and plans the drains, code
  * no other pass runs; in the emulated VM of the benchmark that first run took 1.0 s at 2,300 × 16
  * (0.27 s at 1,000 × 4) against 45–55 ms on the host (issue 13).
  *

@@ -14,10 +14,15 @@ function gatedLoader() {
   };
 }
 
-test('read-ahead: the events of one save share one load, started once they pause for settleMs', async () => {
+/** A read-ahead with a 15 ms settle on a manual clock and a gated loader; errors fail the test unless `onError` is given. */
+function setUp(onError: (err: unknown) => void = () => assert.fail('no error')) {
   const clock = createManualClock();
   const loader = gatedLoader();
-  const ra = createReadAhead(clock, 15, loader.load, () => assert.fail('no error'));
+  return { clock, loader, ra: createReadAhead(clock, 15, loader.load, onError) };
+}
+
+test('read-ahead: the events of one save share one load, started once they pause for settleMs', async () => {
+  const { clock, loader, ra } = setUp();
   ra.trigger();
   clock.advance(10);
   ra.trigger(); // a second event 10 ms later restarts the pause
@@ -30,9 +35,7 @@ test('read-ahead: the events of one save share one load, started once they pause
 });
 
 test('read-ahead: events during a load give exactly one more load after it', async () => {
-  const clock = createManualClock();
-  const loader = gatedLoader();
-  const ra = createReadAhead(clock, 15, loader.load, () => assert.fail('no error'));
+  const { clock, loader, ra } = setUp();
   ra.trigger();
   clock.advance(15);
   for (let i = 0; i < 3; i++) { ra.trigger(); clock.advance(15); }
@@ -47,10 +50,8 @@ test('read-ahead: events during a load give exactly one more load after it', asy
 });
 
 test('read-ahead: a load that throws is reported once through onError, and the next event loads again', async () => {
-  const clock = createManualClock();
-  const loader = gatedLoader();
   const errors: unknown[] = [];
-  const ra = createReadAhead(clock, 15, loader.load, (err) => errors.push(err));
+  const { clock, loader, ra } = setUp((err) => errors.push(err));
   ra.trigger();
   clock.advance(15);
   const boom = new Error('EACCES: permission denied');
@@ -67,9 +68,7 @@ test('read-ahead: a load that throws is reported once through onError, and the n
 });
 
 test('read-ahead: stop drops a load not yet started and waits for the one in flight', async () => {
-  const clock = createManualClock();
-  const loader = gatedLoader();
-  const ra = createReadAhead(clock, 15, loader.load, () => assert.fail('no error'));
+  const { clock, loader, ra } = setUp();
   ra.trigger();
   clock.advance(15);
   ra.trigger(); // would be one more load
